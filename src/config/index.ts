@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { InvalidArgumentError, isErrno } from '../errors/index.js';
+
+/**
+ * The daemon's configuration: defaults, then daemon.json (Docker's key names), then flags.
+ * Built once and frozen; services receive the slice they use.
+ */
+export interface RuntimeConfig { path: string; runtimeArgs: string[] }
+
+export interface Config {
+  dataRoot: string;
+  execRoot: string;
+  hosts: string[];
+  pidfile: string;
+  debug: boolean;
+  configFile: string;
+  group: string;
+  defaultRuntime: string;
+  runtimes: Record<string, RuntimeConfig>;
+  registryMirrors: string[];
+  insecureRegistries: string[];
+  logDriver: string;
+  logOpts: Record<string, string>;
+  defaultAddressPools: Array<{ base: string; size: number }>;
+  maxConcurrentDownloads: number;
+  maxConcurrentUploads: number;
+  initPath: string;
+  labels: string[];
+}
+
+export interface Flags {
+  dataRoot?: string;
+  execRoot?: string;
+  hosts?: string[];
+  pidfile?: string;
+  debug?: boolean;
+  configFile?: string;
+  group?: string;
+}
+
+export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
+
+export function defaults(): Config {
+  return {
+    dataRoot: '/var/lib/berth',
+    execRoot: '/run/berth',
+    hosts: ['unix:///run/berth.sock'],
+    pidfile: '/run/berthd.pid',
+    debug: false,
+    configFile: DEFAULT_CONFIG_FILE,
+    group: 'berth',
+    defaultRuntime: 'runc',
+    runtimes: { runc: { path: 'runc', runtimeArgs: [] }, crun: { path: 'crun', runtimeArgs: [] } },
+    registryMirrors: [],
+    insecureRegistries: [],
+    logDriver: 'json-file',
+    logOpts: {},
+    defaultAddressPools: [{ base: '172.17.0.0/16', size: 16 }, { base: '172.18.0.0/16', size: 16 }],
+    maxConcurrentDownloads: 3,
+    maxConcurrentUploads: 5,
+    initPath: '/usr/bin/tini-static',
+    labels: [],
+  };
+}
+
+type Json = Record<string, unknown>;
+
+function expect<T>(obj: Json, key: string, kind: 'string' | 'boolean' | 'number' | 'array' | 'object'): T | undefined {
+  const v = obj[key];
+  if (v === undefined) return undefined;
+  const ok = kind === 'array' ? Array.isArray(v) : kind === 'object' ? typeof v === 'object' && v !== null && !Array.isArray(v) : typeof v === kind;
+  if (!ok) throw new InvalidArgumentError(`invalid daemon configuration: "${key}" must be ${kind === 'array' || kind === 'object' ? `an ${kind}` : `a ${kind}`}`);
+  return v as T;
+}
+
+function stringArray(obj: Json, key: string): string[] | undefined {
+  const v = expect<unknown[]>(obj, key, 'array');
+  if (v && !v.every((s) => typeof s === 'string')) throw new InvalidArgumentError(`invalid daemon configuration: "${key}" must be a list of strings`);
+  return v as string[] | undefined;
+}
+
+/** Docker's daemon.json keys that berth reads; any other key is refused as dockerd does. */
+const KNOWN_KEYS = new Set([
+  'data-root', 'exec-root', 'hosts', 'pidfile', 'debug', 'group', 'default-runtime', 'runtimes',
+  'registry-mirrors', 'insecure-registries', 'log-driver', 'log-opts', 'default-address-pools',
+  'max-concurrent-downloads', 'max-concurrent-uploads', 'init-path', 'labels', 'live-restore',
+  'storage-driver', 'log-level',
+]);
+
+/** Applies a parsed daemon.json to `base`; every error names the key. */
+export function applyDaemonJson(base: Config, json: unknown): Config {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InvalidArgumentError('invalid daemon configuration: the file must hold a JSON object');
+  const obj = json as Json;
+  for (const key of Object.keys(obj)) {
+    if (!KNOWN_KEYS.has(key)) throw new InvalidArgumentError(`the following directives don't match any configuration option: ${key}`);
+  }
+  const c: Config = { ...base };
+  c.dataRoot = expect<string>(obj, 'data-root', 'string') ?? c.dataRoot;
+  c.execRoot = expect<string>(obj, 'exec-root', 'string') ?? c.execRoot;
+  c.hosts = stringArray(obj, 'hosts') ?? c.hosts;
+  c.pidfile = expect<string>(obj, 'pidfile', 'string') ?? c.pidfile;
+  c.debug = expect<boolean>(obj, 'debug', 'boolean') ?? c.debug;
+  c.group = expect<string>(obj, 'group', 'string') ?? c.group;
+  c.defaultRuntime = expect<string>(obj, 'default-runtime', 'string') ?? c.defaultRuntime;
+  const runtimes = expect<Json>(obj, 'runtimes', 'object');
+  if (runtimes) {
+    c.runtimes = { ...c.runtimes };
+    for (const [name, r] of Object.entries(runtimes)) {
+      const rt = r as Json;
+      const p = typeof rt === 'object' && rt !== null ? rt.path : undefined;
+      if (typeof p !== 'string') throw new InvalidArgumentError(`invalid daemon configuration: "runtimes.${name}.path" must be a string`);
+      const args = rt.runtimeArgs ?? [];
+      if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw new InvalidArgumentError(`invalid daemon configuration: "runtimes.${name}.runtimeArgs" must be a list of strings`);
+      c.runtimes[name] = { path: p, runtimeArgs: args as string[] };
+    }
+  }
+  if (!c.runtimes[c.defaultRuntime]) throw new InvalidArgumentError(`invalid daemon configuration: default-runtime "${c.defaultRuntime}" is not a configured runtime`);
+  c.registryMirrors = stringArray(obj, 'registry-mirrors') ?? c.registryMirrors;
+  c.insecureRegistries = stringArray(obj, 'insecure-registries') ?? c.insecureRegistries;
+  c.logDriver = expect<string>(obj, 'log-driver', 'string') ?? c.logDriver;
+  const logOpts = expect<Json>(obj, 'log-opts', 'object');
+  if (logOpts) {
+    for (const [k, v] of Object.entries(logOpts)) if (typeof v !== 'string') throw new InvalidArgumentError(`invalid daemon configuration: "log-opts.${k}" must be a string`);
+    c.logOpts = logOpts as Record<string, string>;
+  }
+  const pools = expect<Array<Json>>(obj, 'default-address-pools', 'array');
+  if (pools) {
+    c.defaultAddressPools = pools.map((p, i) => {
+      if (typeof p?.base !== 'string' || typeof p?.size !== 'number') throw new InvalidArgumentError(`invalid daemon configuration: "default-address-pools[${i}]" needs "base" (string) and "size" (number)`);
+      return { base: p.base, size: p.size };
+    });
+  }
+  for (const [key, field] of [['max-concurrent-downloads', 'maxConcurrentDownloads'], ['max-concurrent-uploads', 'maxConcurrentUploads']] as const) {
+    const n = expect<number>(obj, key, 'number');
+    if (n !== undefined) {
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`invalid daemon configuration: "${key}" must be a positive integer`);
+      c[field] = n;
+    }
+  }
+  c.initPath = expect<string>(obj, 'init-path', 'string') ?? c.initPath;
+  c.labels = stringArray(obj, 'labels') ?? c.labels;
+  const driver = expect<string>(obj, 'storage-driver', 'string');
+  if (driver !== undefined && driver !== 'overlay2') throw new InvalidArgumentError(`invalid daemon configuration: storage-driver "${driver}" is not supported; berth uses overlay2`);
+  const liveRestore = expect<boolean>(obj, 'live-restore', 'boolean');
+  if (liveRestore === false) throw new InvalidArgumentError('invalid daemon configuration: live-restore cannot be turned off in berth');
+  return c;
+}
+
+/**
+ * Defaults, then the config file (missing is fine unless it was named explicitly), then flags.
+ * Flags given both on the command line and in the file are a conflict, as in dockerd.
+ */
+export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  void env;
+  let c = defaults();
+  const file = flags.configFile ?? DEFAULT_CONFIG_FILE;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') && flags.configFile === undefined) json = undefined;
+    else if (isErrno(err, 'ENOENT')) throw new InvalidArgumentError(`unable to configure the daemon: open ${file}: no such file or directory`);
+    else if (err instanceof SyntaxError) throw new InvalidArgumentError(`unable to configure the daemon with file ${file}: ${err.message}`);
+    else throw err;
+  }
+  if (json !== undefined) {
+    const obj = json as Json;
+    const conflicts: string[] = [];
+    const pairs: Array<[keyof Flags, string]> = [['dataRoot', 'data-root'], ['execRoot', 'exec-root'], ['hosts', 'hosts'], ['pidfile', 'pidfile'], ['group', 'group']];
+    for (const [flag, key] of pairs) if (flags[flag] !== undefined && obj && typeof obj === 'object' && key in obj) conflicts.push(key);
+    if (conflicts.length) throw new InvalidArgumentError(`unable to configure the daemon with file ${file}: the following directives are specified both as a flag and in the configuration file: ${conflicts.join(', ')}`);
+    c = applyDaemonJson(c, json);
+  }
+  c.configFile = file;
+  if (flags.dataRoot !== undefined) c.dataRoot = flags.dataRoot;
+  if (flags.execRoot !== undefined) c.execRoot = flags.execRoot;
+  if (flags.hosts !== undefined && flags.hosts.length > 0) c.hosts = flags.hosts;
+  if (flags.pidfile !== undefined) c.pidfile = flags.pidfile;
+  if (flags.debug) c.debug = true;
+  if (flags.group !== undefined) c.group = flags.group;
+  c.dataRoot = path.resolve(c.dataRoot);
+  c.execRoot = path.resolve(c.execRoot);
+  for (const h of c.hosts) {
+    if (!h.startsWith('unix://') && !h.startsWith('fd://') && !h.startsWith('tcp://')) throw new InvalidArgumentError(`invalid host "${h}": only unix:// is supported without TLS`);
+    if (h.startsWith('tcp://')) throw new InvalidArgumentError(`invalid host "${h}": tcp:// needs --tlsverify, which berth does not implement yet`);
+  }
+  return Object.freeze(c);
+}

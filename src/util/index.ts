@@ -1,0 +1,3 @@
+export { exec, ExecError, type ExecOptions, type ExecResult } from './exec.js';
+export { waitFor } from './wait-for.js';
+export { createLogger, silentLogger, type Logger } from './logger.js';
