@@ -60,4 +60,10 @@ export class EventBus {
     this.emitter.on('event', fn);
     return () => this.emitter.off('event', fn);
   }
+
+  listenerCount(): number {
+    return this.emitter.listenerCount('event');
+  }
 }
+
+export { matchEvent, checkEventFilters, parseEventTime } from './filter.js';

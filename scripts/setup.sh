@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what berth needs on a fresh Debian 12 machine (as root), then builds berth.
+# Idempotent: re-running only does what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(runc crun conmon tini busybox-static iproute2 iptables umoci skopeo docker-registry tmux)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# docker-registry's package starts a service where an init system runs; tests start their own.
+npm ci --no-audit --no-fund
+npm run build

@@ -1,0 +1,90 @@
+import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { InvalidArgumentError, NotImplementedError } from '../../errors/index.js';
+import type { ImageArchive, ImageService } from '../../image/index.js';
+import { parseFilters } from '../../util/index.js';
+import { boolParam, sendJson } from '../http.js';
+import type { Router } from '../router.js';
+import { versionAtLeast } from '../version.js';
+
+export interface ImagesBackend {
+  images: Pick<ImageService, 'list' | 'inspect' | 'history' | 'tag' | 'remove' | 'prune'>;
+  archive: Pick<ImageArchive, 'load' | 'save' | 'import'>;
+}
+
+/**
+ * A JSON-lines response whose head is written with the first message, so that an error
+ * before any progress still gets its proper status (400, 404) instead of a 200 stream.
+ */
+function lazyJsonStream(res: ServerResponse): (msg: unknown) => void {
+  return (msg) => {
+    if (!res.headersSent) {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+    }
+    res.write(JSON.stringify(msg) + '\n');
+  };
+}
+
+export function imageRoutes(r: Router, b: ImagesBackend): void {
+  r.add('GET', '/images/json', async (ctx) => {
+    const list = await b.images.list({ all: boolParam(ctx.query, 'all'), filters: parseFilters(ctx.query.get('filters') ?? ctx.query.get('filter')), digests: boolParam(ctx.query, 'digests') });
+    const legacy = !versionAtLeast(ctx.version, '1.44');
+    sendJson(ctx.res, 200, list.map((s) => (legacy ? { ...s, VirtualSize: s.Size } : s)));
+  });
+  r.add('POST', '/images/load', async (ctx) => {
+    const emit = lazyJsonStream(ctx.res);
+    await b.archive.load(ctx.req, (m) => emit(m), ctx.signal);
+    if (!ctx.res.headersSent) ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+    ctx.res.end();
+  });
+  r.add('GET', '/images/get', async (ctx) => {
+    const names = ctx.query.getAll('names').flatMap((n) => n.split(',')).filter(Boolean);
+    await sendTar(ctx.res, b.archive.save(names, ctx.signal));
+  });
+  r.add('POST', '/images/create', async (ctx) => {
+    const fromSrc = ctx.query.get('fromSrc');
+    const fromImage = ctx.query.get('fromImage');
+    if (fromSrc === null && fromImage === null) throw new InvalidArgumentError('fromImage or fromSrc is required');
+    if (fromImage !== null) throw new NotImplementedError('pulling images from a registry is not implemented in berth yet');
+    if (fromSrc !== '-') throw new NotImplementedError('importing from a URL is not implemented in berth yet; use fromSrc=-');
+    const emit = lazyJsonStream(ctx.res);
+    const changes = ctx.query.getAll('changes').flatMap((c) => c.split('\n')).filter((c) => c.trim());
+    const platform = ctx.query.get('platform');
+    if (platform && !/^linux(\/amd64)?$/.test(platform)) throw new InvalidArgumentError(`image with platform ${platform} is not supported on this host (linux/amd64)`);
+    const id = await b.archive.import(ctx.req, {
+      repo: ctx.query.get('repo') ?? undefined,
+      tag: ctx.query.get('tag') ?? undefined,
+      message: ctx.query.get('message') ?? undefined,
+      changes,
+      signal: ctx.signal,
+    });
+    emit({ status: id });
+    ctx.res.end();
+  });
+  r.add('POST', '/images/prune', async (ctx) => {
+    sendJson(ctx.res, 200, await b.images.prune(parseFilters(ctx.query.get('filters'))));
+  });
+  r.add('GET', '/images/{name:.*}/json', async (ctx) => {
+    const out = await b.images.inspect(ctx.params.name!);
+    if (!versionAtLeast(ctx.version, '1.44')) out.VirtualSize = out.Size;
+    if (!versionAtLeast(ctx.version, '1.45')) { out.Container = ''; out.ContainerConfig = out.Config; }
+    sendJson(ctx.res, 200, out);
+  });
+  r.add('GET', '/images/{name:.*}/history', async (ctx) => sendJson(ctx.res, 200, await b.images.history(ctx.params.name!)));
+  r.add('GET', '/images/{name:.*}/get', async (ctx) => sendTar(ctx.res, b.archive.save([ctx.params.name!], ctx.signal)));
+  r.add('POST', '/images/{name:.*}/tag', async (ctx) => {
+    const repo = ctx.query.get('repo');
+    if (!repo) throw new InvalidArgumentError('repository name must have at least one component');
+    await b.images.tag(ctx.params.name!, repo, ctx.query.get('tag') ?? undefined);
+    ctx.res.writeHead(201, { 'Content-Length': 0 });
+    ctx.res.end();
+  });
+  r.add('DELETE', '/images/{name:.*}', async (ctx) => {
+    sendJson(ctx.res, 200, await b.images.remove(ctx.params.name!, { force: boolParam(ctx.query, 'force'), noPrune: boolParam(ctx.query, 'noprune') }));
+  });
+}
+
+async function sendTar(res: ServerResponse, tar: NodeJS.ReadableStream & import('node:stream').Readable): Promise<void> {
+  res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+  await pipeline(tar, res);
+}

@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, type Flags } from './config/index.js';
+import { DaemonStartError, startDaemon } from './daemon/index.js';
+import { EngineError } from './errors/index.js';
+import { BERTH_VERSION } from './system/index.js';
+import { createLogger } from './util/index.js';
+
+const USAGE = `Usage:	berthd [OPTIONS]
+
+A Docker-compatible container engine: serves the Docker Engine API.
+
+Options:
+      --config-file string   Daemon configuration file (default "/etc/berth/daemon.json")
+      --data-root string     Root directory of persistent berth state (default "/var/lib/berth")
+  -D, --debug                Enable debug mode
+      --exec-root string     Root directory for execution state files (default "/run/berth")
+  -G, --group string         Group for the unix socket (default "berth")
+  -H, --host list            Daemon socket(s) to connect to (default unix:///run/berth.sock)
+      --pidfile string       Path to use for daemon PID file (default "/run/berthd.pid")
+  -v, --version              Print version information and quit
+  -h, --help                 Print usage
+`;
+
+async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'config-file': { type: 'string' },
+        'data-root': { type: 'string' },
+        debug: { type: 'boolean', short: 'D' },
+        'exec-root': { type: 'string' },
+        group: { type: 'string', short: 'G' },
+        host: { type: 'string', short: 'H', multiple: true },
+        pidfile: { type: 'string', short: 'p' },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    process.stderr.write(`berthd: ${(err as Error).message}\nSee 'berthd --help'.\n`);
+    return 125;
+  }
+  if (values.help) { process.stdout.write(USAGE); return 0; }
+  if (values.version) { process.stdout.write(`berthd version ${BERTH_VERSION}\n`); return 0; }
+  const flags: Flags = {
+    configFile: values['config-file'],
+    dataRoot: values['data-root'],
+    execRoot: values['exec-root'],
+    hosts: values.host,
+    pidfile: values.pidfile,
+    debug: values.debug,
+    group: values.group,
+  };
+  let config;
+  try {
+    config = loadConfig(flags);
+  } catch (err) {
+    process.stderr.write(`berthd: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const logger = createLogger({ debug: config.debug });
+  let daemon;
+  try {
+    daemon = await startDaemon(config, logger);
+  } catch (err) {
+    if (err instanceof DaemonStartError || err instanceof EngineError) {
+      process.stderr.write(`berthd: ${err.message}\n`);
+      return 1;
+    }
+    logger.error({ component: 'daemon', err }, 'failed to start');
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ component: 'daemon', signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await daemon.close();
+  logger.info({ component: 'daemon' }, 'stopped');
+  return 0;
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
+  process.stderr.write(`berthd: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});
