@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exec, type ExecResult } from '../../src/util/index.js';
+import { waitFor } from '../../src/util/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The repository root (tests run from dist/test/helpers). */
+export const repoRoot = path.resolve(here, '../../..');
+export const berthBin = path.join(repoRoot, 'bin/berth');
+export const berthdBin = path.join(repoRoot, 'bin/berthd');
+export const dockerBin = '/usr/local/bin/docker';
+
+/** A scratch directory for one test file, under BERTH_TEST_TMP when the suite sets it. */
+export async function scratchDir(prefix: string): Promise<string> {
+  const base = process.env.BERTH_TEST_TMP ?? '/tmp';
+  await fsp.mkdir(base, { recursive: true });
+  return fsp.mkdtemp(path.join(base, `${prefix}-`));
+}
+
+export interface TestDaemon {
+  dir: string;
+  dataRoot: string;
+  socket: string;
+  host: string;
+  proc: ChildProcess;
+  log: () => string;
+  /** The real docker CLI against this daemon. */
+  docker(args: string[], opts?: { input?: string | Buffer; allowFailure?: boolean; timeoutMs?: number }): Promise<ExecResult>;
+  /** berth's CLI against this daemon. */
+  berth(args: string[], opts?: { input?: string | Buffer; allowFailure?: boolean; timeoutMs?: number }): Promise<ExecResult>;
+  /** A raw API request; resolves with status, headers and body text. */
+  request(method: string, urlPath: string, body?: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts a real berthd on its own data-root, exec-root and socket. Call `stop()` in
+ * `after()`; it also unmounts anything left under the data-root and removes the directory.
+ */
+export async function startDaemon(name: string, extraArgs: string[] = []): Promise<TestDaemon> {
+  const dir = await scratchDir(name);
+  const dataRoot = path.join(dir, 'root');
+  const socket = path.join(dir, 'berth.sock');
+  const logFile = path.join(dir, 'berthd.log');
+  const fh = await fsp.open(logFile, 'w');
+  const proc = spawn(process.execPath, [berthdBin, '--data-root', dataRoot, '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'berthd.pid'), '--config-file', path.join(dir, 'daemon.json'), ...extraArgs], {
+    stdio: ['ignore', fh.fd, fh.fd],
+  });
+  await fh.close();
+  const host = `unix://${socket}`;
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, DOCKER_CONFIG: path.join(dir, 'docker-config'), DOCKER_HOST: host, BERTH_HOST: host };
+  const d: TestDaemon = {
+    dir, dataRoot, socket, host, proc,
+    log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
+    docker: (args, o = {}) => exec(dockerBin, args, { env, input: o.input, allowFailure: o.allowFailure, timeoutMs: o.timeoutMs ?? 60_000 }),
+    berth: (args, o = {}) => exec(process.execPath, [berthBin, ...args], { env, input: o.input, allowFailure: o.allowFailure, timeoutMs: o.timeoutMs ?? 60_000 }),
+    request: (method, urlPath, body, headers = {}) => new Promise((resolve, reject) => {
+      const req = http.request({ socketPath: socket, method, path: urlPath, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    }),
+    stop: async (signal = 'SIGTERM') => {
+      let code: number | null = proc.exitCode;
+      if (code === null && proc.signalCode === null) {
+        const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
+        proc.kill(signal);
+        code = await exited;
+      }
+      await cleanupMounts(dir);
+      await fsp.rm(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+  try {
+    await waitFor(`berthd ${name} to answer /_ping (log: ${logFile})`, async () => {
+      if (proc.exitCode !== null) throw new Error(`berthd exited with ${proc.exitCode}: ${d.log()}`);
+      const r = await d.request('GET', '/_ping').catch(() => undefined);
+      return r?.status === 200 ? true : undefined;
+    }, { timeoutMs: 20_000 });
+  } catch (err) {
+    await d.stop('SIGKILL');
+    throw err;
+  }
+  return d;
+}
+
+/** Unmounts every mount at or below `dir` (deepest first), so a failed test leaves none. */
+export async function cleanupMounts(dir: string): Promise<void> {
+  const mounts = mountsUnder(dir).sort((a, b) => b.length - a.length);
+  for (const m of mounts) await exec('umount', ['-l', m], { allowFailure: true });
+}
+
+export function mountsUnder(dir: string): string[] {
+  const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+  return lines.map((l) => l.split(' ')[4]).filter((p): p is string => !!p && (p === dir || p.startsWith(dir + '/')));
+}
