@@ -40,11 +40,13 @@ export interface TestDaemon {
  * Starts a real berthd on its own data-root, exec-root and socket. Call `stop()` in
  * `after()`; it also unmounts anything left under the data-root and removes the directory.
  */
-export async function startDaemon(name: string, extraArgs: string[] = []): Promise<TestDaemon> {
-  const dir = await scratchDir(name);
+export async function startDaemon(name: string, extraArgs: string[] = [], opts: { config?: Record<string, unknown>; dir?: string } = {}): Promise<TestDaemon> {
+  const dir = opts.dir ?? await scratchDir(name);
   const dataRoot = path.join(dir, 'root');
   const socket = path.join(dir, 'berth.sock');
   const logFile = path.join(dir, 'berthd.log');
+  const configFile = path.join(dir, 'daemon.json');
+  if (!existsSync(configFile)) await fsp.writeFile(configFile, JSON.stringify(opts.config ?? {}));
   const fh = await fsp.open(logFile, 'w');
   const proc = spawn(process.execPath, [berthdBin, '--data-root', dataRoot, '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'berthd.pid'), '--config-file', path.join(dir, 'daemon.json'), ...extraArgs], {
     stdio: ['ignore', fh.fd, fh.fd],

@@ -43,6 +43,9 @@ export async function umociImage(): Promise<{ layout: string; dockerArchive: str
     await exec('umoci', ['unpack', '--image', `${layout}:v1`, bundle]);
     await exec('tar', ['-xf', rootfsTar, '-C', path.join(bundle, 'rootfs')]);
     await exec('umoci', ['repack', '--image', `${layout}:v1`, bundle]);
+    // repack diffs against the unpacked state: unpack again so the next change is its own layer.
+    await fsp.rm(bundle, { recursive: true, force: true });
+    await exec('umoci', ['unpack', '--image', `${layout}:v1`, bundle]);
     await fsp.writeFile(path.join(bundle, 'rootfs', 'hello'), 'hello from layer two\n');
     await fsp.rm(path.join(bundle, 'rootfs', 'etc', 'group'));
     await exec('umoci', ['repack', '--image', `${layout}:v1`, bundle]);

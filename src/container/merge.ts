@@ -1,0 +1,44 @@
+import type { ContainerConfigJson } from '../image/index.js';
+import type { ContainerConfig } from '../types/container.js';
+
+/**
+ * Docker's merge of an image's config into a create request (moby daemon/commit.go `merge`):
+ * the request wins; Env is merged by key; Labels, ExposedPorts and Volumes are unions; an
+ * Entrypoint given in the request drops the image's Cmd, so that `--entrypoint x` runs x alone.
+ */
+export function mergeImageConfig(user: ContainerConfig, image: ContainerConfigJson): ContainerConfig {
+  const c: ContainerConfig = { ...user };
+  if (!c.User) c.User = image.User ?? '';
+  if (image.ExposedPorts) c.ExposedPorts = { ...image.ExposedPorts, ...(c.ExposedPorts ?? {}) };
+  if (!c.Env || c.Env.length === 0) c.Env = [...(image.Env ?? [])];
+  else {
+    const keys = new Set(c.Env.map((e) => e.split('=')[0]));
+    c.Env = [...c.Env, ...(image.Env ?? []).filter((e) => !keys.has(e.split('=')[0]))];
+  }
+  if (image.Labels) c.Labels = { ...image.Labels, ...(c.Labels ?? {}) };
+  const entrypointGiven = Array.isArray(c.Entrypoint) && c.Entrypoint.length > 0;
+  if (!entrypointGiven) {
+    if (!c.Cmd || c.Cmd.length === 0) {
+      c.Cmd = image.Cmd ?? null;
+      if (image.ArgsEscaped !== undefined) c.ArgsEscaped = image.ArgsEscaped;
+    }
+    // `--entrypoint ""` arrives as [""] or []: it clears the image's entrypoint.
+    if (c.Entrypoint === undefined || c.Entrypoint === null) c.Entrypoint = image.Entrypoint ?? null;
+  }
+  if (Array.isArray(c.Entrypoint) && c.Entrypoint.length === 1 && c.Entrypoint[0] === '') c.Entrypoint = null;
+  if (!c.WorkingDir) c.WorkingDir = image.WorkingDir ?? '';
+  if (image.Volumes) c.Volumes = { ...image.Volumes, ...(c.Volumes ?? {}) };
+  if (!c.StopSignal && image.StopSignal) c.StopSignal = image.StopSignal;
+  if (!c.Healthcheck && image.Healthcheck) c.Healthcheck = image.Healthcheck;
+  else if (c.Healthcheck && image.Healthcheck) {
+    const h = { ...c.Healthcheck };
+    if (!h.Test || h.Test.length === 0) h.Test = image.Healthcheck.Test;
+    for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const) {
+      if (!h[k] && image.Healthcheck[k]) h[k] = image.Healthcheck[k];
+    }
+    c.Healthcheck = h;
+  }
+  if (!c.OnBuild && image.OnBuild) c.OnBuild = image.OnBuild;
+  if (!c.Shell && image.Shell) c.Shell = image.Shell;
+  return c;
+}

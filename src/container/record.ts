@@ -1,0 +1,44 @@
+import type { ContainerConfig, HostConfig } from '../types/container.js';
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+/** The container's state as Docker's inspect shows it (times RFC 3339; zero time when unset). */
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  conmonPid: number;
+  exitCode: number;
+  error: string;
+  startedAt: string;
+  finishedAt: string;
+  oomKilled: boolean;
+  /** Set by `docker stop`/`kill` so that restart policies do not bring it back. */
+  hasBeenManuallyStopped: boolean;
+}
+
+/**
+ * berth's record of a container, `containers/<id>/config.json`, replaced atomically on every
+ * change. Config is the merged config (image defaults + create request), as Docker stores it.
+ */
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  created: string;
+  path: string;
+  args: string[];
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  imageId: string;
+  runtime: string;
+  state: ContainerState;
+  restartCount: number;
+  /** The image's top chain id: the container's rootfs stacks on it. */
+  imageChainId: string | undefined;
+  platform: 'linux';
+}
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function initialState(): ContainerState {
+  return { status: 'created', pid: 0, conmonPid: 0, exitCode: 0, error: '', startedAt: ZERO_TIME, finishedAt: ZERO_TIME, oomKilled: false, hasBeenManuallyStopped: false };
+}
