@@ -1,4 +1,7 @@
+import { rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
+import { createApi, listenUnix } from './api/index.js';
 import { loadConfig, type Flags } from './config/index.js';
 import { DaemonStartError, startDaemon } from './daemon/index.js';
 import { EngineError } from './errors/index.js';
@@ -64,9 +67,22 @@ async function main(argv: string[]): Promise<number> {
   }
   const logger = createLogger({ debug: config.debug });
   let daemon;
+  const servers: Server[] = [];
+  const sockets: string[] = [];
   try {
     daemon = await startDaemon(config, logger);
+    const newServer = createApi(daemon.services, logger);
+    for (const host of config.hosts) {
+      const sock = host.slice('unix://'.length);
+      const server = newServer();
+      await listenUnix(server, sock, config.group, logger);
+      servers.push(server);
+      sockets.push(sock);
+    }
+    logger.info({ component: 'daemon', dataRoot: config.dataRoot, sockets }, 'berthd is ready');
   } catch (err) {
+    await closeAll(servers, sockets);
+    await daemon?.close();
     if (err instanceof DaemonStartError || err instanceof EngineError) {
       process.stderr.write(`berthd: ${err.message}\n`);
       return 1;
@@ -82,12 +98,25 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+  await closeAll(servers, sockets);
   await daemon.close();
   logger.info({ component: 'daemon' }, 'stopped');
   return 0;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
+/** Stops accepting, drops open connections (streams, attaches) and removes the sockets. */
+async function closeAll(servers: Server[], sockets: string[]): Promise<void> {
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  })));
+  for (const sock of sockets) await rm(sock, { force: true });
+}
+
+main(process.argv.slice(2)).then((code) => {
+  // Hijacked connections (attach) and watchers are not the server's to close: exit explicitly.
+  process.exit(code);
+}, (err: unknown) => {
   process.stderr.write(`berthd: ${(err as Error)?.stack ?? String(err)}\n`);
   process.exitCode = 1;
 });

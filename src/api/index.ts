@@ -2,18 +2,22 @@ import type { Server } from 'node:http';
 import type { Logger } from '../util/index.js';
 import { imageRoutes, type ImagesBackend } from './routes/images.js';
 import { systemRoutes, type SystemBackend } from './routes/system.js';
+import { containerRoutes, upgradeAttach, type ContainersBackend } from './routes/containers.js';
 import { Router } from './router.js';
 import { createApiServer } from './server.js';
 
 export { Router, splitVersion } from './router.js';
+export { listenUnix } from './listen.js';
 export { MIN_API_VERSION, MAX_API_VERSION } from './version.js';
 
-export type Backend = SystemBackend & ImagesBackend;
+export type Backend = SystemBackend & ImagesBackend & ContainersBackend;
 
 /** Builds the Engine API over the given services: a factory of HTTP servers, one per socket. */
 export function createApi(backend: Backend, logger: Logger): () => Server {
   const router = new Router();
   systemRoutes(router, backend);
   imageRoutes(router, backend);
+  containerRoutes(router, backend);
+  router.addUpgrade('POST', '/containers/{id}/attach', (ctx, socket, head) => upgradeAttach(backend, ctx, ctx.req, socket, head));
   return createApiServer(router, logger);
 }

@@ -17,6 +17,9 @@ export interface Ctx {
 
 export type Handler = (ctx: Ctx) => Promise<void> | void;
 
+/** A handler of an upgraded connection (attach, exec start): it owns the raw socket. */
+export type UpgradeHandler = (ctx: Omit<Ctx, 'res'>, socket: import('node:stream').Duplex, head: Buffer) => Promise<void>;
+
 interface Route { method: string; re: RegExp; names: string[]; handler: Handler }
 
 /**
@@ -25,6 +28,26 @@ interface Route { method: string; re: RegExp; names: string[]; handler: Handler 
  */
 export class Router {
   private readonly routes: Route[] = [];
+  private readonly upgrades: Array<Omit<Route, 'handler'> & { handler: UpgradeHandler }> = [];
+
+  /** Registers the handler an `Upgrade:` request to this route gets. */
+  addUpgrade(method: string, pattern: string, handler: UpgradeHandler): this {
+    const probe = new Router().add(method, pattern, () => undefined);
+    const r = probe.routes[0]!;
+    this.upgrades.push({ method, re: r.re, names: r.names, handler });
+    return this;
+  }
+
+  matchUpgrade(method: string, path: string): { handler: UpgradeHandler; params: Record<string, string> } | undefined {
+    for (const r of this.upgrades) {
+      const m = r.re.exec(path);
+      if (!m || r.method !== method) continue;
+      const params: Record<string, string> = {};
+      r.names.forEach((n, i) => { params[n] = decodeURIComponent(m[i + 1]!); });
+      return { handler: r.handler, params };
+    }
+    return undefined;
+  }
 
   add(method: string, pattern: string, handler: Handler): this {
     const names: string[] = [];

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { EngineError } from '../errors/index.js';
 import type { Logger } from '../util/index.js';
 import { sendError } from './http.js';
 import { Router, splitVersion } from './router.js';
@@ -13,6 +15,7 @@ import { BERTH_VERSION } from '../system/index.js';
 export function createApiServer(router: Router, logger: Logger): () => Server {
   return () => {
     const server = createServer((req, res) => { void handle(router, logger, req, res); });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => { void handleUpgrade(router, logger, req, socket, head); });
     server.keepAliveTimeout = 5_000;
     server.requestTimeout = 0;
     server.headersTimeout = 60_000;
@@ -44,5 +47,35 @@ async function handle
   } finally {
     // A handler that did not read its body must not leave the connection stuck.
     if (!req.complete) req.resume();
+  }
+}
+
+/**
+ * An `Upgrade:` request: the routes that take one own the socket after their 101; any other
+ * route, or an error before the 101, gets a plain HTTP answer and the socket is closed.
+ */
+async function handleUpgrade(router: Router, logger: Logger, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const requestId = randomBytes(6).toString('hex');
+  const controller = new AbortController();
+  socket.on('close', () => controller.abort());
+  socket.on('error', (err) => logger.debug({ component: 'api', requestId, err }, 'upgraded connection error'));
+  try {
+    const url = new URL(req.url ?? '/', 'http://berth');
+    const { version, path } = splitVersion(url.pathname);
+    const found = router.matchUpgrade(req.method ?? 'GET', path);
+    if (!found) {
+      // Routes that do not take an upgrade are answered as plain requests would be.
+      const body = JSON.stringify({ message: 'page not found' }) + '\n';
+      socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    logger.debug({ component: 'api', requestId, method: req.method, path: url.pathname }, 'upgrade');
+    await found.handler({ req, params: found.params, query: url.searchParams, version, signal: controller.signal, requestId }, socket, head);
+  } catch (err) {
+    if (controller.signal.aborted) return;
+    const status = err instanceof EngineError ? err.status : 500;
+    if (status >= 500) logger.error({ component: 'api', requestId, err }, 'upgrade failed');
+    const body = JSON.stringify({ message: err instanceof Error ? err.message : String(err) }) + '\n';
+    socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 409 ? 'Conflict' : status === 400 ? 'Bad Request' : 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nApi-Version: ${MAX_API_VERSION}\r\nConnection: close\r\n\r\n${body}`);
   }
 }

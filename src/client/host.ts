@@ -25,8 +25,9 @@ export function parseHost(host: string): DaemonAddress {
   const trimmed = host.trim();
   const sep = trimmed.indexOf('://');
   if (sep < 0) {
-    if (trimmed.startsWith('/')) return { proto: 'unix', socketPath: trimmed, host: `unix://${trimmed}` };
-    throw new HostError(`unable to parse berth host \`${host}\``);
+    // docker reads a bare address as TCP ("foo" is tcp://foo:2375).
+    if (trimmed === '') throw new HostError(`unable to parse berth host \`${host}\``);
+    return parseHost(`tcp://${trimmed}`);
   }
   const proto = trimmed.slice(0, sep);
   const addr = trimmed.slice(sep + 3);

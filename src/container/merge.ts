@@ -3,8 +3,8 @@ import type { ContainerConfig } from '../types/container.js';
 
 /**
  * Docker's merge of an image's config into a create request (moby daemon/commit.go `merge`):
- * the request wins; Env is merged by key; Labels, ExposedPorts and Volumes are unions; an
- * Entrypoint given in the request drops the image's Cmd, so that `--entrypoint x` runs x alone.
+ * the request wins; Env is merged by key; Labels, ExposedPorts and Volumes are unions.
+ * Entrypoint and Cmd are runtime/spec's `resolveCommand`.
  */
 export function mergeImageConfig(user: ContainerConfig, image: ContainerConfigJson): ContainerConfig {
   const c: ContainerConfig = { ...user };
@@ -16,16 +16,6 @@ export function mergeImageConfig(user: ContainerConfig, image: ContainerConfigJs
     c.Env = [...c.Env, ...(image.Env ?? []).filter((e) => !keys.has(e.split('=')[0]))];
   }
   if (image.Labels) c.Labels = { ...image.Labels, ...(c.Labels ?? {}) };
-  const entrypointGiven = Array.isArray(c.Entrypoint) && c.Entrypoint.length > 0;
-  if (!entrypointGiven) {
-    if (!c.Cmd || c.Cmd.length === 0) {
-      c.Cmd = image.Cmd ?? null;
-      if (image.ArgsEscaped !== undefined) c.ArgsEscaped = image.ArgsEscaped;
-    }
-    // `--entrypoint ""` arrives as [""] or []: it clears the image's entrypoint.
-    if (c.Entrypoint === undefined || c.Entrypoint === null) c.Entrypoint = image.Entrypoint ?? null;
-  }
-  if (Array.isArray(c.Entrypoint) && c.Entrypoint.length === 1 && c.Entrypoint[0] === '') c.Entrypoint = null;
   if (!c.WorkingDir) c.WorkingDir = image.WorkingDir ?? '';
   if (image.Volumes) c.Volumes = { ...image.Volumes, ...(c.Volumes ?? {}) };
   if (!c.StopSignal && image.StopSignal) c.StopSignal = image.StopSignal;

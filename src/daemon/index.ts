@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fsp, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { createApi } from '../api/index.js';
 import type { Config } from '../config/index.js';
 import { EventBus } from '../events/index.js';
 import { ContentStore, ImageArchive, ImageService, ImageStore } from '../image/index.js';
@@ -12,16 +10,30 @@ import { readHostFacts, SystemService } from '../system/index.js';
 import { tryLockFile, unlockFile } from '../sys/index.js';
 import type { Logger } from '../util/index.js';
 import { isErrno } from '../errors/index.js';
+import os from 'node:os';
+import { ContainerService, ContainerStore } from '../container/index.js';
+import { detectCgroupLayout } from '../runtime/cgroups/index.js';
+import { ExitWatcher, RuntimeDriver, type ExitEvent } from '../runtime/driver/index.js';
+
+/** Every service the API serves, built over one data-root. */
+export interface Services {
+  system: SystemService;
+  events: EventBus;
+  df: (opts: { types: string[] }) => Promise<Record<string, unknown>>;
+  images: ImageService;
+  archive: ImageArchive;
+  containers: ContainerService;
+}
 
 export interface RunningDaemon {
-  /** Stops listening, waits for requests in flight, releases the data-root. */
+  services: Services;
+  /** Stops background work and releases the data-root (after the API stopped listening). */
   close(): Promise<void>;
-  sockets: string[];
 }
 
 export class DaemonStartError extends Error {}
 
-/** Wires every service over one data-root and serves the API on the configured sockets. */
+/** Wires every service over one data-root: locks it, restores containers, watches exits. */
 export async function startDaemon(config: Readonly<Config>, logger: Logger): Promise<RunningDaemon> {
   const paths = storePaths(config.dataRoot, config.execRoot);
   await fsp.mkdir(paths.dataRoot, { recursive: true, mode: 0o711 });
@@ -50,8 +62,34 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     const images = new ImageService({ store, content, snapshots, events, logger, snapshotRoot: paths.snapshots });
     const archive = new ImageArchive({ store, content, snapshots, events, logger, tmpDir: paths.tmp });
     const host = await readHostFacts(paths.dataRoot, config.runtimes, config.initPath);
+    const containerStore = new ContainerStore(paths.containers, paths.execRoot, logger.child({ component: 'container' }));
+    const records = await containerStore.init();
+    const exitDir = path.join(paths.execRoot, 'exits');
+    const runtimes = Object.fromEntries(Object.entries(config.runtimes).map(([name, r]) => [name, { name, path: lookPath(r.path), runtimeArgs: r.runtimeArgs, root: path.join(paths.execRoot, 'runtime', name) }]));
+    const driver = new RuntimeDriver({ runtimes, exitDir, logger: logger.child({ component: 'runtime' }) });
+    const containers = new ContainerService({
+      store: containerStore, images: store, content, snapshots, driver, events, logger: logger.child({ component: 'container' }),
+      cgroups: detectCgroupLayout(), exitDir, initPath: config.initPath, kernelRelease: os.release(),
+      runtimeNames: Object.keys(config.runtimes), defaultRuntime: config.defaultRuntime,
+    });
+    images.users = (id) => containers.usersOf(id);
+    const exits = new ExitWatcher({ dir: exitDir, logger: logger.child({ component: 'exit-watcher' }) });
+    exits.on('exit', (e: ExitEvent) => {
+      containers.lifecycle.handleExit(e.id, e.exitCode, e.finishedAt).catch((err: unknown) => logger.error({ component: 'container', containerId: e.id, err }, 'recording an exit failed'));
+    });
+    await exits.start();
+    undo.push(() => exits.stop());
+    for (const rec of records) {
+      await containers.lifecycle.restore(containerStore.get(rec.id) ?? rec).catch((err: unknown) => logger.error({ component: 'container', containerId: rec.id, err }, 'restore failed'));
+    }
+    const countStates = () => {
+      const all = containerStore.list();
+      const running = all.filter((c) => c.state.status === 'running' || c.state.status === 'restarting').length;
+      const paused = all.filter((c) => c.state.status === 'paused').length;
+      return { containers: all.length, running, paused, stopped: all.length - running - paused };
+    };
     const system = new SystemService(config, host, engineId, () => ({
-      images: store.list().length, containers: 0, running: 0, paused: 0, stopped: 0, eventListeners: events.listenerCount(),
+      images: store.list().length, ...countStates(), eventListeners: events.listenerCount(),
     }));
     const df = async ({ types }: { types: string[] }) => {
       const want = (t: string) => types.length === 0 || types.includes(t);
@@ -59,30 +97,17 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
       return {
         LayersSize: usage?.layersSize ?? 0,
         Images: usage ? usage.images : [],
-        Containers: want('container') ? [] : [],
+        Containers: want('container') ? await Promise.all(containerStore.list().map((c) => containers.inspect(c.id, { size: true }).then((i) => ({ ...containers.list({ all: true, filters: new Map([['id', [c.id]]]) })[0], SizeRw: i.SizeRw, SizeRootFs: i.SizeRootFs })))) : [],
         Volumes: want('volume') ? [] : [],
         BuildCache: want('build-cache') ? [] : [],
       };
     };
-    const newServer = createApi({ system, events, df, images, archive }, logger);
-    const sockets: string[] = [];
-    const servers: Server[] = [];
-    for (const host of config.hosts) {
-      const sock = host.slice('unix://'.length);
-      const server = newServer();
-      await listenUnix(server, sock, config.group, logger);
-      servers.push(server);
-      sockets.push(sock);
-      undo.push(() => fsp.rm(sock, { force: true }));
-    }
     await writeFileAtomic(config.pidfile, `${process.pid}`);
     undo.push(() => fsp.rm(config.pidfile, { force: true }));
-    logger.info({ component: 'daemon', dataRoot: paths.dataRoot, sockets, images: store.list().length }, 'berthd is ready');
     let closing: Promise<void> | undefined;
     return {
-      sockets,
+      services: { system, events, df, images, archive, containers },
       close: () => (closing ??= (async () => {
-        await Promise.all(servers.map((server) => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); })));
         for (const step of undo.reverse()) await step();
       })()),
     };
@@ -101,37 +126,13 @@ async function readEngineId(file: string): Promise<string> {
   }
 }
 
-/**
- * Listens on a UNIX socket, mode 0660 and group `group` when that group exists, as dockerd
- * does: never world-writable, since the socket is root on the host. A stale socket file of a
- * dead daemon is replaced; the data-root lock already proved no berthd of ours holds it.
- */
-async function listenUnix(server: Server, sock: string, group: string, logger: Logger): Promise<void> {
-  await fsp.mkdir(path.dirname(sock), { recursive: true });
-  await fsp.rm(sock, { force: true });
-  const oldMask = process.umask(0o117);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(sock, () => { server.off('error', reject); resolve(); });
-    });
-  } finally {
-    process.umask(oldMask);
-  }
-  await fsp.chmod(sock, 0o660);
-  const gid = groupId(group);
-  if (gid !== undefined) await fsp.chown(sock, 0, gid);
-  else logger.debug({ component: 'daemon', group }, 'socket group does not exist; socket stays root:root 0660');
-}
 
-function groupId(name: string): number | undefined {
-  try {
-    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
-      const [n, , gid] = line.split(':');
-      if (n === name && gid) return Number(gid);
-    }
-  } catch (err) {
-    if (!isErrno(err, 'ENOENT')) throw err;
+/** A runtime named without a path is looked up on PATH, as dockerd does; conmon needs it absolute. */
+function lookPath(bin: string): string {
+  if (bin.includes('/')) return path.resolve(bin);
+  for (const dir of (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    const p = path.join(dir, bin);
+    if (existsSync(p)) return p;
   }
-  return undefined;
+  return bin;
 }

@@ -7,3 +7,4 @@ export { decompressed, detectCompression } from './decompress.js';
 export type { Snapshots } from './snapshots.js';
 export * from './reference.js';
 export * from './types.js';
+export { writeImage, parseConfig } from './writer.js';

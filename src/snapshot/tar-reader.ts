@@ -81,7 +81,9 @@ function finishHeader(raw: RawHeader, meta: Meta): TarHeader {
   if (type === undefined) throw invalidTar(`entry ${JSON.stringify(name)} has unsupported type '${raw.typeflag}'`);
   const xattrs = new Map<string, Buffer>();
   for (const [key, value] of pax) {
-    if (key.startsWith('GNU.sparse.')) throw invalidTar(`entry ${JSON.stringify(name)} is a sparse file, which berth does not read`);
+    if (key.startsWith('GNU.sparse.')) {
+      throw invalidTar(`entry ${JSON.stringify(name)} is a sparse file, which berth does not read`);
+    }
     if (key.startsWith(PAX_XATTR_PREFIX)) xattrs.set(key.slice(PAX_XATTR_PREFIX.length), value);
   }
   const header: TarHeader = {
@@ -99,8 +101,23 @@ function finishHeader(raw: RawHeader, meta: Meta): TarHeader {
   };
   const atime = paxTime(pax, 'atime');
   if (atime !== undefined) header.atimeSec = atime;
-  if (header.name.includes('\0') || header.linkname.includes('\0')) throw invalidTar(`entry ${JSON.stringify(name)} has a NUL in its name`);
+  if (header.name.includes('\0') || header.linkname.includes('\0')) {
+    throw invalidTar(`entry ${JSON.stringify(name)} has a NUL in its name`);
+  }
+  checkRanges(header);
   return header;
+}
+
+/** Numbers the kernel would refuse or misread (base-256 fields can even be negative). */
+function checkRanges(h: TarHeader): void {
+  // (uid_t)-1 means "leave unchanged" to chown(2), so the largest id is one less.
+  const ranges: Array<[string, number, number]> = [
+    ['uid', h.uid, 0xfffffffe], ['gid', h.gid, 0xfffffffe], ['size', h.size, Number.MAX_SAFE_INTEGER],
+    ['devmajor', h.devmajor, 0xffffffff], ['devminor', h.devminor, 0xffffffff],
+  ];
+  for (const [what, value, max] of ranges) {
+    if (value < 0 || value > max) throw invalidTar(`entry ${JSON.stringify(h.name)} has ${what} ${value} out of range`);
+  }
 }
 
 function paxText(pax: Map<string, Buffer>, key: string): string | undefined {

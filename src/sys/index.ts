@@ -134,3 +134,5 @@ export function fsMount(fstype: string, target: string, options: ReadonlyArray<r
     libc.close(fsfd);
   }
 }
+
+export { connectSeqpacket, seqpacketPair, UNIX_PATH_MAX } from './socket.js';

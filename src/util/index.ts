@@ -2,3 +2,4 @@ export { exec, ExecError, type ExecOptions, type ExecResult } from './exec.js';
 export { waitFor } from './wait-for.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
 export { parseFilters, checkFilterNames, matchLabels, boolFilter, globMatch, FilterError, type Filters } from './filters.js';
+export { humanDuration } from './units.js';

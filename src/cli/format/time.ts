@@ -17,9 +17,12 @@ export function localZone(epochMs: number): Zone {
   const offsetMin = -new Date(epochMs).getTimezoneOffset();
   const tz = process.env.TZ;
   if (offsetMin === 0 && (!tz || /^:?(Etc\/)?UTC0?$/.test(tz))) return UTC;
-  const abbr = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(new Date(epochMs))
-    .find((p) => p.type === 'timeZoneName')?.value;
-  if (abbr && !/^GMT[+-]/.test(abbr)) return { offsetMin, name: abbr };
+  // ICU knows each zone's abbreviation only in the locales that use it (CEST in en-GB, IST in en-IN).
+  for (const locale of ['en-US', 'en-GB', 'en-IN', 'en-AU']) {
+    const abbr = new Intl.DateTimeFormat(locale, { timeZoneName: 'short' }).formatToParts(new Date(epochMs))
+      .find((p) => p.type === 'timeZoneName')?.value;
+    if (abbr && !/^GMT[+-]/.test(abbr)) return { offsetMin, name: abbr };
+  }
   // Zones without an abbreviation print as Go's zoneinfo names them: "+03", "+0530".
   const a = Math.abs(offsetMin);
   return { offsetMin, name: `${offsetMin < 0 ? '-' : '+'}${pad(Math.trunc(a / 60))}${a % 60 ? pad(a % 60) : ''}` };

@@ -9,7 +9,18 @@ import type { ArgNode, CommandNode, ControlNode, Node, PipeNode } from './parse.
 import type { FuncMap, TemplateFunc } from './funcs.js';
 import { formatValue, goTypeName, isPlainObject, isTrue, structName } from './value.js';
 
-export type MissingKey = 'default' | 'error';
+/**
+ * What a missing map key does: 'default' gives "<no value>", 'error' fails (Go's
+ * missingkey=error), 'struct' fails only where the object looks like one of docker's
+ * structs (every key capitalised, as is the name asked for): docker's inspect fails on
+ * `{{.Nope}}` but prints "<no value>" for `{{.Config.Labels.nope}}`.
+ */
+export type MissingKey = 'default' | 'error' | 'struct';
+
+function looksLikeStruct(obj: Record<string, unknown>, name: string): boolean {
+  const keys = Object.keys(obj);
+  return /^[A-Z]/.test(name) && keys.length > 0 && keys.every((k) => /^[A-Z]/.test(k));
+}
 
 export class ExecError extends Error {
   constructor(message: string, readonly partial: string) {
@@ -190,11 +201,12 @@ class State {
   }
 
   private evalField(dot: unknown, name: string, args: ArgNode[], final: Final, receiver: unknown): unknown {
-    if (receiver === undefined) {
+    // JSON null is read as docker's typed structs read their nil maps (Labels, Attributes):
+    // a field of it has no value. (A nil pointer would be an error in Go; a nil map is not.)
+    if (receiver === undefined || receiver === null) {
       if (this.t.missingKey === 'error') this.fail(`nil data; no entry for key ${JSON.stringify(name)}`);
       return undefined;
     }
-    if (receiver === null) this.fail(`nil pointer evaluating interface {}.${name}`);
     const hasArgs = args.length > 1 || final !== MISSING;
     const typeName = structName(receiver);
     if (isPlainObject(receiver)) {
@@ -207,7 +219,9 @@ class State {
         return v;
       }
       if (hasArgs) this.fail(`${name} is not a method but has arguments`);
-      if (!has && this.t.missingKey === 'error') this.fail(`map has no entry for key ${JSON.stringify(name)}`);
+      if (!has && (this.t.missingKey === 'error' || (this.t.missingKey === 'struct' && looksLikeStruct(receiver, name)))) {
+        this.fail(`map has no entry for key ${JSON.stringify(name)}`);
+      }
       return v;
     }
     return this.fail(`can't evaluate field ${name} in type ${goTypeName(receiver)}`);

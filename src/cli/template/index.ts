@@ -7,7 +7,7 @@
  */
 import { TemplateSyntaxError } from './lex.js';
 import { parseTemplate, type Node } from './parse.js';
-import { execute, ExecError, type MissingKey } from './exec.js';
+import { execute, type MissingKey } from './exec.js';
 import { builtinFuncs, dockerFuncs, type FuncMap } from './funcs.js';
 
 export { ExecError } from './exec.js';
@@ -48,8 +48,4 @@ export function compile(src: string, opts: CompileOptions = {}): Template {
 /** One-shot compile and execute. */
 export function render(src: string, data: unknown, opts: CompileOptions & { missingKey?: MissingKey } = {}): string {
   return compile(src, opts).execute(data, { missingKey: opts.missingKey });
-}
-
-export function isTemplateError(e: unknown): e is TemplateParseError | ExecError {
-  return e instanceof TemplateParseError || e instanceof ExecError;
 }

@@ -1,0 +1,163 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { InvalidArgumentError } from '../../errors/index.js';
+import type { ContainerService } from '../../container/index.js';
+import { parseDetachKeys } from '../../container/index.js';
+import { parseEventTime } from '../../events/index.js';
+import { parseFilters } from '../../util/index.js';
+import { boolParam, intParam, readJsonBody, sendJson, sendNoContent } from '../http.js';
+import type { Ctx, Router } from '../router.js';
+import { versionAtLeast } from '../version.js';
+
+export interface ContainersBackend {
+  containers: Pick<ContainerService, 'create' | 'list' | 'inspect' | 'rename' | 'wait' | 'prune' | 'logs' | 'prepareAttach' | 'top' | 'stats' | 'changes' | 'export' | 'commit' | 'update' | 'resize' | 'lifecycle'>;
+}
+
+function timeoutParam(ctx: Ctx): number | undefined {
+  return intParam(ctx.query, 't') ?? intParam(ctx.query, 'timeout');
+}
+
+function nsParam(ctx: Ctx, name: string): bigint | undefined {
+  const v = ctx.query.get(name);
+  if (v === null || v === '' || v === '0') return undefined;
+  const t = parseEventTime(v);
+  if (t === undefined) throw new InvalidArgumentError(`invalid value for ${name}: ${JSON.stringify(v)}`);
+  return BigInt(Math.round(t));
+}
+
+export function containerRoutes(r: Router, b: ContainersBackend): void {
+  const c = b.containers;
+  r.add('POST', '/containers/create', async (ctx) => {
+    const name = ctx.query.get('name') ?? undefined;
+    sendJson(ctx.res, 201, await c.create(await readJsonBody(ctx.req), name || undefined));
+  });
+  r.add('GET', '/containers/json', (ctx) => {
+    sendJson(ctx.res, 200, c.list({ all: boolParam(ctx.query, 'all'), limit: intParam(ctx.query, 'limit'), filters: parseFilters(ctx.query.get('filters')), size: boolParam(ctx.query, 'size') }));
+  });
+  r.add('POST', '/containers/prune', async (ctx) => sendJson(ctx.res, 200, await c.prune(parseFilters(ctx.query.get('filters')))));
+  r.add('GET', '/containers/{id}/json', async (ctx) => sendJson(ctx.res, 200, await c.inspect(ctx.params.id!, { size: boolParam(ctx.query, 'size') })));
+  r.add('POST', '/containers/{id}/start', async (ctx) => {
+    if (ctx.query.get('detachKeys')) parseDetachKeys(ctx.query.get('detachKeys'));
+    await c.lifecycle.start(ctx.params.id!);
+    sendNoContent(ctx.res);
+  });
+  r.add('POST', '/containers/{id}/stop', async (ctx) => {
+    await c.lifecycle.stop(ctx.params.id!, { timeoutS: timeoutParam(ctx), signal: ctx.query.get('signal') ?? undefined });
+    sendNoContent(ctx.res);
+  });
+  r.add('POST', '/containers/{id}/restart', async (ctx) => {
+    await c.lifecycle.restart(ctx.params.id!, { timeoutS: timeoutParam(ctx), signal: ctx.query.get('signal') ?? undefined });
+    sendNoContent(ctx.res);
+  });
+  r.add('POST', '/containers/{id}/kill', async (ctx) => {
+    await c.lifecycle.kill(ctx.params.id!, ctx.query.get('signal') || 'SIGKILL');
+    sendNoContent(ctx.res);
+  });
+  r.add('POST', '/containers/{id}/pause', async (ctx) => { await c.lifecycle.pause(ctx.params.id!); sendNoContent(ctx.res); });
+  r.add('POST', '/containers/{id}/unpause', async (ctx) => { await c.lifecycle.unpause(ctx.params.id!); sendNoContent(ctx.res); });
+  r.add('POST', '/containers/{id}/rename', async (ctx) => { await c.rename(ctx.params.id!, ctx.query.get('name') ?? ''); sendNoContent(ctx.res); });
+  r.add('DELETE', '/containers/{id}', async (ctx) => {
+    await c.lifecycle.remove(ctx.params.id!, { force: boolParam(ctx.query, 'force') });
+    sendNoContent(ctx.res);
+  });
+  r.add('POST', '/containers/{id}/wait', async (ctx) => {
+    const condition = ctx.query.get('condition') ?? 'not-running';
+    const waiting = c.wait(ctx.params.id!, condition, ctx.signal);
+    // Headers go out at once: the docker CLI waits for them before it starts the container.
+    ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+    ctx.res.flushHeaders();
+    try {
+      const result = await waiting;
+      ctx.res.end(JSON.stringify(result) + '\n');
+    } catch (err) {
+      if (ctx.signal.aborted) return;
+      ctx.res.end(JSON.stringify({ StatusCode: -1, Error: { Message: (err as Error).message } }) + '\n');
+    }
+  });
+  r.add('GET', '/containers/{id}/logs', async (ctx) => {
+    const q = ctx.query;
+    const { isTty, write } = await c.logs(ctx.params.id!, {
+      follow: boolParam(q, 'follow'), stdout: boolParam(q, 'stdout'), stderr: boolParam(q, 'stderr'), timestamps: boolParam(q, 'timestamps'),
+      tail: q.get('tail') && q.get('tail') !== 'all' ? intParam(q, 'tail') : undefined,
+      sinceNs: nsParam(ctx, 'since'), untilNs: nsParam(ctx, 'until'),
+    }, ctx.res, ctx.signal);
+    ctx.res.writeHead(200, { 'Content-Type': isTty || !versionAtLeast(ctx.version, '1.42') ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+    ctx.res.flushHeaders();
+    await write();
+    ctx.res.end();
+  });
+  r.add('GET', '/containers/{id}/top', async (ctx) => sendJson(ctx.res, 200, await c.top(ctx.params.id!, ctx.query.get('ps_args') ?? '')));
+  r.add('GET', '/containers/{id}/changes', async (ctx) => sendJson(ctx.res, 200, await c.changes(ctx.params.id!)));
+  r.add('GET', '/containers/{id}/export', async (ctx) => {
+    const tar = await c.export(ctx.params.id!);
+    ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+    await pipeline(tar, ctx.res);
+  });
+  r.add('GET', '/containers/{id}/stats', async (ctx) => {
+    const stream = ctx.query.get('stream') === null ? true : boolParam(ctx.query, 'stream');
+    const oneShot = boolParam(ctx.query, 'one-shot');
+    let prev = (await c.stats(ctx.params.id!, undefined));
+    ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+    if (!stream && oneShot) { ctx.res.end(JSON.stringify(prev.json) + '\n'); return; }
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+      if (ctx.signal.aborted) return;
+      const next = await c.stats(ctx.params.id!, prev.raw);
+      ctx.res.write(JSON.stringify(next.json) + '\n');
+      prev = next;
+      if (!stream || !next.raw) break;
+    }
+    ctx.res.end();
+  });
+  r.add('POST', '/containers/{id}/update', async (ctx) => sendJson(ctx.res, 200, await c.update(ctx.params.id!, await readJsonBody(ctx.req))));
+  r.add('POST', '/containers/{id}/resize', async (ctx) => {
+    await c.resize(ctx.params.id!, intParam(ctx.query, 'h', 0)!, intParam(ctx.query, 'w', 0)!);
+    sendNoContent(ctx.res, 200);
+  });
+  r.add('POST', '/commit', async (ctx) => {
+    const container = ctx.query.get('container');
+    if (!container) throw new InvalidArgumentError('container is required');
+    const body = await readJsonBody(ctx.req);
+    const id = await c.commit(container, {
+      repo: ctx.query.get('repo') ?? undefined, tag: ctx.query.get('tag') ?? undefined,
+      comment: ctx.query.get('comment') ?? undefined, author: ctx.query.get('author') ?? undefined,
+      changes: ctx.query.getAll('changes').flatMap((s) => s.split('\n')).filter((s) => s.trim()),
+      pause: ctx.query.get('pause') === null ? true : boolParam(ctx.query, 'pause'),
+      ...(body && typeof body === 'object' ? { config: body as Record<string, unknown> } : {}),
+    });
+    sendJson(ctx.res, 201, { Id: id });
+  });
+  r.add('POST', '/containers/{id}/attach', async (ctx) => {
+    // Without Upgrade (the plain hijacked form) only output can flow: Node keeps parsing the
+    // connection as HTTP, so raw stdin would be read as a next request.
+    const att = c.prepareAttach(ctx.params.id!);
+    const opts = attachOptions(ctx.query);
+    ctx.res.writeHead(200, { 'Content-Type': att.isTty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+    ctx.res.flushHeaders();
+    await att.run({ ...opts, stdin: false }, undefined, ctx.res, ctx.signal);
+    ctx.res.end();
+  });
+}
+
+function attachOptions(q: URLSearchParams) {
+  return {
+    stdin: boolParam(q, 'stdin'), stdout: boolParam(q, 'stdout'), stderr: boolParam(q, 'stderr'),
+    stream: boolParam(q, 'stream'), logs: boolParam(q, 'logs'), detachKeys: parseDetachKeys(q.get('detachKeys')),
+  };
+}
+
+/**
+ * The upgraded attach (`Connection: Upgrade`, `Upgrade: tcp`) the docker CLI and docker-py use:
+ * 101, then raw bytes both ways on the socket. Returns false when the request is not one.
+ */
+export async function upgradeAttach(b: ContainersBackend, ctx: { params: Record<string, string>; query: URLSearchParams; version: string; signal: AbortSignal }, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const att = b.containers.prepareAttach(ctx.params.id!);
+  const opts = attachOptions(ctx.query);
+  const type = att.isTty || !versionAtLeast(ctx.version, '1.42') ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
+  socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${type}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+  if (head.length) socket.unshift(head);
+  void req;
+  await att.run(opts, opts.stdin ? socket : undefined, socket, ctx.signal);
+  socket.end();
+}

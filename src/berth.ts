@@ -1,0 +1,39 @@
+/**
+ * Entry point of the `berth` CLI: wires process streams and signals to runCli and exits
+ * with its code. An interrupt aborts the running command (exit 130, as docker's 128+2);
+ * a second one exits at once.
+ */
+import { runCli } from './cli/index.js';
+import { SignalExit } from './cli/framework/errors.js';
+
+const controller = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    if (controller.signal.aborted) process.exit(exitFor(sig));
+    controller.abort(new SignalExit(sig));
+  });
+}
+
+function exitFor(sig: NodeJS.Signals): number {
+  return 128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as Record<string, number>)[sig]!;
+}
+
+// A closed pipe on stdout (`berth images | head -1`): Go programs die of SIGPIPE there.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(141);
+  throw err;
+});
+
+const code = await runCli(process.argv.slice(2), {
+  io: {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdinIsTerminal: process.stdin.isTTY === true,
+    stdoutIsTerminal: process.stdout.isTTY === true,
+    columns: process.stdout.columns,
+  },
+  env: process.env,
+  signal: controller.signal,
+});
+process.stdout.write('', () => process.exit(code));

@@ -1,0 +1,14 @@
+/**
+ * Every command berth has, as docker groups them. A new group (container, network,
+ * volume, …) is one more file here exporting its group command and any top-level
+ * shortcuts, added to the lists below.
+ */
+import type { Command } from '../framework/command.js';
+import type { Cli } from '../context.js';
+import { imageGroup, imageShortcuts } from './image.js';
+import { inspectCommand } from './inspect.js';
+import { systemGroup, systemShortcuts } from './system.js';
+
+export const groups: Array<Command<Cli>> = [imageGroup, systemGroup];
+
+export const topLevel: Array<Command<Cli>> = [...imageShortcuts, ...systemShortcuts, inspectCommand];

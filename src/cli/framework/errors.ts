@@ -1,0 +1,35 @@
+/**
+ * Exit codes in one place, as docker's main does: a StatusError carries its own code
+ * (125 for flag errors, 64 for a bad --format of inspect/version, 125 later for `run`'s
+ * daemon errors), an interrupted command exits 128+signal, anything else exits 1 after
+ * its message is printed.
+ */
+
+export class StatusError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+    this.name = 'StatusError';
+  }
+}
+
+/** The command was interrupted by a signal; nothing is printed. */
+export class SignalExit extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super('');
+    this.name = 'SignalExit';
+  }
+}
+
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 };
+
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof StatusError && err.code !== 0) return err.code;
+  if (err instanceof SignalExit) return 128 + (SIGNAL_NUMBERS[err.signal] ?? 0);
+  return 1;
+}
+
+/** What docker prints for an error: its message, or nothing when the message is empty. */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,100 @@
+/**
+ * The `berth` command: global flags (docker's -H, --config, -D, -l, -v), the command tree
+ * of commands/, and one place that turns an outcome into an exit code and stderr text,
+ * as docker's main does.
+ */
+import { groups, topLevel } from './commands/index.js';
+import { CancelledError } from './commands/common.js';
+import { defaultConfigDir, loadClientConfig } from './config-file.js';
+import { Cli, type CliIO } from './context.js';
+import type { Command } from './framework/command.js';
+import { helpTopic, resolve, type DispatchIO } from './framework/dispatch.js';
+import { errorText, exitCodeOf, SignalExit, StatusError } from './framework/errors.js';
+import { FlagError, parseFlags, type FlagSpec, type ParsedFlags } from './framework/flags.js';
+import { renderHelp } from './framework/help.js';
+import { BERTH_VERSION, GIT_COMMIT } from './version-info.js';
+
+export type { CliIO } from './context.js';
+
+export interface RunOptions {
+  io: CliIO;
+  env: NodeJS.ProcessEnv;
+  /** Aborted (with a SignalExit reason) when the user interrupts. */
+  signal?: AbortSignal;
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'];
+
+function globalFlags(env: NodeJS.ProcessEnv): FlagSpec[] {
+  return [
+    { name: 'config', type: 'string', usage: 'Location of client config files', default: defaultConfigDir(env) },
+    { name: 'debug', short: 'D', type: 'bool', usage: 'Enable debug mode' },
+    { name: 'host', short: 'H', type: 'list', usage: 'Daemon socket to connect to' },
+    { name: 'log-level', short: 'l', type: 'string', usage: 'Set the logging level ("debug", "info", "warn", "error", "fatal")', default: 'info' },
+    { name: 'version', short: 'v', type: 'bool', usage: 'Print version information and quit' },
+  ];
+}
+
+export function rootCommand(env: NodeJS.ProcessEnv): Command<Cli> {
+  return {
+    use: 'berth [OPTIONS] COMMAND [ARG...]',
+    short: 'A self-sufficient runtime for containers',
+    flags: globalFlags(env),
+    subcommands: [...groups, ...topLevel],
+  };
+}
+
+function dispatchIO(io: CliIO): DispatchIO {
+  return {
+    out: (t) => io.stdout.write(t),
+    err: (t) => io.stderr.write(t),
+    // docker wraps help at the terminal's width - 1 (80 - 1 when it cannot tell).
+    cols: (io.stdinIsTerminal && io.columns ? io.columns : 80) - 1,
+  };
+}
+
+function parseGlobals(root: Command<Cli>, argv: string[], dio: DispatchIO): { flags: ParsedFlags; args: string[]; help: boolean } {
+  try {
+    const r = parseFlags(root.flags ?? [], argv, false);
+    for (const n of r.notices) dio.out(`${n}\n`);
+    return r;
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    throw new StatusError(125, `${e.message}\n\nUsage:  ${root.use}\n\nRun 'berth --help' for more information`);
+  }
+}
+
+async function run(argv: string[], opts: RunOptions, signal: AbortSignal): Promise<void> {
+  const root = rootCommand(opts.env);
+  const dio = dispatchIO(opts.io);
+  const { flags, args, help } = parseGlobals(root, argv, dio);
+  if (help) return void dio.out(renderHelp(root, { parentPath: '', cols: dio.cols }));
+  if (flags.bool('version')) return void dio.out(`berth version ${BERTH_VERSION}, build ${GIT_COMMIT}\n`);
+  const level = flags.string('log-level');
+  if (!LOG_LEVELS.includes(level)) throw new Error(`Unable to parse logging level: ${level}`);
+  if (args.length === 0) return void dio.err(renderHelp(root, { parentPath: '', cols: dio.cols }));
+  if (args[0] === 'help') return helpTopic(root, args.slice(1), dio);
+  const target = resolve(root, args, dio);
+  if (!target?.cmd.run) return;
+  const config = loadClientConfig(flags.changed('config') ? flags.string('config') : undefined, opts.env);
+  if (config.warning) dio.err(`${config.warning}\n`);
+  const cli = new Cli({ io: opts.io, env: opts.env, config, hosts: flags.list('host'), debug: flags.bool('debug') || level === 'debug', signal });
+  cli.checkHost();
+  const path = `${target.parentPath} ${target.cmd.use.split(' ')[0]}`;
+  await target.cmd.run({ ctx: cli, args: target.args, flags: target.flags, path, calledAs: target.calledAs });
+}
+
+/** Runs `berth argv…` and returns its exit code; all output goes to opts.io. */
+export async function runCli(argv: string[], opts: RunOptions): Promise<number> {
+  const signal = opts.signal ?? new AbortController().signal;
+  try {
+    await run(argv, opts, signal);
+    return 0;
+  } catch (e) {
+    if (signal.aborted && signal.reason instanceof SignalExit) return exitCodeOf(signal.reason);
+    if (e instanceof CancelledError) return 0;
+    const text = errorText(e);
+    if (text) opts.io.stderr.write(`${text}\n`);
+    return exitCodeOf(e);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Test support: an in-process fake Engine API on a temporary UNIX socket, so tests drive
+ * commands end to end through the real client. Routes are "METHOD /path" with `*` for a
+ * path segment run; the /v1.xx prefix is stripped before matching. Every request is
+ * recorded with its body. Not used outside tests.
+ */
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { runCli } from '../index.js';
+
+export interface Recorded {
+  method: string;
+  path: string;
+  version: string | undefined;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export type Handler = (req: Recorded, res: http.ServerResponse) => void | Promise<void>;
+
+export interface FakeEngine {
+  socket: string;
+  host: string;
+  requests: Recorded[];
+  close(): Promise<void>;
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+export function sendError(res: http.ServerResponse, status: number, message: string): void {
+  sendJson(res, status, { message });
+}
+
+function matcher(route: string): { method: string; re: RegExp } {
+  const [method, p] = route.split(' ') as [string, string];
+  const re = new RegExp(`^${p.split('*').map((s) => s.replace(/[.?+^$()[\]{}|\\]/g, '\\$&')).join('.+')}$`);
+  return { method, re };
+}
+
+export async function startFakeEngine(routes: Record<string, Handler>, opts: { apiVersion?: string } = {}): Promise<FakeEngine> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-fake-'));
+  const socket = path.join(dir, 'engine.sock');
+  const table = Object.entries(routes).map(([k, h]) => ({ ...matcher(k), h }));
+  const requests: Recorded[] = [];
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const m = /^\/v(\d+\.\d+)(\/.*)$/.exec(url.pathname);
+    const rec: Recorded = {
+      method: req.method ?? 'GET', path: decodeURIComponent(m ? m[2]! : url.pathname), version: m?.[1], query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks),
+    };
+    requests.push(rec);
+    res.setHeader('Api-Version', opts.apiVersion ?? '1.50');
+    res.setHeader('Ostype', 'linux');
+    if (rec.path === '/_ping' && !routes['GET /_ping']) {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end(rec.method === 'HEAD' ? undefined : 'OK');
+      return;
+    }
+    const route = table.find((r) => r.method === rec.method && r.re.test(rec.path));
+    if (!route) return sendError(res, 404, 'page not found');
+    await route.h(rec, res);
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  return {
+    socket,
+    host: `unix://${socket}`,
+    requests,
+    close: async () => {
+      // Streaming answers (events) keep their connections open; close them with the server.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RunResult { code: number; stdout: string; stderr: string; stdoutBytes: Buffer }
+
+export interface RunOpts {
+  host?: string;
+  stdin?: string | Buffer;
+  stdinIsTerminal?: boolean;
+  stdoutIsTerminal?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Runs `berth args…` in-process with captured streams. */
+export async function runBerth(args: string[], opts: RunOpts = {}): Promise<RunResult> {
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  stdin.end(opts.stdin ?? '');
+  const home = mkdtempSync(path.join(os.tmpdir(), 'berth-home-'));
+  try {
+    const code = await runCli(args, {
+      io: { stdin, stdout, stderr, stdinIsTerminal: opts.stdinIsTerminal ?? false, stdoutIsTerminal: opts.stdoutIsTerminal ?? false },
+      env: { HOME: home, ...(opts.host ? { BERTH_HOST: opts.host } : {}), ...opts.env },
+    });
+    const stdoutBytes = Buffer.concat(out);
+    return { code, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes };
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}

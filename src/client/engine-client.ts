@@ -1,0 +1,247 @@
+/**
+ * A small Engine API client over HTTP on a UNIX socket (or plain TCP), as docker's Go
+ * client behaves: the API version is negotiated once with /_ping (min of ours and the
+ * daemon's API-Version header, 1.24 when it sends none) and prefixes every path as
+ * /v1.xx; non-2xx answers become ApiError with the daemon's `message`; a daemon that
+ * cannot be reached is a ConnectionError with docker's sentence. Responses are returned
+ * unread so callers can stream them (tar archives, JSON-lines progress, events).
+ */
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ApiError, cannotConnect, ConnectionError } from './errors.js';
+import { parseHost, type DaemonAddress } from './host.js';
+
+/** The newest API version berth's client speaks. */
+export const CLIENT_API_VERSION = '1.50';
+/** What docker assumes of a daemon whose /_ping has no API-Version header. */
+export const FALLBACK_API_VERSION = '1.24';
+const MAX_ERROR_BODY = 1024 * 1024;
+
+export type QueryValue = string | number | boolean | undefined | string[];
+export type Query = Record<string, QueryValue>;
+
+export interface RequestOptions {
+  query?: Query;
+  /** A value sent as a JSON body. */
+  json?: unknown;
+  /** A body streamed as is (tar archives for load and import). */
+  body?: Readable;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface EngineResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: IncomingMessage;
+}
+
+export interface Ping {
+  apiVersion: string;
+  osType: string;
+  experimental: boolean;
+  builderVersion: string;
+}
+
+export interface ClientOptions {
+  host: string;
+  /** A fixed API version (DOCKER_API_VERSION): no negotiation. */
+  apiVersion?: string;
+  userAgent?: string;
+  /** Receives one line per request when the CLI runs with --debug. */
+  debug?: (line: string) => void;
+}
+
+/** Compares dotted API versions numerically ("1.9" < "1.24"). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+export function encodeQuery(query: Query | undefined): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const item of v) params.append(k, item);
+    else params.append(k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+export class EngineClient {
+  readonly host: string;
+  private readonly address: DaemonAddress;
+  private negotiated: Promise<string> | undefined;
+
+  constructor(private readonly opts: ClientOptions) {
+    this.address = parseHost(opts.host);
+    this.host = opts.host;
+    if (opts.apiVersion) this.negotiated = Promise.resolve(opts.apiVersion.replace(/^v/, ''));
+  }
+
+  /** The API version in use, negotiating it on first use. */
+  apiVersion(signal?: AbortSignal): Promise<string> {
+    this.negotiated ??= this.ping(signal).then((p) => {
+      const daemon = p.apiVersion || FALLBACK_API_VERSION;
+      return compareVersions(daemon, CLIENT_API_VERSION) < 0 ? daemon : CLIENT_API_VERSION;
+    });
+    return this.negotiated;
+  }
+
+  /** HEAD /_ping, then GET when HEAD is refused, as docker's client does. */
+  async ping(signal?: AbortSignal): Promise<Ping> {
+    let res: EngineResponse;
+    try {
+      res = await this.raw('HEAD', '/_ping', { signal });
+      if (res.status !== 200 && res.status !== 500) {
+        res.body.resume();
+        res = await this.raw('GET', '/_ping', { signal });
+      }
+    } catch (e) {
+      if (e instanceof ConnectionError) throw e;
+      res = await this.raw('GET', '/_ping', { signal });
+    }
+    const h = res.headers;
+    const ping: Ping = {
+      apiVersion: header(h, 'api-version'),
+      osType: header(h, 'ostype'),
+      experimental: header(h, 'docker-experimental') === 'true',
+      builderVersion: header(h, 'builder-version'),
+    };
+    await this.checkStatus(res, '/_ping');
+    res.body.resume();
+    return ping;
+  }
+
+  /** A versioned request; resolves with the unread response of a 2xx, else throws ApiError. */
+  async request(method: string, path: string, opts: RequestOptions = {}): Promise<EngineResponse> {
+    const version = await this.apiVersion(opts.signal);
+    const full = `/v${version}${path}${encodeQuery(opts.query)}`;
+    const res = await this.raw(method, full, opts);
+    await this.checkStatus(res, full);
+    return res;
+  }
+
+  /** A versioned request whose JSON answer is parsed (undefined for an empty body). */
+  async json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.request(method, path, opts);
+    const text = await readAll(res.body);
+    return (text.trim() === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** A versioned request whose answer is read and dropped (tag, for example). */
+  async call(method: string, path: string, opts: RequestOptions = {}): Promise<void> {
+    const res = await this.request(method, path, opts);
+    res.body.resume();
+  }
+
+  private raw(method: string, path: string, opts: RequestOptions): Promise<EngineResponse> {
+    const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent ?? 'berth-cli', ...opts.headers };
+    let payload: string | undefined;
+    if (opts.json !== undefined) {
+      payload = JSON.stringify(opts.json);
+      headers['Content-Type'] = 'application/json';
+    } else if (opts.body && !headers['Content-Type']) {
+      headers['Content-Type'] = 'text/plain';
+    }
+    const target = this.address.proto === 'unix'
+      ? { socketPath: this.address.socketPath }
+      : { host: this.address.hostname, port: this.address.port };
+    this.opts.debug?.(`${method} ${path}`);
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void): void => {
+        if (!settled) {
+          settled = true;
+          fn();
+        }
+      };
+      const req = http.request({ ...target, method, path, headers, signal: opts.signal });
+      req.on('response', (res) => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res })));
+      req.on('error', (err) => settle(() => reject(this.transportError(err, method, path))));
+      if (opts.body) {
+        // The daemon may answer (an error, say) before it has read the whole body; the
+        // upload failing after that is expected and the answer is what matters.
+        pipeline(opts.body, req).catch((err: unknown) => settle(() => reject(err)));
+      } else {
+        req.end(payload);
+      }
+    });
+  }
+
+  /** The request URL as Go's client prints it in errors: a socket path is the URL's host. */
+  private url(path: string): string {
+    const a = this.address;
+    return a.proto === 'unix' ? `http://${encodeURIComponent(a.socketPath)}${path}` : `http://${a.hostname}:${a.port}${path}`;
+  }
+
+  private transportError(err: Error & { code?: string }, method: string, path: string): Error {
+    if (err.name === 'AbortError') return err;
+    const where = this.address.proto === 'unix' ? `dial unix ${this.address.socketPath}` : `dial tcp ${this.address.hostname}:${this.address.port}`;
+    switch (err.code) {
+      case 'ECONNREFUSED': case 'ENOENT': case 'ETIMEDOUT': case 'ENOTDIR': case 'EHOSTUNREACH':
+        return cannotConnect(this.host);
+      case 'ENOTFOUND': case 'EAI_AGAIN':
+        return new ConnectionError(`error during connect: ${method} "${this.url(path)}": ${where}: lookup ${(err as { hostname?: string }).hostname ?? ''}: no such host`, { cause: err });
+      case 'EACCES':
+        return new ConnectionError(`permission denied while trying to connect to the berth daemon socket at ${this.host}: ${method} "${path}": ${where}: connect: permission denied`, { cause: err });
+      default:
+        return new ConnectionError(`error during connect: ${method} "${path}": ${err.message}`, { cause: err });
+    }
+  }
+
+  /** docker's checkResponseErr: the daemon's message for ≥ 400, trimmed. */
+  private async checkStatus(res: EngineResponse, path: string): Promise<void> {
+    if (res.status >= 200 && res.status < 400) return;
+    const statusText = `${res.status} ${http.STATUS_CODES[res.status] ?? ''}`.trim();
+    const body = await readAll(res.body, MAX_ERROR_BODY);
+    if (body.length >= MAX_ERROR_BODY) {
+      throw new ApiError(res.status, '', `request returned ${statusText} with a message (> ${MAX_ERROR_BODY} bytes) for API route and version ${this.url(path)}, check if the server supports the requested API version`);
+    }
+    if (body.trim() === '') {
+      throw new ApiError(res.status, '', `request returned ${statusText} for API route and version ${this.url(path)}, check if the server supports the requested API version`);
+    }
+    let message = body.trim();
+    if ((res.headers['content-type'] ?? '').startsWith('application/json')) {
+      let parsed: { message?: unknown };
+      try {
+        parsed = JSON.parse(body) as { message?: unknown };
+      } catch (e) {
+        throw new ApiError(res.status, '', `Error reading JSON: ${(e as Error).message}`);
+      }
+      if (typeof parsed?.message !== 'string' || parsed.message === '') {
+        throw new ApiError(res.status, '', `API returned a ${res.status} (${http.STATUS_CODES[res.status] ?? ''}) but provided no error-message`);
+      }
+      message = parsed.message.trim();
+    }
+    throw new ApiError(res.status, message);
+  }
+}
+
+function header(h: IncomingHttpHeaders, name: string): string {
+  const v = h[name];
+  return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
+}
+
+/** Reads a stream to text, stopping after `limit` bytes. */
+export async function readAll(stream: Readable, limit = Infinity): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    chunks.push(b);
+    size += b.length;
+    if (size >= limit) {
+      stream.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { buildHostnameFile, buildHostsFile } from '../runtime/spec/etc-files.js';
+import { writeFileAtomic } from '../store/index.js';
+import type { ContainerRecord } from './record.js';
+import type { ContainerPaths } from './store.js';
+
+/** Writes the container's /etc/hostname, /etc/hosts and /etc/resolv.conf (bind-mounted in). */
+export async function writeEtcFiles(rec: ContainerRecord, paths: ContainerPaths, containerIps: string[] = []): Promise<void> {
+  const isHostNet = rec.hostConfig.NetworkMode === 'host';
+  const hostname = rec.config.Hostname ?? rec.id.slice(0, 12);
+  await writeFileAtomic(paths.hostname, buildHostnameFile(hostname));
+  await writeFileAtomic(paths.hosts, buildHostsFile({
+    extraHosts: rec.hostConfig.ExtraHosts ?? [],
+    hostname,
+    domainname: rec.config.Domainname ?? '',
+    containerIps,
+    ...(isHostNet ? { hostNetworkHosts: readOr('/etc/hosts', '') } : {}),
+  }));
+  await writeFileAtomic(paths.resolvConf, buildResolvConf(readOr('/etc/resolv.conf', ''), {
+    dns: rec.hostConfig.Dns ?? [],
+    dnsSearch: rec.hostConfig.DnsSearch ?? [],
+    dnsOptions: rec.hostConfig.DnsOptions ?? [],
+    keepLocalhost: isHostNet,
+  }));
+}
+
+function readOr(file: string, fallback: string): string {
+  try { return readFileSync(file, 'utf8'); } catch { return fallback; }
+}
+
+const DEFAULT_DNS = ['8.8.8.8', '8.8.4.4'];
+
+/**
+ * Docker's resolv.conf for a container (libnetwork resolvconf): the host's, with localhost
+ * nameservers dropped outside host networking (they cannot be reached from the container's
+ * namespace), Google's servers when none remain, and --dns/--dns-search/--dns-option replacing
+ * the host's lines of that kind.
+ */
+export function buildResolvConf(host: string, o: { dns: string[]; dnsSearch: string[]; dnsOptions: string[]; keepLocalhost: boolean }): string {
+  const lines = host.split('\n');
+  const isLocal = (ip: string) => /^127\./.test(ip) || ip === '::1';
+  let nameservers = lines.map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((x): x is string => !!x);
+  if (!o.keepLocalhost) nameservers = nameservers.filter((ip) => !isLocal(ip));
+  if (o.dns.length) nameservers = o.dns;
+  if (nameservers.length === 0) nameservers = DEFAULT_DNS;
+  const search = o.dnsSearch.length ? o.dnsSearch : lines.flatMap((l) => /^\s*(?:search|domain)\s+(.+)$/.exec(l)?.[1]?.trim().split(/\s+/) ?? []);
+  const options = o.dnsOptions.length ? o.dnsOptions : lines.flatMap((l) => /^\s*options\s+(.+)$/.exec(l)?.[1]?.trim().split(/\s+/) ?? []);
+  let out = '';
+  for (const ns of nameservers) out += `nameserver ${ns}\n`;
+  if (search.length && !(search.length === 1 && search[0] === '.')) out += `search ${search.join(' ')}\n`;
+  if (options.length) out += `options ${options.join(' ')}\n`;
+  return out;
+}

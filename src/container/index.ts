@@ -1,0 +1,4 @@
+export { ContainerService, type ContainerServiceDeps } from './service.js';
+export { ContainerStore } from './store.js';
+export { parseDetachKeys, frame } from './stdio.js';
+export type { ContainerRecord } from './record.js';

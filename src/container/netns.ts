@@ -1,0 +1,33 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { isErrno } from '../errors/index.js';
+import { unmount } from '../sys/index.js';
+import { exec } from '../util/index.js';
+
+/**
+ * A container's own network namespace, made by berthd before the runtime starts, bound to a
+ * file under exec-root (as `ip netns` does) and handed to runc as a path. berthd makes it
+ * rather than runc so that loopback is up (runc leaves `lo` down; Docker's `--network none`
+ * has 127.0.0.1) and so that the network issue can plug veths in before the process starts.
+ */
+export async function createNetns(file: string): Promise<void> {
+  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await fsp.writeFile(file, '', { mode: 0o444 });
+  try {
+    // One process: unshare binds the new namespace to `file`, then runs ip inside it.
+    await exec('unshare', [`--net=${file}`, 'ip', 'link', 'set', 'lo', 'up'], { timeoutMs: 10_000 });
+  } catch (err) {
+    await removeNetns(file);
+    throw err;
+  }
+}
+
+/** Unbinds and removes a namespace file; idempotent. */
+export async function removeNetns(file: string): Promise<void> {
+  try {
+    unmount(file, true);
+  } catch (err) {
+    if (!isErrno(err, 'EINVAL') && !isErrno(err, 'ENOENT')) throw err;
+  }
+  await fsp.rm(file, { force: true });
+}

@@ -1,0 +1,311 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { InvalidArgumentError } from '../errors/index.js';
+import type { EventBus } from '../events/index.js';
+import type { ImageStore } from '../image/index.js';
+import { chainIds, parseUntil } from '../image/index.js';
+import type { SnapshotStore } from '../snapshot/index.js';
+import { KeyedLock } from '../store/index.js';
+import type { HostConfig } from '../types/container.js';
+import { checkFilterNames, matchLabels, type Filters, type Logger } from '../util/index.js';
+import { resolveCommand } from '../runtime/spec/command.js';
+import { decodeCreateBody } from './decode.js';
+import { duBytes } from './du.js';
+import { validateCreate } from './validate.js';
+import { Lifecycle, type LifecycleDeps } from './lifecycle.js';
+import { selectContainers } from './list.js';
+import { mergeImageConfig } from './merge.js';
+import { validateName } from './names.js';
+import { initialState, type ContainerRecord } from './record.js';
+import type { ContainerStore } from './store.js';
+import { inspectJson, summaryJson } from './view.js';
+import type { WaitResult } from './waiters.js';
+import { writeEtcFiles } from './etc-files.js';
+import os from 'node:os';
+import { ConflictError } from '../errors/index.js';
+import { listPids, readCgroupStats, toDockerStats, topOutput, type RawStats } from '../runtime/cgroups/index.js';
+import { monitorPaths, resize } from '../runtime/driver/index.js';
+import { cgroupsPathFor } from '../runtime/spec/generate.js';
+import { changes, commit } from './ops.js';
+import { isMounted, mountRootfs, unmountRootfs } from './rootfs.js';
+import { parseRepositoryTag, withDefaultTag, type ContentStore } from '../image/index.js';
+import type { ContainerConfig } from '../types/container.js';
+import { Attachments, writeLogs, type AttachOptions, type LogsOptions } from './stdio.js';
+import type { Readable, Writable } from 'node:stream';
+
+export interface ContainerServiceDeps extends LifecycleDeps {
+  content: ContentStore;
+  store: ContainerStore;
+  images: ImageStore;
+  snapshots: SnapshotStore;
+  events: EventBus;
+  logger: Logger;
+  runtimeNames: string[];
+  defaultRuntime: string;
+}
+
+/**
+ * The container lifecycle behind `/containers/*`. State changes of one container are
+ * serialised by a per-container lock; nothing takes a global lock.
+ */
+export class ContainerService {
+  readonly lifecycle: Lifecycle;
+  private readonly locks = new KeyedLock();
+
+  readonly attachments: Attachments;
+
+  constructor(private readonly d: ContainerServiceDeps) {
+    let attachments: Attachments | undefined;
+    this.lifecycle = new Lifecycle({ ...d, beforeStart: (rec) => attachments!.beforeStart(rec), afterFailedStart: (rec) => attachments!.release(rec.id) }, this.locks);
+    attachments = new Attachments(d.store, this.lifecycle.waiters);
+    this.attachments = attachments;
+  }
+
+  /** `GET /containers/{id}/logs`. */
+  async logs(idOrName: string, o: LogsOptions, out: Writable, signal: AbortSignal): Promise<{ isTty: boolean; write: () => Promise<void> }> {
+    const rec = this.d.store.resolve(idOrName);
+    if (!o.stdout && !o.stderr) throw new InvalidArgumentError('Bad parameters: you must choose at least one stream');
+    return { isTty: rec.config.Tty === true, write: () => writeLogs(this.d.store, this.lifecycle.waiters, rec, o, out, signal) };
+  }
+
+  /** `POST /containers/{id}/attach`: resolves the container first so a 404 is still a 404. */
+  prepareAttach(idOrName: string): { rec: ContainerRecord; isTty: boolean; run: (o: AttachOptions, input: Readable | undefined, output: Writable, signal: AbortSignal) => Promise<void> } {
+    const rec = this.d.store.resolve(idOrName);
+    return { rec, isTty: rec.config.Tty === true, run: (o, input, output, signal) => this.attachments.attachOrEnd(this.d.store.get(rec.id) ?? rec, o, input, output, signal) };
+  }
+
+  /** `POST /containers/create`. */
+  async create(body: unknown, name: string | undefined): Promise<{ Id: string; Warnings: string[] }> {
+    const { config: requested, hostConfig } = decodeCreateBody(body);
+    const image = this.d.images.resolve(requested.Image!);
+    const imageConfig = this.d.images.config(image.id).config ?? {};
+    const warnings = validateCreate(requested, hostConfig, this.d.runtimeNames);
+    const merged = mergeImageConfig(requested, imageConfig);
+    const cmd = resolveCommand(imageConfig, requested);
+    merged.Cmd = cmd.cmd;
+    merged.Entrypoint = cmd.entrypoint;
+    const id = randomBytes(32).toString('hex');
+    if (!merged.Hostname) merged.Hostname = id.slice(0, 12);
+    merged.Image = requested.Image;
+    const host: HostConfig = normalizeHostConfig(hostConfig, this.d.defaultRuntime);
+    const finalName = name ? validateName(name) : undefined;
+    if (finalName) this.d.store.names.reserve(finalName, id);
+    const recName = finalName ?? this.d.store.names.generate(id);
+    const rec: ContainerRecord = {
+      id,
+      name: recName,
+      created: new Date().toISOString(),
+      path: cmd.path,
+      args: cmd.args,
+      config: merged,
+      hostConfig: host,
+      imageId: image.id,
+      runtime: host.Runtime ?? this.d.defaultRuntime,
+      state: initialState(),
+      restartCount: 0,
+      imageChainId: chainIds(image).at(-1),
+      platform: 'linux',
+    };
+    const paths = this.d.store.paths(id);
+    try {
+      await fsp.mkdir(paths.dir, { recursive: true, mode: 0o710 });
+      await writeEtcFiles(rec, paths);
+      await this.d.store.save(rec);
+    } catch (err) {
+      this.d.store.names.release(recName);
+      await fsp.rm(paths.dir, { recursive: true, force: true });
+      throw err;
+    }
+    this.d.events.publish('container', 'create', id, this.lifecycle.attributes(rec));
+    return { Id: id, Warnings: warnings };
+  }
+
+  list(opts: { all?: boolean; limit?: number; filters: Filters; size?: boolean }): Array<Record<string, unknown>> {
+    const recs = selectContainers(this.d.store.list(), opts, {
+      resolve: (x) => this.d.store.resolve(x),
+      hasAncestor: (rec, ancestor) => {
+        const img = this.d.images.lookup(ancestor);
+        return img !== undefined && img.id === rec.imageId;
+      },
+    });
+    return recs.map((r) => summaryJson(r));
+  }
+
+  async inspect(idOrName: string, opts: { size?: boolean } = {}): Promise<Record<string, unknown>> {
+    const rec = this.d.store.resolve(idOrName);
+    const lowers = rec.imageChainId ? await this.d.snapshots.lowerDirs(rec.imageChainId).catch(() => []) : [];
+    const extra = opts.size ? await this.sizes(rec) : {};
+    return inspectJson(rec, this.d.store.paths(rec.id), lowers, extra);
+  }
+
+  /** Ids of containers using an image, for `rmi`'s conflict checks. */
+  usersOf(imageId: string): Array<{ containerId: string; isRunning: boolean }> {
+    return this.d.store.list().filter((c) => c.imageId === imageId).map((c) => ({ containerId: c.id, isRunning: ['running', 'paused', 'restarting'].includes(c.state.status) }));
+  }
+
+  async rename(idOrName: string, newName: string): Promise<void> {
+    const rec = this.d.store.resolve(idOrName);
+    if (!newName) throw new InvalidArgumentError('Neither old nor new names may be empty');
+    const next = validateName(newName);
+    if (next === rec.name) throw new InvalidArgumentError('Renaming a container with the same name as its current name');
+    await this.locks.run(rec.id, async () => {
+      this.d.store.names.reserve(next, rec.id);
+      const old = rec.name;
+      try {
+        await this.d.store.save({ ...rec, name: next });
+      } catch (err) {
+        this.d.store.names.release(next);
+        throw err;
+      }
+      this.d.store.names.release(old);
+      const updated = this.d.store.get(rec.id)!;
+      this.d.events.publish('container', 'rename', rec.id, { ...this.lifecycle.attributes(updated), oldName: old });
+    });
+  }
+
+  async wait(idOrName: string, condition: string, signal: AbortSignal): Promise<WaitResult> {
+    const rec = this.d.store.resolve(idOrName);
+    if (!['not-running', 'next-exit', 'removed', ''].includes(condition)) throw new InvalidArgumentError(`invalid condition: "${condition}"`);
+    const isRunning = ['running', 'paused', 'restarting'].includes(rec.state.status);
+    if ((condition === 'not-running' || condition === '') && !isRunning) return { StatusCode: rec.state.exitCode, Error: null };
+    if (condition === 'removed') return this.lifecycle.waiters.next('removed', rec.id, signal);
+    return this.lifecycle.waiters.next('exit', rec.id, signal);
+  }
+
+  async prune(filters: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
+    checkFilterNames(filters, ['until', 'label', 'label!']);
+    const until = filters.get('until')?.map(parseUntil);
+    const deleted: string[] = [];
+    let reclaimed = 0;
+    for (const rec of this.d.store.list()) {
+      if (rec.state.status !== 'exited' && rec.state.status !== 'created' && rec.state.status !== 'dead') continue;
+      if (!matchLabels(filters.get('label'), rec.config.Labels)) continue;
+      if (filters.get('label!')?.some((l) => matchLabels([l], rec.config.Labels))) continue;
+      if (until && !until.every((t) => Date.parse(rec.created) < t)) continue;
+      reclaimed += (await this.sizes(rec)).sizeRw;
+      await this.lifecycle.remove(rec.id, { force: false });
+      deleted.push(rec.id);
+    }
+    if (deleted.length) this.d.events.publish('container', 'prune', '', { reclaimed: String(reclaimed) });
+    return { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
+  }
+
+  /** `GET /containers/{id}/top`. */
+  async top(idOrName: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const rec = this.d.store.resolve(idOrName);
+    if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw new ConflictError(`container ${rec.id} is not running`);
+    const pids = await listPids(this.d.cgroups, cgroupsPathFor(rec.id, rec.hostConfig.CgroupParent || undefined));
+    return topOutput(pids, psArgs || '-ef');
+  }
+
+  /** One `GET /containers/{id}/stats` sample; `prev` is the one before it. */
+  async stats(idOrName: string, prev: RawStats | undefined): Promise<{ raw: RawStats | undefined; json: Record<string, unknown> }> {
+    const rec = this.d.store.resolve(idOrName);
+    const isRunning = rec.state.status === 'running' || rec.state.status === 'paused';
+    const raw = isRunning ? await readCgroupStats(this.d.cgroups, cgroupsPathFor(rec.id, rec.hostConfig.CgroupParent || undefined)) : undefined;
+    const meta = { id: rec.id, name: rec.name, memTotal: os.totalmem(), ncpu: os.cpus().length };
+    if (!raw) return { raw: undefined, json: { id: rec.id, name: rec.name, read: '0001-01-01T00:00:00Z', preread: '0001-01-01T00:00:00Z', pids_stats: {}, blkio_stats: {}, num_procs: 0, storage_stats: {}, cpu_stats: { cpu_usage: { total_usage: 0 }, throttling_data: {} }, precpu_stats: { cpu_usage: { total_usage: 0 }, throttling_data: {} }, memory_stats: {} } };
+    return { raw, json: toDockerStats(raw, prev, meta) };
+  }
+
+  async changes(idOrName: string): Promise<Array<{ Path: string; Kind: number }>> {
+    const rec = this.d.store.resolve(idOrName);
+    const lowers = rec.imageChainId ? await this.d.snapshots.lowerDirs(rec.imageChainId) : [];
+    return changes(this.d.store.paths(rec.id).upper, lowers);
+  }
+
+  /** `GET /containers/{id}/export`: the whole filesystem as a tar. */
+  async export(idOrName: string): Promise<Readable> {
+    const rec = this.d.store.resolve(idOrName);
+    const paths = this.d.store.paths(rec.id);
+    const wasMounted = isMounted(paths.rootfs);
+    if (!wasMounted) await mountRootfs(this.d.snapshots, rec.imageChainId, paths);
+    const tar = this.d.snapshots.diffTar(paths.rootfs);
+    tar.once('close', () => { if (!wasMounted && this.d.store.get(rec.id)?.state.status !== 'running') unmountRootfs(paths.rootfs); });
+    this.d.events.publish('container', 'export', rec.id, this.lifecycle.attributes(rec));
+    return tar;
+  }
+
+  /** `POST /commit`. */
+  async commit(idOrName: string, o: { repo?: string; tag?: string; comment?: string; author?: string; changes: string[]; pause: boolean; config?: Record<string, unknown> }): Promise<string> {
+    const rec = this.d.store.resolve(idOrName);
+    const paused = o.pause && rec.state.status === 'running';
+    if (paused) await this.lifecycle.pause(rec.id);
+    try {
+      const id = await this.d.images.lock.run('images', () => commit(
+        { content: this.d.content, snapshots: this.d.snapshots, store: this.d.images },
+        {
+          diff: () => this.d.snapshots.diffTar(this.d.store.paths(rec.id).upper),
+          imageId: rec.imageId,
+          containerConfig: { ...stripForImage(rec.config), ...(o.config ?? {}) } as Record<string, unknown>,
+          changes: o.changes,
+          comment: o.comment ?? '',
+          author: o.author ?? '',
+          createdBy: [rec.path, ...rec.args].join(' '),
+        },
+      ));
+      if (o.repo) {
+        const ref = withDefaultTag(parseRepositoryTag(o.repo, o.tag || undefined));
+        await this.d.images.tag(ref, id);
+      }
+      this.d.events.publish('container', 'commit', rec.id, { ...this.lifecycle.attributes(rec), comment: o.comment ?? '', imageID: id, imageRef: o.repo ?? '' });
+      return id;
+    } finally {
+      if (paused) await this.lifecycle.unpause(rec.id);
+    }
+  }
+
+  /** `POST /containers/{id}/update`: resources and the restart policy. */
+  async update(idOrName: string, body: unknown): Promise<{ Warnings: string[] }> {
+    const rec = this.d.store.resolve(idOrName);
+    const { hostConfig } = decodeCreateBody({ Image: 'x', HostConfig: body ?? {} });
+    const next: HostConfig = { ...rec.hostConfig };
+    for (const [k, v] of Object.entries(hostConfig)) if (v !== undefined && k !== 'RestartPolicy') (next as Record<string, unknown>)[k] = v;
+    if (hostConfig.RestartPolicy?.Name) next.RestartPolicy = hostConfig.RestartPolicy;
+    const warnings = validateCreate(rec.config, next, this.d.runtimeNames);
+    if (next.AutoRemove && next.RestartPolicy?.Name && next.RestartPolicy.Name !== 'no') throw new InvalidArgumentError(`Restart policy cannot be updated because AutoRemove is enabled for the container`);
+    await this.locks.run(rec.id, async () => {
+      const cur = this.d.store.get(rec.id)!;
+      if (cur.state.status === 'running' || cur.state.status === 'paused') {
+        await this.d.driver.update(cur.id, cur.runtime, this.lifecycle.resourcesFor({ ...cur, hostConfig: next }));
+      }
+      await this.d.store.save({ ...cur, hostConfig: next });
+    });
+    this.d.events.publish('container', 'update', rec.id, this.lifecycle.attributes(rec));
+    return { Warnings: warnings };
+  }
+
+  async resize(idOrName: string, height: number, width: number): Promise<void> {
+    const rec = this.d.store.resolve(idOrName);
+    if (rec.state.status !== 'running') throw new ConflictError(`container ${rec.id} is not running`);
+    await resize(monitorPaths(this.d.store.paths(rec.id).run).ctlPath, height, width);
+  }
+
+  private async sizes(rec: ContainerRecord): Promise<{ sizeRw: number; sizeRootFs: number }> {
+    const sizeRw = await duBytes(this.d.store.paths(rec.id).upper);
+    let image = 0;
+    const img = this.d.images.get(rec.imageId);
+    if (img) for (const c of chainIds(img)) image += (await this.d.snapshots.stat(c).catch(() => ({ sizeBytes: 0 }))).sizeBytes;
+    return { sizeRw, sizeRootFs: sizeRw + image };
+  }
+}
+
+function normalizeHostConfig(h: HostConfig, defaultRuntime: string): HostConfig {
+  const out: HostConfig = { ...h };
+  if (!out.NetworkMode) out.NetworkMode = 'default';
+  if (!out.RestartPolicy) out.RestartPolicy = { Name: 'no', MaximumRetryCount: 0 };
+  if (!out.RestartPolicy.Name) out.RestartPolicy = { ...out.RestartPolicy, Name: 'no' };
+  if (!out.LogConfig) out.LogConfig = { Type: 'json-file', Config: {} };
+  if (!out.Runtime) out.Runtime = defaultRuntime;
+  if (!out.ShmSize) out.ShmSize = 64 * 1024 * 1024;
+  if (!out.IpcMode) out.IpcMode = 'private';
+  if (!out.CgroupnsMode) out.CgroupnsMode = 'host';
+  return out;
+}
+
+
+/** The part of a container's Config an image keeps (no host names or attach flags). */
+function stripForImage(c: ContainerConfig): ContainerConfig {
+  const { Hostname: _h, Domainname: _d, AttachStdin: _a, AttachStdout: _b, AttachStderr: _c, Tty: _t, OpenStdin: _o, StdinOnce: _s, Image: _i, ...rest } = c;
+  return rest;
+}

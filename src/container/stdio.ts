@@ -1,0 +1,213 @@
+import type { Readable, Writable } from 'node:stream';
+import { InvalidArgumentError } from '../errors/index.js';
+import { attach, monitorPaths, readLog, type AttachStreams } from '../runtime/driver/index.js';
+import type { ContainerRecord } from './record.js';
+import type { ContainerStore } from './store.js';
+import type { Waiters } from './waiters.js';
+
+/** Docker's stdcopy framing: [stream, 0, 0, 0, size (big-endian u32)] + payload; 1 stdout, 2 stderr. */
+export function frame(stream: 1 | 2, payload: Buffer): Buffer {
+  const header = Buffer.alloc(8);
+  header[0] = stream;
+  header.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([header, payload]);
+}
+
+/** RFC 3339 with nanoseconds in UTC, as `docker logs -t` prints. */
+export function rfc3339Nano(ns: bigint): string {
+  const ms = Number(ns / 1_000_000n);
+  const base = new Date(ms).toISOString().slice(0, 19);
+  return `${base}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}Z`;
+}
+
+export interface LogsOptions {
+  follow: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  timestamps: boolean;
+  tail?: number;
+  sinceNs?: bigint;
+  untilNs?: bigint;
+}
+
+/**
+ * Writes a container's log to `out` as the logs endpoint does: framed without a TTY, raw with
+ * one; with `follow`, until the container exits or the client goes away.
+ */
+export async function writeLogs(store: ContainerStore, waiters: Waiters, rec: ContainerRecord, o: LogsOptions, out: Writable, signal: AbortSignal): Promise<void> {
+  if (!o.stdout && !o.stderr) throw new InvalidArgumentError('Bad parameters: you must choose at least one stream');
+  const driver = rec.hostConfig.LogConfig?.Type ?? 'json-file';
+  if (driver === 'none') throw new InvalidArgumentError('configured logging driver does not support reading');
+  const stop = new AbortController();
+  const isRunning = ['running', 'paused', 'restarting'].includes(rec.state.status);
+  if (o.follow && isRunning) {
+    waiters.next('exit', rec.id, AbortSignal.any([signal, stop.signal])).then(() => stop.abort(), () => undefined);
+  }
+  const isTty = rec.config.Tty === true;
+  try {
+    for await (const e of readLog(store.paths(rec.id).log, {
+      ...(o.tail !== undefined && o.tail >= 0 ? { tail: o.tail } : {}),
+      ...(o.sinceNs !== undefined ? { sinceNs: o.sinceNs } : {}),
+      ...(o.untilNs !== undefined ? { untilNs: o.untilNs } : {}),
+      follow: o.follow && isRunning,
+      stopFollowing: stop.signal,
+      signal,
+    })) {
+      if (e.stream === 'stdout' ? !o.stdout : !o.stderr) continue;
+      const payload = o.timestamps ? Buffer.concat([Buffer.from(`${rfc3339Nano(e.timeNs)} `), e.line]) : e.line;
+      const chunk = isTty ? payload : frame(e.stream === 'stdout' ? 1 : 2, payload);
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', resolve));
+    }
+  } finally {
+    stop.abort();
+  }
+}
+
+export interface AttachOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  stream: boolean;
+  logs: boolean;
+  detachKeys: number[];
+}
+
+/** Docker's default detach sequence, Ctrl-P Ctrl-Q. */
+export const DEFAULT_DETACH_KEYS = [16, 17];
+
+/** Parses `--detach-keys` ("ctrl-p,ctrl-q", "a,ctrl-x"); "" means the default. */
+export function parseDetachKeys(spec: string | null | undefined): number[] {
+  if (!spec) return DEFAULT_DETACH_KEYS;
+  return spec.split(',').map((k) => {
+    const key = k.trim();
+    if (key.length === 1) return key.charCodeAt(0);
+    const m = /^ctrl-([a-z@[\\\]^_])$/i.exec(key);
+    if (!m) throw new InvalidArgumentError(`Invalid detach keys (${spec}) provided`);
+    const c = m[1]!.toLowerCase();
+    return c >= 'a' && c <= 'z' ? c.charCodeAt(0) - 96 : { '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, _: 31 }[c]!;
+  });
+}
+
+/**
+ * Connects a client to a container's stdio through conmon's attach socket. A container not
+ * started yet is connected in `beforeStart` (after `runtime create`, before `runtime start`),
+ * so no output is missed.
+ */
+export class Attachments {
+  private readonly pending = new Map<string, Array<(rec: ContainerRecord | undefined) => Promise<void>>>();
+
+  /** A start failed: everyone waiting for it is let go (their attach ends without output). */
+  release(id: string): void {
+    const list = this.pending.get(id) ?? [];
+    this.pending.delete(id);
+    for (const fn of list) void fn(undefined);
+  }
+
+  constructor(private readonly store: ContainerStore, private readonly waiters: Waiters) {}
+
+  /** For the lifecycle: connect everyone waiting for this container. */
+  async beforeStart(rec: ContainerRecord): Promise<void> {
+    const list = this.pending.get(rec.id) ?? [];
+    this.pending.delete(rec.id);
+    await Promise.all(list.map((fn) => fn(rec).catch(() => undefined)));
+  }
+
+  /** Resolves when the container's output ends, the client detaches, or `signal` aborts. */
+  async attach(rec: ContainerRecord, o: AttachOptions, input: Readable | undefined, output: Writable, signal: AbortSignal): Promise<void> {
+    const isTty = rec.config.Tty === true;
+    if (o.logs) {
+      await writeLogs(this.store, this.waiters, rec, { follow: false, stdout: o.stdout, stderr: o.stderr, timestamps: false }, output, signal);
+    }
+    if (!o.stream) return;
+    const connect = (r: ContainerRecord): Promise<AttachStreams> => attach(monitorPaths(this.store.paths(r.id).run).attachPath, { signal });
+    let streams: AttachStreams;
+    if (rec.state.status === 'running' || rec.state.status === 'paused') {
+      streams = await connect(rec);
+    } else {
+      streams = await new Promise<AttachStreams>((resolve, reject) => {
+        const list = this.pending.get(rec.id) ?? [];
+        const fn = async (r: ContainerRecord | undefined) => {
+          if (!r) { reject(new Error('the container did not start')); return; }
+          try { resolve(await connect(r)); } catch (err) { reject(err); }
+        };
+        list.push(fn);
+        this.pending.set(rec.id, list);
+        signal.addEventListener('abort', () => {
+          const l = this.pending.get(rec.id);
+          if (l) this.pending.set(rec.id, l.filter((x) => x !== fn));
+          reject(signal.reason);
+        }, { once: true });
+      });
+    }
+    await pump(streams, o, isTty, rec.config.StdinOnce === true, input, output, signal);
+  }
+
+  /** Like attach, but a start that fails ends the attach quietly instead of throwing. */
+  async attachOrEnd(rec: ContainerRecord, o: AttachOptions, input: Readable | undefined, output: Writable, signal: AbortSignal): Promise<void> {
+    try {
+      await this.attach(rec, o, input, output, signal);
+    } catch (err) {
+      if (err instanceof Error && err.message === 'the container did not start') return;
+      throw err;
+    }
+  }
+}
+
+async function pump(streams: AttachStreams, o: AttachOptions, isTty: boolean, isStdinOnce: boolean, input: Readable | undefined, output: Writable, signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => {
+    let isDone = false;
+    const done = () => {
+      if (isDone) return;
+      isDone = true;
+      signal.removeEventListener('abort', done);
+      streams.close();
+      resolve();
+    };
+    const forward = (src: Readable, kind: 1 | 2, wanted: boolean) => {
+      src.on('data', (chunk: Buffer) => {
+        if (!wanted) return;
+        if (!output.write(isTty ? chunk : frame(kind, chunk))) {
+          src.pause();
+          output.once('drain', () => src.resume());
+        }
+      });
+    };
+    forward(streams.stdout, 1, o.stdout);
+    forward(streams.stderr, 2, o.stderr);
+    let ended = 0;
+    const onEnd = () => { if (++ended === 2) done(); };
+    streams.stdout.once('end', onEnd);
+    streams.stderr.once('end', onEnd);
+    streams.stdout.once('error', done);
+    streams.stderr.once('error', done);
+    signal.addEventListener('abort', done, { once: true });
+    if (o.stdin && input) {
+      const keys = o.detachKeys;
+      let matched = 0;
+      input.on('data', (chunk: Buffer) => {
+        if (isTty && keys.length) {
+          // Detach keys are only honoured with a TTY, as Docker does; held back until complete.
+          let start = 0;
+          for (let i = 0; i < chunk.length; i++) {
+            if (chunk[i] === keys[matched]) {
+              matched++;
+              if (matched === keys.length) {
+                if (i + 1 - matched > start) streams.stdin.write(chunk.subarray(start, i + 1 - matched));
+                done();
+                return;
+              }
+            } else {
+              if (matched > 0) streams.stdin.write(Buffer.from(keys.slice(0, matched)));
+              matched = chunk[i] === keys[0] ? 1 : 0;
+            }
+          }
+          const keep = chunk.length - matched;
+          if (keep > start) streams.stdin.write(chunk.subarray(start, keep));
+          return;
+        }
+        streams.stdin.write(chunk);
+      });
+      input.once('end', () => { if (isStdinOnce && !isTty) streams.stdin.end(); });
+    }
+  });
+}

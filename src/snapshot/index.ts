@@ -1,0 +1,8 @@
+/**
+ * snapshot/: overlay layers. Applies layer tars (whiteouts converted, never writing outside
+ * the layer), stacks them as overlay mounts, and writes an upper directory back as a tar.
+ * The contract is written once, at `Snapshotter`.
+ */
+export { SnapshotStore } from './store.js';
+export { chainIdOf } from './chain-id.js';
+export type { Snapshotter, SnapshotInfo, LayerApplied, ApplyOptions } from './snapshotter.js';
