@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { applyDaemonJson, defaults } from './index.js';
+
+test('daemon.json uses Docker\'s key names', () => {
+  const c = applyDaemonJson(defaults(), {
+    'data-root': '/srv/berth', 'registry-mirrors': ['http://127.0.0.1:5000'], 'insecure-registries': ['127.0.0.1:5000'],
+    'default-runtime': 'crun', runtimes: { kata: { path: '/usr/bin/kata', runtimeArgs: ['--x'] } }, 'log-opts': { 'max-size': '10m' },
+    'max-concurrent-downloads': 5, 'live-restore': true,
+  });
+  assert.equal(c.dataRoot, '/srv/berth');
+  assert.equal(c.defaultRuntime, 'crun');
+  assert.deepEqual(c.runtimes.kata, { path: '/usr/bin/kata', runtimeArgs: ['--x'] });
+  assert.equal(c.maxConcurrentDownloads, 5);
+  assert.deepEqual(c.logOpts, { 'max-size': '10m' });
+});
+
+test('daemon.json errors name the key', () => {
+  assert.throws(() => applyDaemonJson(defaults(), { 'no-such-key': 1 }), { status: 400, message: "the following directives don't match any configuration option: no-such-key" });
+  assert.throws(() => applyDaemonJson(defaults(), { 'data-root': 5 }), { message: 'invalid daemon configuration: "data-root" must be a string' });
+  assert.throws(() => applyDaemonJson(defaults(), { 'default-runtime': 'nope' }), { message: /default-runtime "nope" is not a configured runtime/ });
+  assert.throws(() => applyDaemonJson(defaults(), { 'live-restore': false }), { message: /live-restore cannot be turned off/ });
+  assert.throws(() => applyDaemonJson(defaults(), { 'max-concurrent-uploads': 0 }), { message: /"max-concurrent-uploads" must be a positive integer/ });
+  assert.throws(() => applyDaemonJson(defaults(), []), { message: /must hold a JSON object/ });
+});
