@@ -3,7 +3,8 @@ import path from 'node:path';
 import { ConflictError, EngineError, InvalidArgumentError, NotModifiedError, isErrno } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import { freezerState, removeCgroup, type CgroupLayout } from '../runtime/cgroups/index.js';
-import { OciRuntimeError, readExitFile, type RuntimeDriver } from '../runtime/driver/index.js';
+import { OciRuntimeError, monitorPaths, readExitFile, type RuntimeDriver } from '../runtime/driver/index.js';
+import { LogRotator, rotationPolicy } from './log-rotate.js';
 import { cgroupsPathFor, generateSpec } from '../runtime/spec/generate.js';
 import { specToJson } from '../runtime/spec/serialize.js';
 import { resolveUser } from '../runtime/spec/user.js';
@@ -45,10 +46,20 @@ const RESTART_BACKOFF_MAX_MS = 60_000;
  */
 export class Lifecycle {
   readonly waiters = new Waiters();
+  readonly rotator: LogRotator;
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private readonly backoff = new Map<string, number>();
 
-  constructor(private readonly d: LifecycleDeps, private readonly locks: KeyedLock) {}
+  constructor(private readonly d: LifecycleDeps, private readonly locks: KeyedLock) {
+    this.rotator = new LogRotator(d.logger);
+  }
+
+  /** Stops background work (restart timers, log watchers) at daemon shutdown. */
+  close(): void {
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.restartTimers.clear();
+    this.rotator.stopAll();
+  }
 
   /** Docker's container event attributes: image, name, and the container's labels. */
   attributes(rec: ContainerRecord): Record<string, string> {
@@ -120,6 +131,7 @@ export class Lifecycle {
         restartCount: opts.isRestartPolicy ? rec.restartCount + 1 : rec.restartCount,
       };
       await this.d.store.save(next);
+      this.watchLog(next);
       this.d.events.publish('container', 'start', rec.id, this.attributes(next));
       this.waiters.started(rec.id);
     } catch (err) {
@@ -147,12 +159,17 @@ export class Lifecycle {
     return spec.linux?.resources ?? {};
   }
 
+  /** conmon's own cap: max-size × max-file, the backstop while berthd is not rotating. */
   private logSizeMax(rec: ContainerRecord): number | undefined {
-    const cfg = rec.hostConfig.LogConfig?.Config ?? {};
-    const size = parseSize(cfg['max-size']);
-    if (!size) return undefined;
-    const files = Math.max(1, Number(cfg['max-file'] ?? '1') || 1);
-    return size * files;
+    const p = rotationPolicy(rec.hostConfig.LogConfig?.Config ?? undefined);
+    return p ? p.maxSizeBytes * p.maxFiles : undefined;
+  }
+
+  private watchLog(rec: ContainerRecord): void {
+    const p = rotationPolicy(rec.hostConfig.LogConfig?.Config ?? undefined);
+    if (!p) return;
+    const paths = this.d.store.paths(rec.id);
+    this.rotator.watch(rec.id, paths.log, monitorPaths(paths.run).ctlPath, p);
   }
 
   private async prepareNetwork(rec: ContainerRecord, runDir: string): Promise<{ networkMode: NetworkModeKind; netnsPath?: string; peer?: { network?: string; ipc?: string; pid?: string } }> {
@@ -187,6 +204,7 @@ export class Lifecycle {
       }
       const paths = this.d.store.paths(id);
       const oomKilled = existsSync(path.join(paths.run, 'oom'));
+      this.rotator.unwatch(id);
       await this.cleanupRuntime(rec);
       const next: ContainerRecord = { ...rec, state: { ...rec.state, status: 'exited', pid: 0, conmonPid: 0, exitCode, finishedAt: finishedAt.toISOString(), oomKilled } };
       await this.d.store.save(next);
@@ -388,6 +406,7 @@ export class Lifecycle {
       const frozen = await freezerState(this.d.cgroups, cgroupsPathFor(rec.id, rec.hostConfig.CgroupParent || undefined)).catch(() => undefined);
       const status = state.status === 'paused' || frozen === 'FROZEN' ? 'paused' : 'running';
       if (status !== rec.state.status) await this.d.store.save({ ...rec, state: { ...rec.state, status } });
+      this.watchLog(rec);
       this.d.logger.info({ component: 'container', containerId: rec.id }, 're-adopted a running container');
       return;
     }
@@ -411,13 +430,3 @@ function startErrorMessage(err: unknown): string {
   if (err instanceof OciRuntimeError) return `failed to create task for container: OCI runtime create failed: ${msg}: unknown`;
   return msg;
 }
-
-/** Docker's size strings for log-opts: "10m", "1g", "500k", bytes. */
-function parseSize(v: string | undefined): number | undefined {
-  if (!v) return undefined;
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`invalid size: '${v}'`);
-  const mult: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-  return Math.floor(Number(m[1]) * mult[m[2]!.toLowerCase()]!);
-}
-

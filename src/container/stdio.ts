@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError } from '../errors/index.js';
-import { attach, monitorPaths, readLog, type AttachStreams } from '../runtime/driver/index.js';
+import { attach, monitorPaths, readLog, type AttachStreams, type LogEntry, type ReadLogOptions } from '../runtime/driver/index.js';
+import { logFiles, rotationPolicy } from './log-rotate.js';
 import type { ContainerRecord } from './record.js';
 import type { ContainerStore } from './store.js';
 import type { Waiters } from './waiters.js';
@@ -44,8 +45,10 @@ export async function writeLogs(store: ContainerStore, waiters: Waiters, rec: Co
     waiters.next('exit', rec.id, AbortSignal.any([signal, stop.signal])).then(() => stop.abort(), () => undefined);
   }
   const isTty = rec.config.Tty === true;
+  const policy = rotationPolicy(rec.hostConfig.LogConfig?.Config ?? undefined);
+  const files = logFiles(store.paths(rec.id).log, policy?.maxFiles ?? 1);
   try {
-    for await (const e of readLog(store.paths(rec.id).log, {
+    for await (const e of readRotatedLog(files, {
       ...(o.tail !== undefined && o.tail >= 0 ? { tail: o.tail } : {}),
       ...(o.sinceNs !== undefined ? { sinceNs: o.sinceNs } : {}),
       ...(o.untilNs !== undefined ? { untilNs: o.untilNs } : {}),
@@ -210,4 +213,30 @@ async function pump(streams: AttachStreams, o: AttachOptions, isTty: boolean, is
       input.once('end', () => { if (isStdinOnce && !isTty) streams.stdin.end(); });
     }
   });
+}
+
+/**
+ * A log and its rotated predecessors (oldest first) read as one: `tail` counts from the end
+ * across files, and only the current file is followed.
+ */
+async function* readRotatedLog(files: string[], opts: ReadLogOptions): AsyncGenerator<LogEntry> {
+  const current = files.at(-1)!;
+  const older = files.slice(0, -1);
+  if (opts.tail !== undefined) {
+    // Lines still needed after the current file's are taken from the older files, newest first.
+    let need = opts.tail;
+    for await (const _e of readLog(current, { ...opts, follow: false })) need--;
+    const chunks: LogEntry[][] = [];
+    for (let i = older.length - 1; i >= 0 && need > 0; i--) {
+      const got: LogEntry[] = [];
+      for await (const e of readLog(older[i]!, { ...opts, tail: need, follow: false })) got.push(e);
+      chunks.unshift(got);
+      need -= got.length;
+    }
+    for (const c of chunks) yield* c;
+    yield* readLog(current, opts);
+    return;
+  }
+  for (const f of older) yield* readLog(f, { ...opts, follow: false });
+  yield* readLog(current, opts);
 }

@@ -79,6 +79,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     });
     await exits.start();
     undo.push(() => exits.stop());
+    undo.push(() => containers.lifecycle.close());
     for (const rec of records) {
       await containers.lifecycle.restore(containerStore.get(rec.id) ?? rec).catch((err: unknown) => logger.error({ component: 'container', containerId: rec.id, err }, 'restore failed'));
     }
