@@ -120,7 +120,7 @@ export class ContainerService {
     return { Id: id, Warnings: warnings };
   }
 
-  list(opts: { all?: boolean; limit?: number; filters: Filters; size?: boolean }): Array<Record<string, unknown>> {
+  async list(opts: { all?: boolean; limit?: number; filters: Filters; size?: boolean }): Promise<Array<Record<string, unknown>>> {
     const recs = selectContainers(this.d.store.list(), opts, {
       resolve: (x) => this.d.store.resolve(x),
       hasAncestor: (rec, ancestor) => {
@@ -128,7 +128,9 @@ export class ContainerService {
         return img !== undefined && img.id === rec.imageId;
       },
     });
-    return recs.map((r) => summaryJson(r));
+    const out: Array<Record<string, unknown>> = [];
+    for (const r of recs) out.push(summaryJson(r, opts.size ? await this.sizes(r) : {}));
+    return out;
   }
 
   async inspect(idOrName: string, opts: { size?: boolean } = {}): Promise<Record<string, unknown>> {

@@ -98,7 +98,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
       return {
         LayersSize: usage?.layersSize ?? 0,
         Images: usage ? usage.images : [],
-        Containers: want('container') ? await Promise.all(containerStore.list().map((c) => containers.inspect(c.id, { size: true }).then((i) => ({ ...containers.list({ all: true, filters: new Map([['id', [c.id]]]) })[0], SizeRw: i.SizeRw, SizeRootFs: i.SizeRootFs })))) : [],
+        Containers: want('container') ? await containers.list({ all: true, filters: new Map(), size: true }) : [],
         Volumes: want('volume') ? [] : [],
         BuildCache: want('build-cache') ? [] : [],
       };

@@ -32,8 +32,8 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     const name = ctx.query.get('name') ?? undefined;
     sendJson(ctx.res, 201, await c.create(await readJsonBody(ctx.req), name || undefined));
   });
-  r.add('GET', '/containers/json', (ctx) => {
-    sendJson(ctx.res, 200, c.list({ all: boolParam(ctx.query, 'all'), limit: intParam(ctx.query, 'limit'), filters: parseFilters(ctx.query.get('filters')), size: boolParam(ctx.query, 'size') }));
+  r.add('GET', '/containers/json', async (ctx) => {
+    sendJson(ctx.res, 200, await c.list({ all: boolParam(ctx.query, 'all'), limit: intParam(ctx.query, 'limit'), filters: parseFilters(ctx.query.get('filters')), size: boolParam(ctx.query, 'size') }));
   });
   r.add('POST', '/containers/prune', async (ctx) => sendJson(ctx.res, 200, await c.prune(parseFilters(ctx.query.get('filters')))));
   r.add('GET', '/containers/{id}/json', async (ctx) => sendJson(ctx.res, 200, await c.inspect(ctx.params.id!, { size: boolParam(ctx.query, 'size') })));
