@@ -80,7 +80,10 @@ export class Lifecycle {
 
   private async startLocked(rec: ContainerRecord, opts: { isRestartPolicy: boolean }): Promise<void> {
     const paths = this.d.store.paths(rec.id);
-    const undo: Array<() => Promise<void> | void> = [];
+    const undo: Array<() => Promise<void> | void> = [
+      // A runtime that failed half-way may leave its cgroup: the leak guard runs last.
+      () => removeCgroup(this.d.cgroups, cgroupsPathFor(rec.id, rec.hostConfig.CgroupParent || undefined)),
+    ];
     try {
       await mountRootfs(this.d.snapshots, rec.imageChainId, paths);
       undo.push(() => unmountRootfs(paths.rootfs));
@@ -145,6 +148,10 @@ export class Lifecycle {
       // As dockerd: a failed start ends `wait` with the code, and attached clients are let go.
       this.waiters.exited(rec.id, { StatusCode: exitCode, Error: null });
       this.d.afterFailedStart?.(rec);
+      // dockerd removes an AutoRemove container whose start failed (`docker run --rm` waits for it).
+      if (rec.hostConfig.AutoRemove) {
+        await this.removeLocked(this.d.store.get(rec.id)!, { force: true }).catch((e: unknown) => this.d.logger.warn({ component: 'container', containerId: rec.id, err: e }, 'auto-remove after a failed start'));
+      }
       if (err instanceof OciRuntimeError) throw new InvalidArgumentError(message, { cause: err });
       throw err;
     }

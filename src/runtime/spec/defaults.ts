@@ -6,10 +6,11 @@ import type { OciDeviceCgroup, OciMount, OciNamespaceType } from '../../types/co
  */
 
 /**
- * The runtime-spec version Docker 28 stamps on config.json (vendored runtime-spec v1.2.1).
- * runc reads the fields, not the version string, so runc 1.1 accepts it.
+ * The runtime-spec version stamped on config.json. Docker 28 writes 1.2.1 (its vendored
+ * runtime-spec), but crun 1.8 (Debian 12) refuses that with "unknown version specified";
+ * 1.1.0 is accepted by runc 1.1 and crun 1.8, and berth writes no field newer than it.
  */
-export const OCI_VERSION = '1.2.1';
+export const OCI_VERSION = '1.1.0';
 
 /** PATH for a container whose image sets none (moby `oci.DefaultPathEnv`). */
 export const DEFAULT_PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -44,7 +44,7 @@ const etc = (name: string) => `/var/lib/berth/containers/${ID}/${name}`;
 
 test('defaults: process, root, hostname, namespaces, cgroups path', () => {
   const spec = gen();
-  assert.equal(spec.ociVersion, '1.2.1');
+  assert.equal(spec.ociVersion, '1.1.0');
   assert.deepEqual(spec.process, {
     user: { uid: 0, gid: 0, additionalGids: [0, 0, 10] },
     args: ['sh', '-c', 'echo hi'],
