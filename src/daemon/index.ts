@@ -55,25 +55,25 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     const events = new EventBus();
     const content = new ContentStore(paths.blobs, paths.ingest);
     await content.init();
-    const snapshots = new SnapshotStore({ root: paths.snapshots, logger: logger.child({ component: 'snapshot' }) });
+    const snapshots = new SnapshotStore({ root: paths.snapshots, logger: logger });
     await snapshots.init();
-    const store = new ImageStore(paths.images, content, logger.child({ component: 'image' }));
+    const store = new ImageStore(paths.images, content, logger);
     await store.init();
     const images = new ImageService({ store, content, snapshots, events, logger, snapshotRoot: paths.snapshots });
     const archive = new ImageArchive({ store, content, snapshots, events, logger, tmpDir: paths.tmp });
     const host = await readHostFacts(paths.dataRoot, config.runtimes, config.initPath);
-    const containerStore = new ContainerStore(paths.containers, paths.execRoot, logger.child({ component: 'container' }));
+    const containerStore = new ContainerStore(paths.containers, paths.execRoot, logger);
     const records = await containerStore.init();
     const exitDir = path.join(paths.execRoot, 'exits');
     const runtimes = Object.fromEntries(Object.entries(config.runtimes).map(([name, r]) => [name, { name, path: lookPath(r.path), runtimeArgs: r.runtimeArgs, root: path.join(paths.execRoot, 'runtime', name) }]));
-    const driver = new RuntimeDriver({ runtimes, exitDir, logger: logger.child({ component: 'runtime' }) });
+    const driver = new RuntimeDriver({ runtimes, exitDir, logger: logger });
     const containers = new ContainerService({
-      store: containerStore, images: store, content, snapshots, driver, events, logger: logger.child({ component: 'container' }),
+      store: containerStore, images: store, content, snapshots, driver, events, logger: logger,
       cgroups: detectCgroupLayout(), exitDir, initPath: config.initPath, kernelRelease: os.release(),
       runtimeNames: Object.keys(config.runtimes), defaultRuntime: config.defaultRuntime,
     });
     images.users = (id) => containers.usersOf(id);
-    const exits = new ExitWatcher({ dir: exitDir, logger: logger.child({ component: 'exit-watcher' }) });
+    const exits = new ExitWatcher({ dir: exitDir, logger: logger });
     exits.on('exit', (e: ExitEvent) => {
       containers.lifecycle.handleExit(e.id, e.exitCode, e.finishedAt).catch((err: unknown) => logger.error({ component: 'container', containerId: e.id, err }, 'recording an exit failed'));
     });
