@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Logger } from '../util/index.js';
 import { imageRoutes, type ImagesBackend } from './routes/images.js';
 import { systemRoutes, type SystemBackend } from './routes/system.js';
-import { containerRoutes, upgradeAttach, type ContainersBackend } from './routes/containers.js';
+import { containerRoutes, upgradeAttach, upgradeExecStart, type ContainersBackend } from './routes/containers.js';
 import { Router } from './router.js';
 import { createApiServer } from './server.js';
 
@@ -19,5 +19,6 @@ export function createApi(backend: Backend, logger: Logger): () => Server {
   imageRoutes(router, backend);
   containerRoutes(router, backend);
   router.addUpgrade('POST', '/containers/{id}/attach', (ctx, socket, head) => upgradeAttach(backend, ctx, ctx.req, socket, head));
+  router.addUpgrade('POST', '/exec/{id}/start', (ctx, socket, head) => upgradeExecStart(backend, ctx, ctx.req, socket, head));
   return createApiServer(router, logger);
 }

@@ -21,7 +21,9 @@ import type { ContainerStore } from './store.js';
 import { inspectJson, summaryJson } from './view.js';
 import type { WaitResult } from './waiters.js';
 import { writeEtcFiles } from './etc-files.js';
+import { ExecService } from './exec.js';
 import os from 'node:os';
+import path from 'node:path';
 import { ConflictError } from '../errors/index.js';
 import { listPids, readCgroupStats, toDockerStats, topOutput, type RawStats } from '../runtime/cgroups/index.js';
 import { monitorPaths, resize } from '../runtime/driver/index.js';
@@ -53,12 +55,19 @@ export class ContainerService {
   private readonly locks = new KeyedLock();
 
   readonly attachments: Attachments;
+  readonly execs: ExecService;
 
   constructor(private readonly d: ContainerServiceDeps) {
     let attachments: Attachments | undefined;
     this.lifecycle = new Lifecycle({ ...d, beforeStart: (rec) => attachments!.beforeStart(rec), afterFailedStart: (rec) => attachments!.release(rec.id) }, this.locks);
     attachments = new Attachments(d.store, this.lifecycle.waiters);
     this.attachments = attachments;
+    this.execs = new ExecService({ store: d.store, driver: d.driver, events: d.events, logger: d.logger, attributes: (rec) => this.lifecycle.attributes(rec) });
+  }
+
+  /** Where an exec's conmon keeps its ctl FIFO and attach socket. */
+  execDir(containerId: string, execId: string): string {
+    return path.join(this.d.store.paths(containerId).run, 'exec', execId.slice(0, 16));
   }
 
   /** `GET /containers/{id}/logs`. */
@@ -137,7 +146,7 @@ export class ContainerService {
     const rec = this.d.store.resolve(idOrName);
     const lowers = rec.imageChainId ? await this.d.snapshots.lowerDirs(rec.imageChainId).catch(() => []) : [];
     const extra = opts.size ? await this.sizes(rec) : {};
-    return inspectJson(rec, this.d.store.paths(rec.id), lowers, extra);
+    return inspectJson(rec, this.d.store.paths(rec.id), lowers, { ...extra, execIds: this.execs.idsOf(rec.id) });
   }
 
   /** Ids of containers using an image, for `rmi`'s conflict checks. */

@@ -156,7 +156,7 @@ export class Attachments {
   }
 }
 
-async function pump(streams: AttachStreams, o: AttachOptions, isTty: boolean, isStdinOnce: boolean, input: Readable | undefined, output: Writable, signal: AbortSignal): Promise<void> {
+export async function pump(streams: AttachStreams, o: AttachOptions, isTty: boolean, isStdinOnce: boolean, input: Readable | undefined, output: Writable, signal: AbortSignal): Promise<void> {
   await new Promise<void>((resolve) => {
     let isDone = false;
     const done = () => {

@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InvalidArgumentError } from '../../errors/index.js';
+import { ConflictError, InvalidArgumentError } from '../../errors/index.js';
+import { monitorPaths, resize } from '../../runtime/driver/index.js';
 import type { ContainerService } from '../../container/index.js';
-import { parseDetachKeys } from '../../container/index.js';
+import { frame, parseDetachKeys } from '../../container/index.js';
 import { parseEventTime } from '../../events/index.js';
 import { parseFilters } from '../../util/index.js';
 import { boolParam, intParam, readJsonBody, sendJson, sendNoContent } from '../http.js';
@@ -11,7 +12,7 @@ import type { Ctx, Router } from '../router.js';
 import { versionAtLeast } from '../version.js';
 
 export interface ContainersBackend {
-  containers: Pick<ContainerService, 'create' | 'list' | 'inspect' | 'rename' | 'wait' | 'prune' | 'logs' | 'prepareAttach' | 'top' | 'stats' | 'changes' | 'export' | 'commit' | 'update' | 'resize' | 'lifecycle'>;
+  containers: Pick<ContainerService, 'create' | 'list' | 'inspect' | 'rename' | 'wait' | 'prune' | 'logs' | 'prepareAttach' | 'top' | 'stats' | 'changes' | 'export' | 'commit' | 'update' | 'resize' | 'lifecycle' | 'execs' | 'execDir'>;
 }
 
 function timeoutParam(ctx: Ctx): number | undefined {
@@ -128,6 +129,32 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     });
     sendJson(ctx.res, 201, { Id: id });
   });
+  r.add('POST', '/containers/{id}/exec', async (ctx) => {
+    sendJson(ctx.res, 201, { Id: c.execs.create(ctx.params.id!, await readJsonBody(ctx.req)) });
+  });
+  r.add('GET', '/exec/{id}/json', (ctx) => sendJson(ctx.res, 200, c.execs.inspect(ctx.params.id!)));
+  r.add('POST', '/exec/{id}/resize', async (ctx) => {
+    const e = c.execs.get(ctx.params.id!);
+    if (!e.running) throw new ConflictError(`exec ${e.id} is not running`);
+    const dir = c.execDir(e.containerId, e.id);
+    await resize(monitorPaths(dir).ctlPath, intParam(ctx.query, 'h', 0)!, intParam(ctx.query, 'w', 0)!);
+    sendNoContent(ctx.res, 200);
+  });
+  r.add('POST', '/exec/{id}/start', async (ctx) => {
+    const body = (await readJsonBody(ctx.req) ?? {}) as { Detach?: boolean; Tty?: boolean };
+    const e = c.execs.get(ctx.params.id!);
+    if (body.Detach) {
+      await c.execs.start(e.id, { detach: true, ...(body.Tty !== undefined ? { tty: body.Tty } : {}) });
+      sendNoContent(ctx.res, 200);
+      return;
+    }
+    // The plain (non-upgraded) form can carry output only.
+    const isTty = body.Tty ?? e.config.Tty;
+    ctx.res.writeHead(200, { 'Content-Type': isTty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+    ctx.res.flushHeaders();
+    await c.execs.start(e.id, { detach: false, tty: isTty }, { input: undefined, output: ctx.res, options: execAttach(e), signal: ctx.signal });
+    ctx.res.end();
+  });
   r.add('POST', '/containers/{id}/attach', async (ctx) => {
     // Without Upgrade (the plain hijacked form) only output can flow: Node keeps parsing the
     // connection as HTTP, so raw stdin would be read as a next request.
@@ -138,6 +165,55 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     await att.run({ ...opts, stdin: false }, undefined, ctx.res, ctx.signal);
     ctx.res.end();
   });
+}
+
+function execAttach(e: { config: { AttachStdin: boolean; AttachStdout: boolean; AttachStderr: boolean; DetachKeys: string } }) {
+  return { stdin: e.config.AttachStdin, stdout: e.config.AttachStdout, stderr: e.config.AttachStderr, stream: true, logs: false, detachKeys: parseDetachKeys(e.config.DetachKeys) };
+}
+
+/** `POST /exec/{id}/start` upgraded (what `docker exec` sends): JSON body first, then raw streams. */
+export async function upgradeExecStart(b: ContainersBackend, ctx: { params: Record<string, string>; version: string; signal: AbortSignal }, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const length = Number(req.headers['content-length'] ?? 0);
+  const bodyBytes = await readExactly(socket, head, length);
+  let body: { Detach?: boolean; Tty?: boolean } = {};
+  if (bodyBytes.body.length) {
+    try { body = JSON.parse(bodyBytes.body.toString('utf8')) as typeof body; } catch (err) {
+      throw new InvalidArgumentError(`invalid JSON in request body: ${(err as Error).message}`);
+    }
+  }
+  const e = b.containers.execs.get(ctx.params.id!);
+  const isTty = body.Tty ?? e.config.Tty;
+  const type = isTty || !versionAtLeast(ctx.version, '1.42') ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
+  socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${type}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+  if (bodyBytes.rest.length) socket.unshift(bodyBytes.rest);
+  try {
+    await b.containers.execs.start(e.id, { detach: body.Detach === true, tty: isTty }, { input: e.config.AttachStdin ? socket : undefined, output: socket, options: execAttach(e), signal: ctx.signal });
+  } catch (err) {
+    // After the 101 the only channel is the stream: dockerd writes the error there, and the
+    // CLI takes the exit code (126/127) from `GET /exec/{id}/json`.
+    const msg = Buffer.from(`OCI runtime exec failed: ${(err as Error).message}: unknown\r\n`);
+    socket.write(type.endsWith('raw-stream') ? msg : frame(1, msg));
+  } finally {
+    socket.end();
+  }
+}
+
+/** The first `n` bytes of a hijacked connection (the request body), and what followed. */
+async function readExactly(socket: Duplex, head: Buffer, n: number): Promise<{ body: Buffer; rest: Buffer }> {
+  let buf = head;
+  while (buf.length < n) {
+    const chunk = await new Promise<Buffer | null>((resolve, reject) => {
+      const onData = (c: Buffer) => { cleanup(); resolve(c); };
+      const onEnd = () => { cleanup(); resolve(null); };
+      const onErr = (err: Error) => { cleanup(); reject(err); };
+      const cleanup = () => { socket.off('data', onData); socket.off('end', onEnd); socket.off('error', onErr); socket.pause(); };
+      socket.on('data', onData); socket.once('end', onEnd); socket.once('error', onErr);
+      socket.resume();
+    });
+    if (chunk === null) break;
+    buf = Buffer.concat([buf, chunk]);
+  }
+  return { body: buf.subarray(0, n), rest: buf.subarray(n) };
 }
 
 function attachOptions(q: URLSearchParams) {

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { ConflictError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/index.js';
+import type { EventBus } from '../events/index.js';
+import { attach, readExitFile, waitExitFile, type AttachStreams, type RuntimeDriver } from '../runtime/driver/index.js';
+import { knownCapabilities } from '../runtime/spec/defaults.js';
+import { replaceOrAppendEnv } from '../runtime/spec/env.js';
+import { resolveUser } from '../runtime/spec/user.js';
+import { resolveWithin } from '../store/index.js';
+import type { Logger } from '../util/index.js';
+import type { ContainerRecord } from './record.js';
+import { pump, type AttachOptions } from './stdio.js';
+import type { ContainerStore } from './store.js';
+
+/** An exec instance as `GET /exec/{id}/json` shows it. */
+export interface ExecRecord {
+  id: string;
+  containerId: string;
+  config: { AttachStdin: boolean; AttachStdout: boolean; AttachStderr: boolean; Tty: boolean; Env: string[]; Cmd: string[]; Privileged: boolean; User: string; WorkingDir: string; DetachKeys: string };
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+  isStarted: boolean;
+}
+
+/**
+ * `docker exec`: each exec runs under its own conmon (`runtime exec`), with the container's
+ * process settings (capabilities, rlimits, no-new-privileges) copied from its bundle, as
+ * dockerd copies them from the container's spec.
+ */
+export class ExecService {
+  private readonly execs = new Map<string, ExecRecord>();
+
+  constructor(private readonly d: { store: ContainerStore; driver: RuntimeDriver; events: EventBus; logger: Logger; attributes: (rec: ContainerRecord) => Record<string, string> }) {}
+
+  create(containerIdOrName: string, body: unknown): string {
+    const rec = this.d.store.resolve(containerIdOrName);
+    if (rec.state.status === 'paused') throw new ConflictError(`container ${rec.id} is paused, unpause the container before exec`);
+    if (rec.state.status !== 'running') throw new ConflictError(`container ${rec.id} is not running`);
+    const b = (body ?? {}) as Record<string, unknown>;
+    if (typeof b !== 'object' || Array.isArray(b)) throw new InvalidArgumentError('invalid exec config: expected a JSON object');
+    const cmd = typeof b.Cmd === 'string' ? [b.Cmd] : b.Cmd;
+    if (!Array.isArray(cmd) || cmd.length === 0 || !cmd.every((s) => typeof s === 'string')) throw new InvalidArgumentError('No exec command specified');
+    const env = b.Env ?? [];
+    if (!Array.isArray(env) || !env.every((s) => typeof s === 'string')) throw new InvalidArgumentError('invalid exec config: Env must be a list of strings');
+    const id = randomBytes(32).toString('hex');
+    this.execs.set(id, {
+      id,
+      containerId: rec.id,
+      config: {
+        AttachStdin: b.AttachStdin === true, AttachStdout: b.AttachStdout === true, AttachStderr: b.AttachStderr === true, Tty: b.Tty === true,
+        Env: env as string[], Cmd: cmd as string[], Privileged: b.Privileged === true, User: typeof b.User === 'string' ? b.User : '',
+        WorkingDir: typeof b.WorkingDir === 'string' ? b.WorkingDir : '', DetachKeys: typeof b.DetachKeys === 'string' ? b.DetachKeys : '',
+      },
+      running: false, exitCode: null, pid: 0, isStarted: false,
+    });
+    this.d.events.publish('container', `exec_create: ${(cmd as string[]).join(' ')}`, rec.id, { ...this.d.attributes(rec), execID: id });
+    return id;
+  }
+
+  get(id: string): ExecRecord {
+    const e = this.execs.get(id);
+    if (!e) throw new NotFoundError(`No such exec instance: ${id}`);
+    return e;
+  }
+
+  idsOf(containerId: string): string[] {
+    return [...this.execs.values()].filter((e) => e.containerId === containerId).map((e) => e.id);
+  }
+
+  inspect(id: string): Record<string, unknown> {
+    const e = this.get(id);
+    return {
+      ID: e.id, Running: e.running, ExitCode: e.exitCode, ProcessConfig: { tty: e.config.Tty, entrypoint: e.config.Cmd[0], arguments: e.config.Cmd.slice(1), privileged: e.config.Privileged, user: e.config.User },
+      OpenStdin: e.config.AttachStdin, OpenStderr: e.config.AttachStderr, OpenStdout: e.config.AttachStdout, CanRemove: false, ContainerID: e.containerId,
+      DetachKeys: e.config.DetachKeys, Pid: e.pid,
+    };
+  }
+
+  /**
+   * Starts the exec. With `io`, its output is attached (all of it: the attach happens before
+   * the process runs) and the promise resolves when the process has exited; without, it
+   * resolves once the process runs and its exit is recorded in the background.
+   */
+  async start(id: string, o: { detach: boolean; tty?: boolean }, io?: { input: Readable | undefined; output: Writable; options: AttachOptions; signal: AbortSignal }): Promise<void> {
+    const e = this.get(id);
+    if (e.isStarted) throw new ConflictError(`Error: Exec command ${id} has already run`);
+    const rec = this.d.store.get(e.containerId);
+    if (!rec || rec.state.status !== 'running') throw new ConflictError(`container ${e.containerId} is not running`);
+    e.isStarted = true;
+    const paths = this.d.store.paths(rec.id);
+    const execDir = path.join(paths.run, 'exec', id.slice(0, 16));
+    const hasTty = o.tty ?? e.config.Tty;
+    let streams: AttachStreams | undefined;
+    const started = await this.d.driver.exec({
+      id: rec.id, execId: id, runtime: rec.runtime, execDir, process: this.processFor(rec, e, hasTty), hasTty,
+      hasStdin: e.config.AttachStdin && !o.detach,
+      ...(io && !o.detach ? { beforeStart: async (p: { attachPath: string }) => { streams = await attach(p.attachPath, { signal: io.signal }); } } : {}),
+    }).catch((err: unknown) => {
+      // As dockerd: the exec is over, with 126/127 chosen from the runtime's words.
+      const msg = err instanceof Error ? err.message : String(err);
+      e.exitCode = /executable file not found|no such file or directory/.test(msg) ? 127 : 126;
+      e.running = false;
+      throw err;
+    });
+    e.running = true;
+    e.pid = started.pid;
+    this.d.events.publish('container', `exec_start: ${e.config.Cmd.join(' ')}`, rec.id, { ...this.d.attributes(rec), execID: id });
+    const finished = waitExitFile(started.exitPath).then(async (info) => {
+      e.running = false;
+      e.exitCode = info.exitCode;
+      e.pid = 0;
+      this.d.events.publish('container', 'exec_die', rec.id, { ...this.d.attributes(rec), execID: id, exitCode: String(info.exitCode) });
+      await fsp.rm(execDir, { recursive: true, force: true });
+    }).catch((err: unknown) => this.d.logger.warn({ component: 'exec', containerId: rec.id, err }, 'waiting for an exec failed'));
+    if (!io || o.detach || !streams) return;
+    await pump(streams, io.options, hasTty, true, io.input, io.output, io.signal);
+    await finished;
+  }
+
+  /** The exec's OCI process: the container's process settings with the exec's own args, env, user and cwd. */
+  private processFor(rec: ContainerRecord, e: ExecRecord, hasTty: boolean): Record<string, unknown> {
+    const paths = this.d.store.paths(rec.id);
+    const spec = JSON.parse(readFileSync(path.join(paths.run, 'config.json'), 'utf8')) as { process: Record<string, unknown> };
+    const base = spec.process;
+    const userSpec = e.config.User || rec.config.User || '';
+    const user = resolveUser(userSpec, readInRoot(paths.rootfs, 'etc/passwd'), readInRoot(paths.rootfs, 'etc/group'), e.config.User ? [] : rec.hostConfig.GroupAdd ?? []);
+    const env = replaceOrAppendEnv(base.env as string[] ?? [], e.config.Env);
+    const process: Record<string, unknown> = {
+      ...base,
+      terminal: hasTty,
+      args: e.config.Cmd,
+      env: hasTty && !env.some((x) => x.startsWith('TERM=')) ? [...env, 'TERM=xterm'] : env,
+      cwd: e.config.WorkingDir || (base.cwd as string) || '/',
+      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+    };
+    delete process.consoleSize;
+    if (e.config.Privileged) {
+      const caps = (base.capabilities as Record<string, string[]> | undefined) ?? {};
+      const all = [...new Set([...(caps.bounding ?? []), ...knownCapabilities()])];
+      process.capabilities = { bounding: all, effective: all, permitted: all };
+    }
+    return process;
+  }
+
+  async exitCodeOf(id: string): Promise<number | undefined> {
+    const e = this.get(id);
+    if (e.exitCode !== null) return e.exitCode;
+    const rec = this.d.store.get(e.containerId);
+    if (!rec) return undefined;
+    return (await readExitFile(path.join(this.d.store.paths(rec.id).run, 'exec', id.slice(0, 16), 'exit')))?.exitCode;
+  }
+}
+
+
+function readInRoot(root: string, rel: string): string | undefined {
+  try {
+    return readFileSync(resolveWithin(root, rel), 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
+    throw err;
+  }
+}
