@@ -70,12 +70,19 @@ export async function startDaemon(name: string, extraArgs: string[] = [], opts: 
       req.end(body);
     }),
     stop: async (signal = 'SIGTERM') => {
+      // Containers outlive berthd by design (live restore): a test daemon removes them first.
+      if (proc.exitCode === null && proc.signalCode === null && signal === 'SIGTERM') {
+        const list = await d.request('GET', '/containers/json?all=1').catch(() => undefined);
+        const ids = list?.status === 200 ? (JSON.parse(list.body) as Array<{ Id: string }>).map((c) => c.Id) : [];
+        for (const id of ids) await d.request('DELETE', `/containers/${id}?force=1`).catch(() => undefined);
+      }
       let code: number | null = proc.exitCode;
       if (code === null && proc.signalCode === null) {
         const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
         proc.kill(signal);
         code = await exited;
       }
+      await sweepRuntime(path.join(dir, 'exec'));
       await cleanupMounts(dir);
       await fsp.rm(dir, { recursive: true, force: true });
       return code;
@@ -103,4 +110,28 @@ export async function cleanupMounts(dir: string): Promise<void> {
 export function mountsUnder(dir: string): string[] {
   const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
   return lines.map((l) => l.split(' ')[4]).filter((p): p is string => !!p && (p === dir || p.startsWith(dir + '/')));
+}
+
+/**
+ * Whatever containers a failed test left behind under this exec-root: `runc delete --force`
+ * each (which kills its processes), then kill any conmon still pointing into the directory.
+ */
+export async function sweepRuntime(execRoot: string): Promise<void> {
+  const root = path.join(execRoot, 'runtime', 'runc');
+  if (existsSync(root)) {
+    const r = await exec('runc', ['--root', root, 'list', '-q'], { allowFailure: true });
+    for (const id of r.stdout.toString().split('\n').filter(Boolean)) {
+      await exec('runc', ['--root', root, 'delete', '--force', id], { allowFailure: true });
+      for (const cg of ['memory', 'cpu', 'cpuacct', 'pids', 'freezer', 'blkio', 'devices', 'cpuset', 'hugetlb', 'net_cls', 'perf_event', 'rdma', 'misc', 'systemd', 'unified']) {
+        await fsp.rmdir(path.join('/sys/fs/cgroup', cg, 'berth', id)).catch(() => undefined);
+      }
+    }
+  }
+  for (const pid of await fsp.readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmd = await fsp.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.startsWith('/usr/bin/conmon') && cmd.includes(execRoot)) {
+      try { process.kill(Number(pid), 'SIGKILL'); } catch { /* already gone */ }
+    }
+  }
 }
