@@ -1,23 +1,23 @@
-import { promises as fsp, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import { createInitLayer } from './init-layer.js';
 import { isErrno } from '../errors/index.js';
-import type { SnapshotStore } from '../snapshot/index.js';
+import { mountLayers, type SnapshotStore } from '../snapshot/index.js';
 import { unmount } from '../sys/index.js';
 
 /** Mounts a container's rootfs: the image's layers below, the container's upper/work on top. */
 export async function mountRootfs(
-  snapshots: Pick<SnapshotStore, 'mount'>,
+  snapshots: Pick<SnapshotStore, 'lowerDirs'>,
   chainId: string | undefined,
-  dirs: { rootfs: string; upper: string; work: string },
+  dirs: { rootfs: string; upper: string; work: string; init: string },
 ): Promise<void> {
   if (isMounted(dirs.rootfs)) return;
   await fsp.mkdir(dirs.rootfs, { recursive: true, mode: 0o755 });
   await fsp.mkdir(dirs.upper, { recursive: true, mode: 0o755 });
   await fsp.mkdir(dirs.work, { recursive: true, mode: 0o700 });
-  if (chainId === undefined) {
-    // FROM scratch with no layers: an empty lower keeps the overlay shape.
-    throw new Error('an image without layers cannot be run');
-  }
-  await snapshots.mount(chainId, dirs.rootfs, { upperDir: dirs.upper, workDir: dirs.work });
+  if (!existsSync(dirs.init)) await createInitLayer(dirs.init);
+  // An image without layers (an empty `FROM scratch`) runs on the init layer alone.
+  const lowers = [dirs.init, ...(chainId ? await snapshots.lowerDirs(chainId) : [])];
+  mountLayers(lowers, dirs.rootfs, { upperDir: dirs.upper, workDir: dirs.work });
 }
 
 /** Unmounts it (lazily, as a process may still hold it); idempotent. */

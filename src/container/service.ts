@@ -22,6 +22,7 @@ import { inspectJson, summaryJson } from './view.js';
 import type { WaitResult } from './waiters.js';
 import { writeEtcFiles } from './etc-files.js';
 import { ExecService } from './exec.js';
+import { createInitLayer } from './init-layer.js';
 import os from 'node:os';
 import path from 'node:path';
 import { ConflictError } from '../errors/index.js';
@@ -119,6 +120,7 @@ export class ContainerService {
     try {
       await fsp.mkdir(paths.dir, { recursive: true, mode: 0o710 });
       await writeEtcFiles(rec, paths);
+      await createInitLayer(paths.init);
       await this.d.store.save(rec);
     } catch (err) {
       this.d.store.names.release(recName);
@@ -222,7 +224,7 @@ export class ContainerService {
   async changes(idOrName: string): Promise<Array<{ Path: string; Kind: number }>> {
     const rec = this.d.store.resolve(idOrName);
     const lowers = rec.imageChainId ? await this.d.snapshots.lowerDirs(rec.imageChainId) : [];
-    return changes(this.d.store.paths(rec.id).upper, lowers);
+    return changes(this.d.store.paths(rec.id).upper, [this.d.store.paths(rec.id).init, ...lowers]);
   }
 
   /** `GET /containers/{id}/export`: the whole filesystem as a tar. */

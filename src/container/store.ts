@@ -14,6 +14,8 @@ export interface ContainerPaths {
   record: string;
   bundle: string;
   upper: string;
+  /** The init layer (mount points), the topmost lower. */
+  init: string;
   work: string;
   rootfs: string;
   log: string;
@@ -60,6 +62,7 @@ export class ContainerStore {
       record: path.join(dir, 'config.json'),
       bundle: path.join(dir, 'bundle'),
       upper: path.join(dir, 'upper'),
+      init: path.join(dir, 'init'),
       work: path.join(dir, 'work'),
       rootfs: path.join(dir, 'rootfs'),
       log: path.join(dir, `${id}-json.log`),
