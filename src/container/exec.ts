@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ConflictError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import { attach, readExitFile, waitExitFile, type AttachStreams, type RuntimeDriver } from '../runtime/driver/index.js';
-import { knownCapabilities } from '../runtime/spec/defaults.js';
+import { heldCapabilities } from './held-caps.js';
 import { replaceOrAppendEnv } from '../runtime/spec/env.js';
 import { resolveUser } from '../runtime/spec/user.js';
 import { resolveWithin } from '../store/index.js';
@@ -139,7 +139,7 @@ export class ExecService {
     delete process.consoleSize;
     if (e.config.Privileged) {
       const caps = (base.capabilities as Record<string, string[]> | undefined) ?? {};
-      const all = [...new Set([...(caps.bounding ?? []), ...knownCapabilities()])];
+      const all = [...new Set([...(caps.bounding ?? []), ...heldCapabilities()])];
       process.capabilities = { bounding: all, effective: all, permitted: all };
     }
     return process;

@@ -12,6 +12,8 @@ import type { NetworkModeKind } from '../runtime/spec/namespaces.js';
 import type { SnapshotStore } from '../snapshot/index.js';
 import { KeyedLock, resolveWithin, writeFileAtomic } from '../store/index.js';
 import type { Logger } from '../util/index.js';
+import { heldCapabilities } from './held-caps.js';
+import { blkioDeviceNumbers, hostDevices, resolveDevices } from './devices.js';
 import { createNetns, removeNetns } from './netns.js';
 import type { ContainerRecord } from './record.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
@@ -110,6 +112,10 @@ export class Lifecycle {
         cgroupsPath: cgroupsPathFor(rec.id, rec.hostConfig.CgroupParent || undefined),
         isCgroup2: this.d.cgroups.version === 2,
         kernelRelease: this.d.kernelRelease,
+        allCapabilities: heldCapabilities(),
+        devices: await resolveDevices(rec.hostConfig),
+        hostDevices: rec.hostConfig.Privileged ? await hostDevices() : [],
+        blkioDeviceNumbers: await blkioDeviceNumbers(rec.hostConfig),
       });
       for (const w of warnings) this.d.logger.warn({ component: 'container', containerId: rec.id }, w);
       await writeFileAtomic(path.join(paths.run, 'config.json'), specToJson(spec));
