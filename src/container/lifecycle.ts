@@ -10,7 +10,7 @@ import { specToJson } from '../runtime/spec/serialize.js';
 import { resolveUser } from '../runtime/spec/user.js';
 import type { NetworkModeKind } from '../runtime/spec/namespaces.js';
 import type { SnapshotStore } from '../snapshot/index.js';
-import { KeyedLock, resolveWithin, writeFileAtomic } from '../store/index.js';
+import { KeyedLock, resolveWithin } from '../store/index.js';
 import type { Logger } from '../util/index.js';
 import { heldCapabilities } from './held-caps.js';
 import { blkioDeviceNumbers, hostDevices, resolveDevices } from './devices.js';
@@ -87,12 +87,14 @@ export class Lifecycle {
       () => removeCgroup(this.d.cgroups, cgroupsPathFor(rec.id, rec.hostConfig.CgroupParent || undefined)),
     ];
     try {
-      await mountRootfs(this.d.snapshots, rec.imageChainId, paths);
-      undo.push(() => unmountRootfs(paths.rootfs));
-      const user = resolveUser(rec.config.User ?? '', readInRoot(paths.rootfs, 'etc/passwd'), readInRoot(paths.rootfs, 'etc/group'), rec.hostConfig.GroupAdd ?? []);
-      const { networkMode, netnsPath, peer } = await this.prepareNetwork(rec, paths.run);
-      if (networkMode !== 'host' && networkMode !== 'container') undo.push(() => removeNetns(netnsPath!));
       await fsp.mkdir(paths.run, { recursive: true, mode: 0o700 });
+      // The network namespace (a process spawn) is made while the rootfs mounts.
+      undo.push(() => unmountRootfs(paths.rootfs), () => removeNetns(path.join(paths.run, 'netns')));
+      const [, { networkMode, netnsPath, peer }] = await Promise.all([
+        mountRootfs(this.d.snapshots, rec.imageChainId, paths),
+        this.prepareNetwork(rec, paths.run),
+      ]);
+      const user = resolveUser(rec.config.User ?? '', readInRoot(paths.rootfs, 'etc/passwd'), readInRoot(paths.rootfs, 'etc/group'), rec.hostConfig.GroupAdd ?? []);
       await fsp.rm(path.join(paths.run, 'oom'), { force: true });
       await fsp.rm(path.join(this.d.exitDir, rec.id), { force: true });
       const { spec, warnings } = generateSpec({
@@ -118,7 +120,8 @@ export class Lifecycle {
         blkioDeviceNumbers: await blkioDeviceNumbers(rec.hostConfig),
       });
       for (const w of warnings) this.d.logger.warn({ component: 'container', containerId: rec.id }, w);
-      await writeFileAtomic(path.join(paths.run, 'config.json'), specToJson(spec));
+      // The bundle lives in exec-root and is rewritten at every start: no fsync needed.
+      await fsp.writeFile(path.join(paths.run, 'config.json'), specToJson(spec));
       const logSizeMax = this.logSizeMax(rec);
       const created = await this.d.driver.create({
         id: rec.id,
