@@ -7,3 +7,4 @@ export { SnapshotStore } from './store.js';
 export { chainIdOf } from './chain-id.js';
 export type { Snapshotter, SnapshotInfo, LayerApplied, ApplyOptions } from './snapshotter.js';
 export { mountLayers, unmountLayers, type WritableLayer } from './mount.js';
+export { detectCompression, type Compression } from './layer-stream.js';
