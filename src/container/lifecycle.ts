@@ -175,10 +175,14 @@ export class Lifecycle {
     return spec.linux?.resources ?? {};
   }
 
-  /** conmon's own cap: max-size × max-file, the backstop while berthd is not rotating. */
+  /**
+   * conmon's own cap, the backstop while berthd is not rotating. conmon enforces it by cutting
+   * its file, which loses lines: it must stay out of reach of berthd's rotation, which lags a
+   * burst by a few writes. Four times the whole budget (at least 16 MiB) leaves that room and still bounds disk.
+   */
   private logSizeMax(rec: ContainerRecord): number | undefined {
     const p = rotationPolicy(rec.hostConfig.LogConfig?.Config ?? undefined);
-    return p ? p.maxSizeBytes * p.maxFiles : undefined;
+    return p ? Math.max(p.maxSizeBytes * p.maxFiles * 4, 16 * 1024 * 1024) : undefined;
   }
 
   private watchLog(rec: ContainerRecord): void {
@@ -220,7 +224,7 @@ export class Lifecycle {
       }
       const paths = this.d.store.paths(id);
       const oomKilled = existsSync(path.join(paths.run, 'oom'));
-      this.rotator.unwatch(id);
+      await this.rotator.finish(id);
       await this.cleanupRuntime(rec);
       const next: ContainerRecord = { ...rec, state: { ...rec.state, status: 'exited', pid: 0, conmonPid: 0, exitCode, finishedAt: finishedAt.toISOString(), oomKilled } };
       await this.d.store.save(next);

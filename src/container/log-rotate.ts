@@ -39,7 +39,7 @@ export function logFiles(logPath: string, maxFiles: number): string[] {
  * is the backstop while berthd is down.
  */
 export class LogRotator {
-  private readonly watchers = new Map<string, { watcher: FSWatcher; busy: boolean; again: boolean }>();
+  private readonly watchers = new Map<string, { watcher: FSWatcher; busy: boolean; again: boolean; check: () => Promise<void> }>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -52,7 +52,7 @@ export class LogRotator {
       if (isErrno(err, 'ENOENT')) return;
       throw err;
     }
-    const state = { watcher, busy: false, again: false };
+    const state = { watcher, busy: false, again: false, check: async () => undefined as void };
     const check = async (): Promise<void> => {
       if (state.busy) { state.again = true; return; }
       state.busy = true;
@@ -70,10 +70,20 @@ export class LogRotator {
     };
     // conmon keeps writing the same inode after a rename: the watcher follows it, and the
     // size check goes by path, so events from the renamed file only cause a harmless stat.
+    state.check = check;
     watcher.on('change', () => { void check(); });
     watcher.on('error', () => this.unwatch(id));
     this.watchers.set(id, state);
     void check();
+  }
+
+  /** The container has exited: one last rotation for what its final burst wrote, then stop. */
+  async finish(id: string): Promise<void> {
+    const state = this.watchers.get(id);
+    if (!state) return;
+    while (state.busy) await new Promise((resolve) => setTimeout(resolve, 5));
+    await state.check();
+    this.unwatch(id);
   }
 
   unwatch(id: string): void {
@@ -99,5 +109,33 @@ export class LogRotator {
       await fsp.rename(files[i]!, files[i - 1]!).catch((err: unknown) => { if (!isErrno(err, 'ENOENT')) throw err; });
     }
     await reopenLog(ctlPath).catch(() => undefined);
+    await trimToTail(files.at(-2)!, policy.maxSizeBytes);
   }
+}
+
+/**
+ * Rotation lags a burst of output by a few writes, so a rotated file can be over max-size;
+ * json-file never keeps more. Keep its newest whole lines within max-size: the log stays one
+ * contiguous tail within the budget. Called after conmon reopened, so nobody writes it.
+ */
+async function trimToTail(file: string, maxSizeBytes: number): Promise<void> {
+  const st = await fsp.stat(file).catch(() => undefined);
+  if (!st || st.size <= maxSizeBytes) return;
+  const fh = await fsp.open(file, 'r');
+  let tail: Buffer;
+  try {
+    tail = Buffer.alloc(maxSizeBytes);
+    const { bytesRead } = await fh.read(tail, 0, maxSizeBytes, st.size - maxSizeBytes);
+    tail = tail.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  // Start after the first newline unless the cut fell exactly on a line start.
+  const prev = Buffer.alloc(1);
+  const fh2 = await fsp.open(file, 'r');
+  try { await fh2.read(prev, 0, 1, st.size - maxSizeBytes - 1); } finally { await fh2.close(); }
+  const start = prev[0] === 0x0a ? 0 : tail.indexOf(0x0a) + 1;
+  const tmp = `${file}.trim`;
+  await fsp.writeFile(tmp, tail.subarray(start), { mode: 0o600 });
+  await fsp.rename(tmp, file);
 }

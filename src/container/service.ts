@@ -308,7 +308,7 @@ function normalizeHostConfig(h: HostConfig, defaultRuntime: string): HostConfig 
   if (!out.NetworkMode) out.NetworkMode = 'default';
   if (!out.RestartPolicy) out.RestartPolicy = { Name: 'no', MaximumRetryCount: 0 };
   if (!out.RestartPolicy.Name) out.RestartPolicy = { ...out.RestartPolicy, Name: 'no' };
-  if (!out.LogConfig) out.LogConfig = { Type: 'json-file', Config: {} };
+  out.LogConfig = { Type: out.LogConfig?.Type || 'json-file', Config: out.LogConfig?.Config ?? {} };
   if (!out.Runtime) out.Runtime = defaultRuntime;
   if (!out.ShmSize) out.ShmSize = 64 * 1024 * 1024;
   if (!out.IpcMode) out.IpcMode = 'private';

@@ -47,7 +47,8 @@ export async function startDaemon(name: string, extraArgs: string[] = [], opts: 
   const logFile = path.join(dir, 'berthd.log');
   const configFile = path.join(dir, 'daemon.json');
   if (!existsSync(configFile)) await fsp.writeFile(configFile, JSON.stringify(opts.config ?? {}));
-  const fh = await fsp.open(logFile, 'w');
+  // Appended, so a daemon restarted on the same directory (live restore) keeps the old log.
+  const fh = await fsp.open(logFile, 'a');
   const proc = spawn(process.execPath, [berthdBin, '--data-root', dataRoot, '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'berthd.pid'), '--config-file', path.join(dir, 'daemon.json'), ...extraArgs], {
     stdio: ['ignore', fh.fd, fh.fd],
   });

@@ -64,7 +64,10 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
   });
   r.add('POST', '/containers/{id}/wait', async (ctx) => {
     const condition = ctx.query.get('condition') ?? 'not-running';
+    // An unknown container or condition is a 404/400 before the 200 headers go out.
+    await c.inspect(ctx.params.id!);
     const waiting = c.wait(ctx.params.id!, condition, ctx.signal);
+    waiting.catch(() => undefined);
     // Headers go out at once: the docker CLI waits for them before it starts the container.
     ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
     ctx.res.flushHeaders();
