@@ -7,6 +7,7 @@
  * unread so callers can stream them (tar archives, JSON-lines progress, events).
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ApiError, cannotConnect, ConnectionError } from './errors.js';
@@ -35,6 +36,18 @@ export interface EngineResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: IncomingMessage;
+}
+
+/**
+ * A hijacked connection (attach): after the daemon's 101, raw bytes both ways. The caller
+ * owns the socket: it half-closes it (`end()`) when its input is done and destroys it when
+ * it stops reading.
+ */
+export interface UpgradedConnection {
+  socket: Socket;
+  headers: IncomingHttpHeaders;
+  /** application/vnd.docker.raw-stream or …multiplexed-stream (API ≥ 1.42); docker's CLI decides by the container's Tty. */
+  contentType: string;
 }
 
 export interface Ping {
@@ -129,6 +142,32 @@ export class EngineClient {
     return res;
   }
 
+  /**
+   * A versioned request upgraded to a raw connection (`Connection: Upgrade`, `Upgrade: tcp`),
+   * as docker's client hijacks attach. A non-101 answer is checked like any other.
+   */
+  async upgrade(method: string, path: string, opts: Omit<RequestOptions, 'json' | 'body'> = {}): Promise<UpgradedConnection> {
+    const version = await this.apiVersion(opts.signal);
+    const full = `/v${version}${path}${encodeQuery(opts.query)}`;
+    const headers: Record<string, string> = {
+      'User-Agent': this.opts.userAgent ?? 'berth-cli', 'Content-Type': 'text/plain', Connection: 'Upgrade', Upgrade: 'tcp', ...opts.headers,
+    };
+    this.opts.debug?.(`${method} ${full}`);
+    return new Promise((resolve, reject) => {
+      const req = http.request({ ...this.target(), method, path: full, headers, signal: opts.signal });
+      req.on('upgrade', (res: IncomingMessage, socket: Socket, head: Buffer) => {
+        if (head.length > 0) socket.unshift(head);
+        resolve({ socket, headers: res.headers, contentType: String(res.headers['content-type'] ?? '') });
+      });
+      req.on('response', (res) => {
+        this.checkStatus({ status: res.statusCode ?? 0, headers: res.headers, body: res }, full)
+          .then(() => reject(new ApiError(res.statusCode ?? 0, '', `unexpected response to an attach upgrade: ${res.statusCode ?? 0}`)), reject);
+      });
+      req.on('error', (err) => reject(this.transportError(err, method, full)));
+      req.end();
+    });
+  }
+
   /** A versioned request whose JSON answer is parsed (undefined for an empty body). */
   async json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.request(method, path, opts);
@@ -151,9 +190,7 @@ export class EngineClient {
     } else if (opts.body && !headers['Content-Type']) {
       headers['Content-Type'] = 'text/plain';
     }
-    const target = this.address.proto === 'unix'
-      ? { socketPath: this.address.socketPath }
-      : { host: this.address.hostname, port: this.address.port };
+    const target = this.target();
     this.opts.debug?.(`${method} ${path}`);
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -174,6 +211,12 @@ export class EngineClient {
         req.end(payload);
       }
     });
+  }
+
+  private target(): { socketPath: string } | { host: string; port: number } {
+    return this.address.proto === 'unix'
+      ? { socketPath: this.address.socketPath }
+      : { host: this.address.hostname, port: this.address.port };
   }
 
   /** The request URL as Go's client prints it in errors: a socket path is the URL's host. */

@@ -128,3 +128,67 @@ export interface EventMessage {
   time?: number;
   timeNano?: number;
 }
+
+/** GET /containers/{id}/json: what the CLI reads; the raw JSON is printed by inspect. */
+export interface ContainerInspect {
+  Id: string;
+  Name?: string;
+  State?: { Status?: string; Running?: boolean; Paused?: boolean; Restarting?: boolean; ExitCode?: number } | null;
+  Config?: { Tty?: boolean; OpenStdin?: boolean; [key: string]: unknown } | null;
+  HostConfig?: { AutoRemove?: boolean; [key: string]: unknown } | null;
+  [key: string]: unknown;
+}
+
+/** POST /containers/{id}/wait. */
+export interface ContainerWaitResponse {
+  StatusCode: number;
+  Error?: { Message?: string } | null;
+}
+
+/** GET /containers/{id}/top. */
+export interface ContainerTopResponse {
+  Titles?: string[] | null;
+  Processes?: string[][] | null;
+}
+
+/** GET /containers/{id}/changes: Kind 0 modified, 1 added, 2 deleted. */
+export interface FilesystemChange {
+  Path: string;
+  Kind: number;
+}
+
+export interface ContainerPruneReport {
+  ContainersDeleted?: string[] | null;
+  SpaceReclaimed?: number;
+}
+
+export interface ContainerUpdateResponse {
+  Warnings?: string[] | null;
+}
+
+export interface ContainerCreateResult {
+  Id: string;
+  Warnings?: string[] | null;
+}
+
+/** One entry of GET /containers/{id}/stats (Linux fields the CLI computes with). */
+export interface ContainerStatsResponse {
+  id?: string;
+  name?: string;
+  read?: string;
+  preread?: string;
+  pids_stats?: { current?: number; limit?: number } | null;
+  blkio_stats?: { io_service_bytes_recursive?: Array<{ major?: number; minor?: number; op: string; value: number }> | null } | null;
+  num_procs?: number;
+  cpu_stats?: StatsCpu | null;
+  precpu_stats?: StatsCpu | null;
+  memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> | null; privateworkingset?: number } | null;
+  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }> | null;
+  storage_stats?: { read_size_bytes?: number; write_size_bytes?: number } | null;
+}
+
+export interface StatsCpu {
+  cpu_usage?: { total_usage?: number; percpu_usage?: number[] | null } | null;
+  system_cpu_usage?: number;
+  online_cpus?: number;
+}

@@ -71,17 +71,18 @@ export const loadCommand: Cmd = {
   run: runLoad,
 };
 
-/** A file that only appears under its name once completely written. */
-class AtomicFile {
+/** A file that only appears under its name once completely written (docker's atomicwriter). */
+export class AtomicFile {
   private constructor(readonly target: string, readonly temp: string, readonly stream: Writable) {}
 
-  static async create(target: string): Promise<AtomicFile> {
+  /** `failure` prefixes an invalid path's error, as each command words it ("failed to save image"). */
+  static async create(target: string, failure = 'failed to save image'): Promise<AtomicFile> {
     const dir = path.dirname(path.resolve(target));
     try {
       const st = await stat(dir);
       if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
     } catch (e) {
-      throw new Error(`failed to save image: invalid output path: ${pathError('stat', dir, e).message}`);
+      throw new Error(`${failure}: invalid output path: ${pathError('stat', dir, e).message}`);
     }
     const temp = path.join(dir, `.${path.basename(target)}.berth-${process.pid}-${Date.now()}`);
     return new AtomicFile(target, temp, createWriteStream(temp, { mode: 0o600 }));

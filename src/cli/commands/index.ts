@@ -5,10 +5,11 @@
  */
 import type { Command } from '../framework/command.js';
 import type { Cli } from '../context.js';
+import { containerGroup, containerShortcuts } from './container.js';
 import { imageGroup, imageShortcuts } from './image.js';
 import { inspectCommand } from './inspect.js';
 import { systemGroup, systemShortcuts } from './system.js';
 
-export const groups: Array<Command<Cli>> = [imageGroup, systemGroup];
+export const groups: Array<Command<Cli>> = [containerGroup, imageGroup, systemGroup];
 
-export const topLevel: Array<Command<Cli>> = [...imageShortcuts, ...systemShortcuts, inspectCommand];
+export const topLevel: Array<Command<Cli>> = [...containerShortcuts, ...imageShortcuts, ...systemShortcuts, inspectCommand];

@@ -91,3 +91,21 @@ export function formatNumberV(x: number): string {
   if (Number.isInteger(x)) return Math.abs(x) < 1e21 ? String(x) : BigInt(x).toString();
   return formatFloatV(x);
 }
+
+/** Go's strconv.FormatFloat(x, 'f', prec, 64): exact value, ties to even (stats' "0.12%"). */
+export function formatFixed(x: number, prec: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? '+Inf' : '-Inf';
+  const exact = exactDecimal(x);
+  const n = exact.dp + prec;
+  let d: Decimal;
+  if (n < 0 || !exact.digits) {
+    d = { digits: '', dp: 0, neg: exact.neg };
+  } else if (n === 0) {
+    const first = exact.digits[0]!;
+    const up = first > '5' || (first === '5' && !/^50*$/.test(exact.digits));
+    d = up ? { digits: '1', dp: exact.dp + 1, neg: exact.neg } : { digits: '', dp: 0, neg: exact.neg };
+  } else {
+    d = round(exact, n);
+  }
+  return fmtF(d, prec);
+}

@@ -35,6 +35,8 @@ export interface Command<C> {
   hidden?: boolean;
   args?: ArgsRule;
   flags?: FlagSpec[];
+  /** pflag's SetInterspersed(false): the first argument ends the flags (`run IMAGE CMD -x`). */
+  interspersed?: boolean;
   run?: (inv: Invocation<C>) => Promise<void>;
   subcommands?: Array<Command<C>>;
 }

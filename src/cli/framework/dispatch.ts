@@ -84,7 +84,7 @@ export function resolve<C>(root: Command<C>, argv: string[], io: DispatchIO): Re
     }
     parentPath = path;
     cmd = next;
-    const parsed = parseOrFail(cmd, parentPath, rest.slice(1), !hasSubcommands(cmd), io);
+    const parsed = parseOrFail(cmd, parentPath, rest.slice(1), !hasSubcommands(cmd) && cmd.interspersed !== false, io);
     if (parsed.help) {
       io.out(renderHelp(cmd, { parentPath, cols: io.cols }));
       return undefined;

@@ -33,3 +33,21 @@ export function errorText(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** run/create's withHelp: "berth: <message>" and a pointer to the command's help. */
+export function withHelp(message: string, command: string): string {
+  return `berth: ${message}\n\nRun 'berth ${command} --help' for more information`;
+}
+
+/**
+ * run's toStatusError: a failure that may come from the container's process gets the exit
+ * code a shell would give it — 127 when the executable was not found, 126 when it could not
+ * be run — and any other daemon failure 125.
+ */
+export function runStatusError(err: unknown, command = 'run'): StatusError {
+  const message = errorText(err);
+  let code = 125;
+  if (/executable file not found|no such file or directory|system cannot find the file specified/.test(message)) code = 127;
+  else if (/permission denied|is a directory/.test(message)) code = 126;
+  return new StatusError(code, withHelp(message, command));
+}

@@ -15,7 +15,7 @@ export function useLine(cmd: AnyCommand, parentPath: string): string {
 }
 
 function visibleFlags(cmd: AnyCommand): FlagSpec[] {
-  return (cmd.flags ?? []).filter((f) => !f.hidden);
+  return (cmd.flags ?? []).filter((f) => !f.hidden && !f.deprecated);
 }
 
 function namePadding(parent: AnyCommand): number {
@@ -24,10 +24,12 @@ function namePadding(parent: AnyCommand): number {
 }
 
 function typeName(f: FlagSpec): string {
+  if (f.typeName !== undefined) return f.typeName;
   return f.type === 'bool' ? '' : f.type;
 }
 
 function defaultText(f: FlagSpec): string {
+  if (f.shownDefault !== undefined) return ` (default ${f.shownDefault})`;
   if (f.default === undefined || f.default === false || f.default === '' || f.default === 0) return '';
   return typeof f.default === 'string' ? ` (default ${JSON.stringify(f.default)})` : ` (default ${String(f.default)})`;
 }
@@ -66,7 +68,7 @@ function wrap(i: number, w: number, s: string): string {
 
 /** pflag's FlagUsagesWrapped(cols): sorted by name, descriptions aligned and wrapped. */
 export function flagUsages(flags: FlagSpec[], cols: number): string {
-  const sorted = [...flags].filter((f) => !f.hidden).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const sorted = [...flags].filter((f) => !f.hidden && !f.deprecated).sort((a, b) => (a.name < b.name ? -1 : 1));
   const heads = sorted.map((f) => {
     const head = f.short ? `  -${f.short}, --${f.name}` : `      --${f.name}`;
     return typeName(f) ? `${head} ${typeName(f)}` : head;

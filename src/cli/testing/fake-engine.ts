@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -21,6 +22,17 @@ export interface Recorded {
 }
 
 export type Handler = (req: Recorded, res: http.ServerResponse) => void | Promise<void>;
+
+/**
+ * An upgraded request (attach): the handler writes the 101 itself (see `acceptUpgrade`) and
+ * then owns the raw socket.
+ */
+export type UpgradeHandler = (req: Recorded, socket: Duplex) => void | Promise<void>;
+
+/** Answers an upgrade as berthd and dockerd do: 101, then raw bytes both ways. */
+export function acceptUpgrade(socket: Duplex, contentType = 'application/vnd.docker.multiplexed-stream'): void {
+  socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+}
 
 export interface FakeEngine {
   socket: string;
@@ -44,7 +56,7 @@ function matcher(route: string): { method: string; re: RegExp } {
   return { method, re };
 }
 
-export async function startFakeEngine(routes: Record<string, Handler>, opts: { apiVersion?: string } = {}): Promise<FakeEngine> {
+export async function startFakeEngine(routes: Record<string, Handler>, opts: { apiVersion?: string; upgrades?: Record<string, UpgradeHandler> } = {}): Promise<FakeEngine> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-fake-'));
   const socket = path.join(dir, 'engine.sock');
   const table = Object.entries(routes).map(([k, h]) => ({ ...matcher(k), h }));
@@ -69,6 +81,26 @@ export async function startFakeEngine(routes: Record<string, Handler>, opts: { a
     if (!route) return sendError(res, 404, 'page not found');
     await route.h(rec, res);
   });
+  const upgraded = new Set<Duplex>();
+  const upgradeTable = Object.entries(opts.upgrades ?? {}).map(([k, h]) => ({ ...matcher(k), h }));
+  server.on('upgrade', (req: http.IncomingMessage, sock: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const m = /^\/v(\d+\.\d+)(\/.*)$/.exec(url.pathname);
+    const rec: Recorded = {
+      method: req.method ?? 'GET', path: decodeURIComponent(m ? m[2]! : url.pathname), version: m?.[1], query: url.searchParams, headers: req.headers, body: Buffer.alloc(0),
+    };
+    requests.push(rec);
+    if (head.length) sock.unshift(head);
+    upgraded.add(sock);
+    sock.on('close', () => upgraded.delete(sock));
+    sock.on('error', () => {});
+    const route = upgradeTable.find((r) => r.method === rec.method && r.re.test(rec.path));
+    if (!route) {
+      sock.end('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 29\r\n\r\n{"message":"page not found"}\n');
+      return;
+    }
+    void route.h(rec, sock);
+  });
   await new Promise<void>((resolve) => server.listen(socket, resolve));
   return {
     socket,
@@ -78,6 +110,7 @@ export async function startFakeEngine(routes: Record<string, Handler>, opts: { a
       // Streaming answers (events) keep their connections open; close them with the server.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      for (const sock of upgraded) sock.destroy();
       await closed;
       rmSync(dir, { recursive: true, force: true });
     },
