@@ -32,23 +32,8 @@ export function bytesSize(size: number): string {
   return formatG(v, 4) + unit;
 }
 
-/** go-units HumanDuration of a duration in milliseconds ("Less than a second", "2 weeks"). */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.trunc(ms / 60_000);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.trunc(ms / 3_600_000 + 0.5);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
-  return `${Math.trunc(Math.trunc(ms / 3_600_000) / 24 / 365)} years`;
-}
+export { humanDuration } from '../../util/units.js';
+import { humanDuration } from '../../util/units.js';
 
 /** docker's "… ago" for a Unix time in seconds, measured from `nowMs`. */
 export function humanSince(unixSeconds: number, nowMs = Date.now()): string {
