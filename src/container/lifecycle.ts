@@ -297,12 +297,14 @@ export class Lifecycle {
       });
       return;
     }
-    if (cur.state.status !== 'running' && cur.state.status !== 'paused') throw new NotModifiedError('container already stopped');
-    await this.d.store.save({ ...cur, state: { ...cur.state, hasBeenManuallyStopped: true } });
+    if (!(await this.markManuallyStopped(rec.id))) throw new NotModifiedError('container already stopped');
     const timeoutS = opts.timeoutS ?? cur.config.StopTimeout ?? 10;
     const sig = opts.signal || cur.config.StopSignal || 'SIGTERM';
-    const exited = this.waiters.next('exit', rec.id);
-    await this.signal(cur, sig);
+    const exited = this.untilExited(rec.id);
+    await this.signal(cur, sig).catch((err: unknown) => {
+      // It exited on its own between the check and the signal: that is a stop too.
+      if (!(err instanceof ConflictError)) throw err;
+    });
     const timer = timeoutS >= 0 ? AbortSignal.timeout(timeoutS * 1000) : undefined;
     const stopped = await Promise.race([exited.then(() => true), timer ? new Promise<boolean>((resolve) => timer.addEventListener('abort', () => resolve(false), { once: true })) : new Promise<boolean>(() => undefined)]);
     if (!stopped) {
@@ -318,12 +320,46 @@ export class Lifecycle {
   async kill(idOrName: string, signal = 'SIGKILL'): Promise<void> {
     const rec = this.d.store.resolve(idOrName);
     parseSignal(signal);
-    if (rec.state.status !== 'running' && rec.state.status !== 'paused') {
+    if (!(await this.markManuallyStopped(rec.id))) {
       throw new ConflictError(`Cannot kill container: ${idOrName}: container ${rec.id} is not running`);
     }
-    await this.d.store.save({ ...rec, state: { ...rec.state, hasBeenManuallyStopped: true } });
     this.cancelRestart(rec.id);
-    await this.signal(rec, signal);
+    await this.signal(rec, signal).catch((err: unknown) => {
+      if (err instanceof ConflictError) throw new ConflictError(`Cannot kill container: ${idOrName}: ${err.message}`, { cause: err });
+      throw err;
+    });
+  }
+
+  /**
+   * Sets HasBeenManuallyStopped on the current record, under the container's lock so that an
+   * exit recorded meanwhile is never overwritten by a stale copy. False when not running.
+   */
+  private async markManuallyStopped(id: string): Promise<boolean> {
+    return this.locks.run(id, async () => {
+      const cur = this.d.store.get(id);
+      if (!cur || (cur.state.status !== 'running' && cur.state.status !== 'paused')) return false;
+      await this.d.store.save({ ...cur, state: { ...cur.state, hasBeenManuallyStopped: true } });
+      return true;
+    });
+  }
+
+  /**
+   * Resolves once the container's exit is recorded: the exit waiter, or, when the exit was
+   * recorded before anyone listened, the record itself (checked again every 100 ms as a
+   * safety net, since a missed event must not hang `stop` or `rm -f`).
+   */
+  private untilExited(id: string): Promise<void> {
+    const isDown = () => {
+      const cur = this.d.store.get(id);
+      return !cur || (cur.state.status !== 'running' && cur.state.status !== 'paused');
+    };
+    return new Promise<void>((resolve) => {
+      const stop = new AbortController();
+      const done = () => { clearInterval(timer); stop.abort(); resolve(); };
+      const timer = setInterval(() => { if (isDown()) done(); }, 100);
+      this.waiters.next('exit', id, stop.signal).then(done, () => undefined);
+      if (isDown()) done();
+    });
   }
 
   private async signal(rec: ContainerRecord, signal: string): Promise<void> {
@@ -379,7 +415,7 @@ export class Lifecycle {
       throw new ConflictError(`cannot remove container "${rec.name}": container is ${rec.state.status}: stop the container before removing or force remove`);
     }
     if (isRunning) {
-      const exited = this.waiters.next('exit', rec.id);
+      const exited = this.untilExited(rec.id);
       await this.kill(rec.id, 'SIGKILL').catch((err: unknown) => { if (!(err instanceof ConflictError)) throw err; });
       await exited;
     }

@@ -28,6 +28,19 @@ interface CreateOptions {
   platform: string;
   pull: string;
   quiet: boolean;
+  useApiSocket: boolean;
+}
+
+/**
+ * --use-api-socket: the daemon's socket bind-mounted at /var/run/docker.sock. (docker also
+ * copies the client's registry credentials in; berth has no credential store yet.)
+ */
+function addApiSocketMount(cli: Cli, body: Record<string, unknown>): void {
+  const host = cli.host;
+  if (!host.startsWith('unix://')) throw new Error(`flag --use-api-socket can only be used with unix sockets: docker endpoint ${host} incompatible`);
+  const hc = body.HostConfig as Record<string, unknown>;
+  const mounts = (hc.Mounts as object[] | undefined) ?? [];
+  hc.Mounts = [...mounts, { Type: 'bind', Source: host.slice('unix://'.length), Target: '/var/run/docker.sock', BindOptions: {} }];
 }
 
 function validatePull(value: string): void {
@@ -133,6 +146,18 @@ async function adjustForApiVersion(cli: Cli, body: Record<string, unknown>, plat
   if (!before('1.44')) body.MacAddress = undefined;
 }
 
+/** --platform as the create query sends it; daemons before API 1.41 get none. */
+async function platformQuery(cli: Cli, flag: string): Promise<string | undefined> {
+  if (!flag) return undefined;
+  let platform: string;
+  try {
+    platform = formatPlatform(parsePlatform(flag));
+  } catch (e) {
+    throw new Error(`error parsing specified platform: ${(e as Error).message}`);
+  }
+  return compareVersions(await cli.client.apiVersion(cli.signal), '1.41') < 0 ? undefined : platform;
+}
+
 /** createContainer: returns the new container's ID. */
 export async function createContainer(cli: Cli, spec: ContainerSpec, opts: CreateOptions): Promise<string> {
   const cid = new CidFile(spec.containerIdFile);
@@ -140,15 +165,8 @@ export async function createContainer(cli: Cli, spec: ContainerSpec, opts: Creat
     const image = spec.body.Image as string;
     const parsed = parseAnyReference(image);
     const namedRef = 'name' in parsed ? tagNameOnly(parsed) : undefined;
-    let platform: string | undefined;
-    if (opts.platform) {
-      try {
-        platform = formatPlatform(parsePlatform(opts.platform));
-      } catch (e) {
-        throw new Error(`error parsing specified platform: ${(e as Error).message}`);
-      }
-    }
-    if (platform && compareVersions(await cli.client.apiVersion(cli.signal), '1.41') < 0) platform = undefined;
+    if (opts.useApiSocket) addApiSocketMount(cli, spec.body);
+    const platform = await platformQuery(cli, opts.platform);
     await adjustForApiVersion(cli, spec.body, platform);
     if (opts.pull === 'always' && namedRef) await pullImage(cli, namedRef, opts);
     const create = (): Promise<ContainerCreateResult> => cli.client.json<ContainerCreateResult>('POST', '/containers/create', {
@@ -176,7 +194,7 @@ export async function createContainer(cli: Cli, spec: ContainerSpec, opts: Creat
 
 function createOptions(inv: Inv): CreateOptions {
   const f = inv.flags;
-  return { name: f.string('name'), platform: f.string('platform'), pull: f.string('pull'), quiet: f.bool('quiet') };
+  return { name: f.string('name'), platform: f.string('platform'), pull: f.string('pull'), quiet: f.bool('quiet'), useApiSocket: f.bool('use-api-socket') };
 }
 
 async function runCreate(inv: Inv): Promise<void> {
