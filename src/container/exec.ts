@@ -2,17 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { ConflictError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/index.js';
+import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import { attach, readExitFile, waitExitFile, type AttachStreams, type RuntimeDriver } from '../runtime/driver/index.js';
 import { heldCapabilities } from './held-caps.js';
 import { replaceOrAppendEnv } from '../runtime/spec/env.js';
 import { resolveUser } from '../runtime/spec/user.js';
-import { resolveWithin } from '../store/index.js';
 import type { Logger } from '../util/index.js';
 import type { ContainerRecord } from './record.js';
 import { pump, type AttachOptions } from './stdio.js';
 import type { ContainerStore } from './store.js';
+import { readInRoot } from './rootfs.js';
 
 /** An exec instance as `GET /exec/{id}/json` shows it. */
 export interface ExecRecord {
@@ -155,11 +155,3 @@ export class ExecService {
 }
 
 
-function readInRoot(root: string, rel: string): string | undefined {
-  try {
-    return readFileSync(resolveWithin(root, rel), 'utf8');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
-    throw err;
-  }
-}

@@ -1,6 +1,6 @@
-import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { ConflictError, EngineError, InvalidArgumentError, NotModifiedError, isErrno } from '../errors/index.js';
+import { ConflictError, EngineError, InvalidArgumentError, NotModifiedError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import { freezerState, removeCgroup, type CgroupLayout } from '../runtime/cgroups/index.js';
 import { OciRuntimeError, monitorPaths, readExitFile, type RuntimeDriver } from '../runtime/driver/index.js';
@@ -10,13 +10,13 @@ import { specToJson } from '../runtime/spec/serialize.js';
 import { resolveUser } from '../runtime/spec/user.js';
 import type { NetworkModeKind } from '../runtime/spec/namespaces.js';
 import type { SnapshotStore } from '../snapshot/index.js';
-import { KeyedLock, resolveWithin } from '../store/index.js';
+import { KeyedLock } from '../store/index.js';
 import type { Logger } from '../util/index.js';
 import { heldCapabilities } from './held-caps.js';
 import { blkioDeviceNumbers, hostDevices, resolveDevices } from './devices.js';
 import { createNetns, removeNetns } from './netns.js';
 import type { ContainerRecord } from './record.js';
-import { mountRootfs, unmountRootfs } from './rootfs.js';
+import { mountRootfs, readInRoot, unmountRootfs } from './rootfs.js';
 import type { ContainerStore } from './store.js';
 import { parseSignal } from './validate.js';
 import { Waiters } from './waiters.js';
@@ -471,14 +471,6 @@ export class Lifecycle {
   }
 }
 
-function readInRoot(root: string, rel: string): string | undefined {
-  try {
-    return readFileSync(resolveWithin(root, rel), 'utf8');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
-    throw err;
-  }
-}
 
 /** The start error as the docker CLI expects it: the runtime's own words (it picks 126/127 from them). */
 function startErrorMessage(err: unknown): string {

@@ -3,6 +3,7 @@ import { createInitLayer } from './init-layer.js';
 import { isErrno } from '../errors/index.js';
 import { mountLayers, type SnapshotStore } from '../snapshot/index.js';
 import { unmount } from '../sys/index.js';
+import { resolveWithin } from '../store/index.js';
 
 /** Mounts a container's rootfs: the image's layers below, the container's upper/work on top. */
 export async function mountRootfs(
@@ -33,4 +34,14 @@ export function unmountRootfs(rootfs: string): void {
 export function isMounted(target: string): boolean {
   const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
   return lines.some((l) => l.split(' ')[4] === target);
+}
+
+/** A small file of the container's rootfs (passwd, group), read with links resolved inside it. */
+export function readInRoot(root: string, rel: string): string | undefined {
+  try {
+    return readFileSync(resolveWithin(root, rel), 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
+    throw err;
+  }
 }
