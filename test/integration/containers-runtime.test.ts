@@ -208,6 +208,17 @@ describe('containers: runtime security defaults and limits', () => {
       assert.equal(r, '512\n0\n20971520\n100\n');
     });
 
+    test('--device-read-bps and --device-write-iops reach the blkio throttle files', async (t) => {
+      if (isCgroup2) { t.skip('these are cgroup v1 file names; this host has cgroup v2 only'); return; }
+      const disk = ['/dev/vda', '/dev/sda', '/dev/nvme0n1', '/dev/xvda'].find((p) => existsSync(p));
+      if (!disk) { t.skip('no block device found to throttle'); return; }
+      const st = await fsp.stat(disk);
+      const dev = `${Math.floor(st.rdev / 256) & 0xfff}:${st.rdev & 0xff}`;
+      const r = await run(['--device-read-bps', `${disk}:1mb`, '--device-write-iops', `${disk}:100`, 'busybox', 'cat',
+        '/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device', '/sys/fs/cgroup/blkio/blkio.throttle.write_iops_device']);
+      assert.equal(r, `${dev} 1048576\n${dev} 100\n`);
+    });
+
     test('--blkio-weight without the kernel support warns as docker does and still runs', async () => {
       const r = await d.docker(['run', '--rm', '--blkio-weight', '300', 'busybox', 'echo', 'ran']);
       assert.equal(out(r), 'ran\n');
