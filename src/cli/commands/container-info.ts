@@ -17,7 +17,7 @@ import { parseNormalizedNamed } from '../reference.js';
 import { compile, ExecError } from '../template/index.js';
 import type { Cli } from '../context.js';
 import { formatFlag, INSPECT_FORMAT_HELP, pathName } from './common.js';
-import { AtomicFile } from './image-archive.js';
+import { writeTarOutput } from './image-archive.js';
 
 type Cmd = Command<Cli>;
 type Inv = Invocation<Cli>;
@@ -212,21 +212,8 @@ const exportCommand: Cmd = {
   args: { kind: 'exact', n: 1 },
   flags: [{ name: 'output', short: 'o', type: 'string', usage: 'Write to a file, instead of STDOUT' }],
   run: async ({ ctx, args, flags }) => {
-    const output = flags.string('output');
-    if (!output && ctx.io.stdoutIsTerminal) throw new Error('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-    const file = output ? await AtomicFile.create(output, 'failed to export container') : undefined;
-    try {
-      const res = await ctx.client.request('GET', containerPath(args[0]!, '/export'), { signal: ctx.signal });
-      if (file) {
-        await pipeline(res.body, file.stream);
-        await file.commit();
-      } else {
-        await pipeline(res.body, ctx.io.stdout, { end: false });
-      }
-    } catch (e) {
-      await file?.discard();
-      throw e;
-    }
+    await writeTarOutput(ctx, flags.string('output'), 'failed to export container', () =>
+      ctx.client.request('GET', containerPath(args[0]!, '/export'), { signal: ctx.signal }));
   },
 };
 

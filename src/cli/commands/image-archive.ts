@@ -100,11 +100,24 @@ export class AtomicFile {
 
 async function runSave({ ctx, args, flags }: Inv): Promise<void> {
   const platform = platformQuery(flags.string('platform'));
-  const output = flags.string('output');
+  await writeTarOutput(ctx, flags.string('output'), 'failed to save image', () =>
+    ctx.client.request('GET', '/images/get', { query: { names: args, platform }, signal: ctx.signal }));
+}
+
+/**
+ * `save` and `export`: a tar from the daemon to `-o FILE` (written atomically) or to stdout,
+ * which docker refuses to be a terminal.
+ */
+export async function writeTarOutput(
+  ctx: Inv['ctx'],
+  output: string | undefined,
+  failure: string,
+  fetch: () => Promise<{ body: NodeJS.ReadableStream }>,
+): Promise<void> {
   if (!output && ctx.io.stdoutIsTerminal) throw new Error('cowardly refusing to save to a terminal. Use the -o flag or redirect');
-  const file = output ? await AtomicFile.create(output) : undefined;
+  const file = output ? await AtomicFile.create(output, failure) : undefined;
   try {
-    const res = await ctx.client.request('GET', '/images/get', { query: { names: args, platform }, signal: ctx.signal });
+    const res = await fetch();
     if (file) {
       await pipeline(res.body, file.stream);
       await file.commit();
