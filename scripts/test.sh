@@ -11,11 +11,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export BERTH_TEST_TMP=${BERTH_TEST_TMP:-$(mktemp -d /tmp/berth-test.XXXXXX)}
 cleanup() {
+  local rc=$?
+  set +e
   # Anything a crashed test left: mounts under the scratch dir, then the dir, then the
   # cgroup parent berth's containers share (removed only when empty).
-  grep -o " $BERTH_TEST_TMP[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  { grep -o " $BERTH_TEST_TMP[^ ]*" /proc/self/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf "$BERTH_TEST_TMP"
   for d in /sys/fs/cgroup/*/berth; do rmdir "$d" 2>/dev/null || true; done
+  exit "$rc"
 }
 trap cleanup EXIT
 node --test --test-reporter=spec --test-concurrency=1 dist/src dist/test
