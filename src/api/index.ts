@@ -3,6 +3,7 @@ import type { Logger } from '../util/index.js';
 import { imageRoutes, type ImagesBackend } from './routes/images.js';
 import { systemRoutes, type SystemBackend } from './routes/system.js';
 import { containerRoutes, upgradeAttach, upgradeExecStart, type ContainersBackend } from './routes/containers.js';
+import { volumeRoutes, type VolumesBackend } from './routes/volumes.js';
 import { Router } from './router.js';
 import { createApiServer } from './server.js';
 
@@ -10,7 +11,7 @@ export { Router, splitVersion } from './router.js';
 export { listenUnix } from './listen.js';
 export { MIN_API_VERSION, MAX_API_VERSION } from './version.js';
 
-export type Backend = SystemBackend & ImagesBackend & ContainersBackend;
+export type Backend = SystemBackend & ImagesBackend & ContainersBackend & VolumesBackend;
 
 /** Builds the Engine API over the given services: a factory of HTTP servers, one per socket. */
 export function createApi(backend: Backend, logger: Logger): () => Server {
@@ -18,6 +19,7 @@ export function createApi(backend: Backend, logger: Logger): () => Server {
   systemRoutes(router, backend);
   imageRoutes(router, backend);
   containerRoutes(router, backend);
+  volumeRoutes(router, backend);
   router.addUpgrade('POST', '/containers/{id}/attach', (ctx, socket, head) => upgradeAttach(backend, ctx, ctx.req, socket, head));
   router.addUpgrade('POST', '/exec/{id}/start', (ctx, socket, head) => upgradeExecStart(backend, ctx, ctx.req, socket, head));
   return createApiServer(router, logger);

@@ -18,6 +18,7 @@ import { createNetns, removeNetns } from './netns.js';
 import type { ContainerRecord } from './record.js';
 import { mountRootfs, readInRoot, unmountRootfs } from './rootfs.js';
 import type { ContainerStore } from './store.js';
+import type { ContainerVolumes } from './volumes.js';
 import { parseSignal } from './validate.js';
 import { Waiters } from './waiters.js';
 
@@ -36,6 +37,8 @@ export interface LifecycleDeps {
   beforeStart?: (rec: ContainerRecord) => Promise<void>;
   /** Attachers waiting for a start that failed: they are released. */
   afterFailedStart?: (rec: ContainerRecord) => void;
+  /** Volumes, binds and tmpfs mounts of containers. */
+  containerVolumes?: ContainerVolumes;
 }
 
 /** How long a restart policy waits before the first restart; doubles up to the cap (Docker: 100 ms .. 1 min). */
@@ -95,6 +98,9 @@ export class Lifecycle {
         this.prepareNetwork(rec, paths.run),
       ]);
       const user = resolveUser(rec.config.User ?? '', readInRoot(paths.rootfs, 'etc/passwd'), readInRoot(paths.rootfs, 'etc/group'), rec.hostConfig.GroupAdd ?? []);
+      const volumes = this.d.containerVolumes;
+      const held = volumes ? await volumes.acquire(rec) : { mounts: [] };
+      if (volumes) undo.push(() => volumes.release(rec));
       await fsp.rm(path.join(paths.run, 'oom'), { force: true });
       await fsp.rm(path.join(this.d.exitDir, rec.id), { force: true });
       const { spec, warnings } = generateSpec({
@@ -118,7 +124,9 @@ export class Lifecycle {
         devices: await resolveDevices(rec.hostConfig),
         hostDevices: rec.hostConfig.Privileged ? await hostDevices() : [],
         blkioDeviceNumbers: await blkioDeviceNumbers(rec.hostConfig),
+        mounts: held.mounts,
       });
+      if (held.rootfsPropagation && spec.linux) spec.linux.rootfsPropagation = held.rootfsPropagation;
       for (const w of warnings) this.d.logger.warn({ component: 'container', containerId: rec.id }, w);
       // The bundle lives in exec-root and is rewritten at every start: no fsync needed.
       await fsp.writeFile(path.join(paths.run, 'config.json'), specToJson(spec));
@@ -144,6 +152,7 @@ export class Lifecycle {
       };
       await this.d.store.save(next);
       this.watchLog(next);
+      volumes?.announce(next);
       this.d.events.publish('container', 'start', rec.id, this.attributes(next));
       this.waiters.started(rec.id);
     } catch (err) {
@@ -159,7 +168,7 @@ export class Lifecycle {
       this.d.afterFailedStart?.(rec);
       // dockerd removes an AutoRemove container whose start failed (`docker run --rm` waits for it).
       if (rec.hostConfig.AutoRemove) {
-        await this.removeLocked(this.d.store.get(rec.id)!, { force: true }).catch((e: unknown) => this.d.logger.warn({ component: 'container', containerId: rec.id, err: e }, 'auto-remove after a failed start'));
+        await this.removeLocked(this.d.store.get(rec.id)!, { force: true, removeVolumes: true }).catch((e: unknown) => this.d.logger.warn({ component: 'container', containerId: rec.id, err: e }, 'auto-remove after a failed start'));
       }
       if (err instanceof OciRuntimeError) throw new InvalidArgumentError(message, { cause: err });
       throw err;
@@ -234,7 +243,7 @@ export class Lifecycle {
       this.waiters.exited(id, { StatusCode: exitCode, Error: null });
       if (this.shouldRestart(next)) this.scheduleRestart(next);
       else if (next.hostConfig.AutoRemove) {
-        await this.removeLocked(next, { force: true }).catch((err: unknown) => this.d.logger.warn({ component: 'container', containerId: id, err }, 'auto-remove failed'));
+        await this.removeLocked(next, { force: true, removeVolumes: true }).catch((err: unknown) => this.d.logger.warn({ component: 'container', containerId: id, err }, 'auto-remove failed'));
       }
     });
   }
@@ -246,6 +255,7 @@ export class Lifecycle {
       this.d.logger.debug({ component: 'container', containerId: rec.id, err }, 'runtime delete after exit');
     });
     unmountRootfs(paths.rootfs);
+    await this.d.containerVolumes?.release(rec);
     await removeNetns(path.join(paths.run, 'netns'));
     await removeCgroup(this.d.cgroups, cgroupsPathFor(rec.id, rec.hostConfig.CgroupParent || undefined)).catch((err: unknown) => {
       this.d.logger.warn({ component: 'container', containerId: rec.id, err }, 'cgroup left behind');
@@ -407,7 +417,7 @@ export class Lifecycle {
   }
 
   /** `docker rm`: a running container needs force (then SIGKILL and wait). */
-  async remove(idOrName: string, opts: { force?: boolean } = {}): Promise<void> {
+  async remove(idOrName: string, opts: { force?: boolean; removeVolumes?: boolean } = {}): Promise<void> {
     const rec = this.d.store.resolve(idOrName);
     this.cancelRestart(rec.id);
     const isRunning = ['running', 'paused'].includes(rec.state.status);
@@ -426,7 +436,7 @@ export class Lifecycle {
     });
   }
 
-  private async removeLocked(rec: ContainerRecord, _opts: { force?: boolean }): Promise<void> {
+  private async removeLocked(rec: ContainerRecord, opts: { force?: boolean; removeVolumes?: boolean }): Promise<void> {
     const paths = this.d.store.paths(rec.id);
     await this.d.store.save({ ...rec, state: { ...rec.state, status: 'removing' } });
     await this.cleanupRuntime(rec);
@@ -435,6 +445,7 @@ export class Lifecycle {
     await fsp.rm(path.join(this.d.exitDir, rec.id), { force: true });
     this.d.store.forget(rec.id);
     this.backoff.delete(rec.id);
+    if (opts.removeVolumes) await this.d.containerVolumes?.removeAnonymous(rec);
     this.d.events.publish('container', 'destroy', rec.id, this.attributes(rec));
     this.waiters.removed(rec.id, { StatusCode: rec.state.exitCode, Error: null });
   }
@@ -462,6 +473,7 @@ export class Lifecycle {
       const frozen = await freezerState(this.d.cgroups, cgroupsPathFor(rec.id, rec.hostConfig.CgroupParent || undefined)).catch(() => undefined);
       const status = state.status === 'paused' || frozen === 'FROZEN' ? 'paused' : 'running';
       if (status !== rec.state.status) await this.d.store.save({ ...rec, state: { ...rec.state, status } });
+      this.d.containerVolumes?.adopt(rec);
       this.watchLog(rec);
       this.d.logger.info({ component: 'container', containerId: rec.id }, 're-adopted a running container');
       return;

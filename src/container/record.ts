@@ -1,4 +1,5 @@
 import type { ContainerConfig, HostConfig } from '../types/container.js';
+import type { MountPoint } from './mounts.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -35,6 +36,8 @@ export interface ContainerRecord {
   /** The image's top chain id: the container's rootfs stacks on it. */
   imageChainId: string | undefined;
   platform: 'linux';
+  /** Volumes, binds and tmpfs mounts decided at create (absent in records older than volumes). */
+  mountPoints?: MountPoint[];
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

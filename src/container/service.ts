@@ -7,10 +7,10 @@ import { chainIds, parseUntil } from '../image/index.js';
 import type { SnapshotStore } from '../snapshot/index.js';
 import { KeyedLock } from '../store/index.js';
 import type { HostConfig } from '../types/container.js';
-import { checkFilterNames, matchLabels, type Filters, type Logger } from '../util/index.js';
+import { checkFilterNames, duBytes, matchLabels, type Filters, type Logger } from '../util/index.js';
 import { resolveCommand } from '../runtime/spec/command.js';
 import { decodeCreateBody } from './decode.js';
-import { duBytes } from './du.js';
+
 import { validateCreate } from './validate.js';
 import { Lifecycle, type LifecycleDeps } from './lifecycle.js';
 import { selectContainers } from './list.js';
@@ -35,8 +35,11 @@ import { parseRepositoryTag, withDefaultTag, type ContentStore } from '../image/
 import type { ContainerConfig } from '../types/container.js';
 import { Attachments, writeLogs, type AttachOptions, type LogsOptions } from './stdio.js';
 import type { Readable, Writable } from 'node:stream';
+import type { VolumeService } from '../volume/index.js';
+import { ContainerVolumes } from './volumes.js';
 
 export interface ContainerServiceDeps extends LifecycleDeps {
+  volumes: VolumeService;
   content: ContentStore;
   store: ContainerStore;
   images: ImageStore;
@@ -57,10 +60,13 @@ export class ContainerService {
 
   readonly attachments: Attachments;
   readonly execs: ExecService;
+  readonly volumes: ContainerVolumes;
 
   constructor(private readonly d: ContainerServiceDeps) {
     let attachments: Attachments | undefined;
-    this.lifecycle = new Lifecycle({ ...d, beforeStart: (rec) => attachments!.beforeStart(rec), afterFailedStart: (rec) => attachments!.release(rec.id) }, this.locks);
+    this.volumes = new ContainerVolumes({ volumes: d.volumes, store: d.store, events: d.events, logger: d.logger });
+    d.volumes.users = (name) => this.volumes.users(name);
+    this.lifecycle = new Lifecycle({ ...d, containerVolumes: this.volumes, beforeStart: (rec) => attachments!.beforeStart(rec), afterFailedStart: (rec) => attachments!.release(rec.id) }, this.locks);
     attachments = new Attachments(d.store, this.lifecycle.waiters);
     this.attachments = attachments;
     this.execs = new ExecService({ store: d.store, driver: d.driver, events: d.events, logger: d.logger, attributes: (rec) => this.lifecycle.attributes(rec) });
@@ -98,6 +104,7 @@ export class ContainerService {
     if (!merged.Hostname) merged.Hostname = id.slice(0, 12);
     merged.Image = requested.Image;
     const host: HostConfig = normalizeHostConfig(hostConfig, this.d.defaultRuntime);
+    this.volumes.validate(host);
     const finalName = name ? validateName(name) : undefined;
     if (finalName) this.d.store.names.reserve(finalName, id);
     const recName = finalName ?? this.d.store.names.generate(id);
@@ -117,13 +124,25 @@ export class ContainerService {
       platform: 'linux',
     };
     const paths = this.d.store.paths(id);
+    const madeVolumes: string[] = [];
     try {
       await fsp.mkdir(paths.dir, { recursive: true, mode: 0o710 });
       await writeEtcFiles(rec, paths);
       await createInitLayer(paths.init);
+      rec.mountPoints = await this.volumes.plan(id, merged, host, madeVolumes);
+      if (this.volumes.needsPopulate(rec.mountPoints)) {
+        // The image's content at each volume's path is copied in now, as dockerd does at create.
+        await mountRootfs(this.d.snapshots, rec.imageChainId, paths);
+        try {
+          await this.volumes.populate(id, paths.rootfs, rec.mountPoints);
+        } finally {
+          unmountRootfs(paths.rootfs);
+        }
+      }
       await this.d.store.save(rec);
     } catch (err) {
       this.d.store.names.release(recName);
+      await this.volumes.undoCreated(madeVolumes);
       await fsp.rm(paths.dir, { recursive: true, force: true });
       throw err;
     }

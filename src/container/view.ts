@@ -1,4 +1,5 @@
 import { humanDuration } from '../util/index.js';
+import { mountPointJson } from './mounts.js';
 import type { ContainerRecord } from './record.js';
 import type { ContainerPaths } from './store.js';
 
@@ -68,7 +69,7 @@ export function inspectJson(rec: ContainerRecord, paths: ContainerPaths, lowerDi
       },
     },
     ...(extra.sizeRw !== undefined ? { SizeRw: extra.sizeRw, SizeRootFs: extra.sizeRootFs ?? 0 } : {}),
-    Mounts: [],
+    Mounts: (rec.mountPoints ?? []).map(mountPointJson),
     Config: rec.config,
     NetworkSettings: networkSettings(rec, networkMode),
   };
@@ -104,7 +105,7 @@ export function summaryJson(rec: ContainerRecord, extra: { sizeRw?: number; size
     Status: statusText(rec),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode || 'default' },
     NetworkSettings: { Networks: {} },
-    Mounts: [],
+    Mounts: (rec.mountPoints ?? []).map(mountPointJson),
     ...(extra.sizeRw !== undefined ? { SizeRw: extra.sizeRw, SizeRootFs: extra.sizeRootFs ?? 0 } : {}),
   };
 }

@@ -14,6 +14,7 @@ import os from 'node:os';
 import { ContainerService, ContainerStore } from '../container/index.js';
 import { detectCgroupLayout } from '../runtime/cgroups/index.js';
 import { ExitWatcher, RuntimeDriver, type ExitEvent } from '../runtime/driver/index.js';
+import { VolumeService } from '../volume/index.js';
 
 /** Every service the API serves, built over one data-root. */
 export interface Services {
@@ -23,6 +24,7 @@ export interface Services {
   images: ImageService;
   archive: ImageArchive;
   containers: ContainerService;
+  volumes: VolumeService;
 }
 
 export interface RunningDaemon {
@@ -62,13 +64,15 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     const images = new ImageService({ store, content, snapshots, events, logger, snapshotRoot: paths.snapshots });
     const archive = new ImageArchive({ store, content, snapshots, events, logger, tmpDir: paths.tmp });
     const host = await readHostFacts(paths.dataRoot, config.runtimes, config.initPath);
+    const volumes = new VolumeService({ root: paths.volumes, events, logger });
+    await volumes.init();
     const containerStore = new ContainerStore(paths.containers, paths.execRoot, logger);
     const records = await containerStore.init();
     const exitDir = path.join(paths.execRoot, 'exits');
     const runtimes = Object.fromEntries(Object.entries(config.runtimes).map(([name, r]) => [name, { name, path: lookPath(r.path), runtimeArgs: r.runtimeArgs, root: path.join(paths.execRoot, 'runtime', name) }]));
     const driver = new RuntimeDriver({ runtimes, exitDir, logger: logger });
     const containers = new ContainerService({
-      store: containerStore, images: store, content, snapshots, driver, events, logger: logger,
+      store: containerStore, images: store, content, snapshots, driver, events, logger: logger, volumes,
       cgroups: detectCgroupLayout(), exitDir, initPath: config.initPath, kernelRelease: os.release(),
       runtimeNames: Object.keys(config.runtimes), defaultRuntime: config.defaultRuntime,
     });
@@ -99,7 +103,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
         LayersSize: usage?.layersSize ?? 0,
         Images: usage ? usage.images : [],
         Containers: want('container') ? await containers.list({ all: true, filters: new Map(), size: true }) : [],
-        Volumes: want('volume') ? [] : [],
+        Volumes: want('volume') ? await volumes.usage() : [],
         BuildCache: want('build-cache') ? [] : [],
       };
     };
@@ -107,7 +111,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     undo.push(() => fsp.rm(config.pidfile, { force: true }));
     let closing: Promise<void> | undefined;
     return {
-      services: { system, events, df, images, archive, containers },
+      services: { system, events, df, images, archive, containers, volumes },
       close: () => (closing ??= (async () => {
         for (const step of undo.reverse()) await step();
       })()),

@@ -3,3 +3,4 @@ export { waitFor } from './wait-for.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
 export { parseFilters, checkFilterNames, matchLabels, boolFilter, globMatch, FilterError, type Filters } from './filters.js';
 export { humanDuration } from './units.js';
+export { duBytes } from './du.js';

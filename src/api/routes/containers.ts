@@ -59,7 +59,7 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
   r.add('POST', '/containers/{id}/unpause', async (ctx) => { await c.lifecycle.unpause(ctx.params.id!); sendNoContent(ctx.res); });
   r.add('POST', '/containers/{id}/rename', async (ctx) => { await c.rename(ctx.params.id!, ctx.query.get('name') ?? ''); sendNoContent(ctx.res); });
   r.add('DELETE', '/containers/{id}', async (ctx) => {
-    await c.lifecycle.remove(ctx.params.id!, { force: boolParam(ctx.query, 'force') });
+    await c.lifecycle.remove(ctx.params.id!, { force: boolParam(ctx.query, 'force'), removeVolumes: boolParam(ctx.query, 'v') });
     sendNoContent(ctx.res);
   });
   r.add('POST', '/containers/{id}/wait', async (ctx) => {
