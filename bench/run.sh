@@ -8,8 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# `bash bench/run.sh volumes …` runs the volume write bench (bench/volumes.mjs) instead.
+script=bench/containers.mjs
+if [ "${1:-}" = volumes ]; then script=bench/volumes.mjs; shift; fi
 for arg in "$@"; do
-  case $arg in -h|--help) exec node bench/containers.mjs --help ;; esac
+  case $arg in -h|--help) exec node "$script" --help ;; esac
 done
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (overlayfs, runc, /proc/<pid>/smaps_rollup of other processes)"
@@ -57,7 +60,7 @@ trap backstop EXIT
 # Node runs in the background so that a TERM or HUP sent to this script reaches it at once (a
 # foreground child would delay the trap until it exits). Ctrl-C reaches both: Node's first
 # signal starts its cleanup, later ones are only reported.
-node bench/containers.mjs --tmp "$tmp" "$@" &
+node "$script" --tmp "$tmp" "$@" &
 child=$!
 trap 'kill -INT $child 2>/dev/null || true' INT
 trap 'kill -TERM $child 2>/dev/null || true' TERM HUP
