@@ -239,6 +239,18 @@ describe('volumes and mounts through the real docker CLI', () => {
     assert.ok(!isHostMount(mp), 'unmounted when the last user stops');
   });
 
+  test('a local volume of type none/o=bind shows a host directory; --mount volume-opt creates one with options', async (t) => {
+    const src = await fsp.mkdtemp(path.join(d.dir, 'bindvol-'));
+    t.after(async () => { await d.docker(['volume', 'rm', '-f', 'bv', 'mv-opt'], { allowFailure: true }); await fsp.rm(src, { recursive: true, force: true }); });
+    await fsp.writeFile(path.join(src, 'hello'), 'from the host\n');
+    await d.docker(['volume', 'create', '--opt', 'type=none', '--opt', `device=${src}`, '--opt', 'o=bind', 'bv']);
+    assert.equal((await run(['-v', 'bv:/b', 'busybox', 'sh', '-c', 'cat /b/hello; echo back > /b/reply'])).trim(), 'from the host');
+    assert.equal(readFileSync(path.join(src, 'reply'), 'utf8'), 'back\n');
+    assert.ok(!isHostMount(path.join(d.dataRoot, 'volumes', 'bv', '_data')), 'unmounted after the container');
+    await run(['--mount', 'type=volume,src=mv-opt,dst=/m,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=1m', 'busybox', 'true']);
+    assert.deepEqual((await inspectVolume('mv-opt')).Options, { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' });
+  });
+
   test('prune removes unused anonymous volumes, and with --all unused named ones too', async (t) => {
     t.after(async () => { await removeContainers(d, 'keep1'); await d.docker(['volume', 'rm', '-f', 'pr-named', 'pr-used'], { allowFailure: true }); });
     await d.docker(['volume', 'create', 'pr-named']);
