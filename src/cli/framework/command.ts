@@ -28,6 +28,8 @@ export interface Invocation<C> {
 export interface Command<C> {
   use: string;
   short: string;
+  /** cobra's Long: shown instead of `short` in the command's own help. */
+  long?: string;
   aliases?: string[];
   aliasesText?: string;
   /** Listed under "Common Commands" at the root, in this order. */
