@@ -135,7 +135,7 @@ export class Lifecycle {
         id: rec.id,
         bundleDir: paths.run,
         runtime: rec.runtime,
-        logPath: paths.log,
+        ...(rec.hostConfig.LogConfig?.Type === 'none' ? {} : { logPath: paths.log }),
         ...(logSizeMax ? { logSizeMax } : {}),
         hasTty: rec.config.Tty ?? false,
         hasStdin: rec.config.OpenStdin ?? false,
@@ -190,12 +190,12 @@ export class Lifecycle {
    * burst by a few writes. Four times the whole budget (at least 16 MiB) leaves that room and still bounds disk.
    */
   private logSizeMax(rec: ContainerRecord): number | undefined {
-    const p = rotationPolicy(rec.hostConfig.LogConfig?.Config ?? undefined);
+    const p = rotationPolicy(rec.hostConfig.LogConfig);
     return p ? Math.max(p.maxSizeBytes * p.maxFiles * 4, 16 * 1024 * 1024) : undefined;
   }
 
   private watchLog(rec: ContainerRecord): void {
-    const p = rotationPolicy(rec.hostConfig.LogConfig?.Config ?? undefined);
+    const p = rotationPolicy(rec.hostConfig.LogConfig);
     if (!p) return;
     const paths = this.d.store.paths(rec.id);
     this.rotator.watch(rec.id, paths.log, monitorPaths(paths.run).ctlPath, p);

@@ -1,32 +1,40 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { promises as fsp } from 'node:fs';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import path from 'node:path';
 import { isErrno } from '../errors/index.js';
-import { reopenLog } from '../runtime/driver/index.js';
+import { isFullLine, reopenLog } from '../runtime/driver/index.js';
+import type { LogConfig } from '../types/container.js';
 import type { Logger } from '../util/index.js';
+import { logPolicy } from './log-config.js';
 
-export interface RotationPolicy { maxSizeBytes: number; maxFiles: number }
+export interface RotationPolicy { maxSizeBytes: number; maxFiles: number; compress: boolean }
 
-/** Docker's size strings for log-opts: "10m", "1g", "500k", bytes. */
-export function parseLogSize(v: string | undefined): number | undefined {
-  if (!v) return undefined;
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(v.trim());
-  if (!m) return undefined;
-  const mult: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-  return Math.floor(Number(m[1]) * mult[m[2]!.toLowerCase()]!);
+/** The rotation a container's log driver asks for, or undefined when its log is one file, never rotated. */
+export function rotationPolicy(lc: LogConfig | undefined): RotationPolicy | undefined {
+  let p;
+  try {
+    p = logPolicy(lc);
+  } catch {
+    // A record written before its options were checked: its log is kept unrotated.
+    return undefined;
+  }
+  if (p.driver === 'none' || !p.maxSizeBytes) return undefined;
+  return { maxSizeBytes: p.maxSizeBytes, maxFiles: p.maxFiles, compress: p.compress };
 }
 
-/** The json-file driver's rotation options, or undefined when the log is not rotated. */
-export function rotationPolicy(opts: Record<string, string> | undefined): RotationPolicy | undefined {
-  const maxSizeBytes = parseLogSize(opts?.['max-size']);
-  if (!maxSizeBytes) return undefined;
-  const maxFiles = Math.max(1, Number.parseInt(opts?.['max-file'] ?? '1', 10) || 1);
-  return { maxSizeBytes, maxFiles };
-}
-
-/** The files of a rotated log, oldest first: `log.N … log.1, log`. */
-export function logFiles(logPath: string, maxFiles: number): string[] {
+/**
+ * The files of a rotated log, oldest first: `log.N … log.1, log`. With compression a rotated
+ * file is `log.i.gz`, or still `log.i` while it is being compressed (the `.gz` appears, by
+ * rename, only when complete; the plain one is removed after): whichever exists is listed.
+ */
+export function logFiles(logPath: string, maxFiles: number, compress = false): string[] {
   const out: string[] = [];
-  for (let i = maxFiles - 1; i >= 1; i--) out.push(`${logPath}.${i}`);
+  for (let i = maxFiles - 1; i >= 1; i--) {
+    const gz = `${logPath}.${i}.gz`;
+    out.push(compress && existsSync(gz) ? gz : `${logPath}.${i}`);
+  }
   out.push(logPath);
   return out;
 }
@@ -47,7 +55,9 @@ export class LogRotator {
     this.unwatch(id);
     let watcher: FSWatcher;
     try {
-      watcher = watch(logPath, { persistent: false });
+      // The directory, not the file: after a rotation conmon writes a new file at the path,
+      // and a watch on the old inode would hear nothing more.
+      watcher = watch(path.dirname(logPath), { persistent: false });
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return;
       throw err;
@@ -68,10 +78,10 @@ export class LogRotator {
         state.busy = false;
       }
     };
-    // conmon keeps writing the same inode after a rename: the watcher follows it, and the
-    // size check goes by path, so events from the renamed file only cause a harmless stat.
+    // The size check goes by path; events for other files in the directory are ignored.
     state.check = check;
-    watcher.on('change', () => { void check(); });
+    const name = path.basename(logPath);
+    watcher.on('change', (_event, changed) => { if (!changed || changed === name) void check(); });
     watcher.on('error', () => this.unwatch(id));
     this.watchers.set(id, state);
     void check();
@@ -96,46 +106,80 @@ export class LogRotator {
   }
 
   private async rotate(logPath: string, ctlPath: string, policy: RotationPolicy): Promise<void> {
-    const files = logFiles(logPath, policy.maxFiles);
     if (policy.maxFiles === 1) {
       await fsp.rename(logPath, `${logPath}.rotating`);
       await reopenLog(ctlPath).catch(() => undefined);
       await fsp.rm(`${logPath}.rotating`, { force: true });
       return;
     }
-    // files = [log.N-1, …, log.1, log]: drop the oldest, shift each one up.
-    await fsp.rm(files[0]!, { force: true });
-    for (let i = 1; i < files.length; i++) {
-      await fsp.rename(files[i]!, files[i - 1]!).catch((err: unknown) => { if (!isErrno(err, 'ENOENT')) throw err; });
+    // The live file is moved aside and conmon starts a new one; once it has, nobody writes the
+    // old one. Rotation lags a burst by a few writes, so it can be over max-size: it is cut, at
+    // line ends, into pieces of at most max-size, newest last, as json-file would have written
+    // them. The pieces become .1 (newest), .2, …; older rotated files move up past them and
+    // those beyond max-file go. The log stays one contiguous tail within the budget.
+    const kept = policy.maxFiles - 1;
+    const rotating = `${logPath}.rotating`;
+    try {
+      await fsp.rename(logPath, rotating);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return;
+      throw err;
     }
-    await reopenLog(ctlPath).catch(() => undefined);
-    await trimToTail(files.at(-2)!, policy.maxSizeBytes);
+    const isReopened = await reopenLog(ctlPath).then(() => true, () => false);
+    if (isReopened) await untilExists(logPath, 1000);
+    const pieces = splitAtLines(await fsp.readFile(rotating), policy.maxSizeBytes).slice(-kept);
+    const k = pieces.length;
+    const move = (from: string, to: string) => fsp.rename(from, to).catch((err: unknown) => { if (!isErrno(err, 'ENOENT')) throw err; });
+    for (let i = kept; i >= 1; i--) {
+      if (i + k > kept) {
+        await fsp.rm(`${logPath}.${i}`, { force: true });
+        await fsp.rm(`${logPath}.${i}.gz`, { force: true });
+      } else {
+        await move(`${logPath}.${i}.gz`, `${logPath}.${i + k}.gz`);
+        await move(`${logPath}.${i}`, `${logPath}.${i + k}`);
+      }
+    }
+    for (const [j, piece] of pieces.entries()) {
+      const file = `${logPath}.${k - j}`;
+      const [target, bytes] = policy.compress ? [`${file}.gz`, await gzipAsync(piece)] : [file, piece];
+      await fsp.writeFile(`${target}.tmp`, bytes, { mode: 0o600 });
+      await fsp.rename(`${target}.tmp`, target);
+    }
+    await fsp.rm(rotating, { force: true });
   }
 }
 
+const gzipAsync = promisify(gzip);
+
+/** Waits (briefly, bounded) for conmon to have made its new log after a reopen. */
+async function untilExists(file: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(file) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
 /**
- * Rotation lags a burst of output by a few writes, so a rotated file can be over max-size;
- * json-file never keeps more. Keep its newest whole lines within max-size: the log stays one
- * contiguous tail within the budget. Called after conmon reopened, so nobody writes it.
+ * `buf` cut into consecutive pieces of at most `max` bytes, oldest first, each cut made after a
+ * full line (conmon's F record), never inside a line conmon wrote in parts (P records), so
+ * that every line is whole in one file. A line longer than `max` makes a longer piece.
  */
-async function trimToTail(file: string, maxSizeBytes: number): Promise<void> {
-  const st = await fsp.stat(file).catch(() => undefined);
-  if (!st || st.size <= maxSizeBytes) return;
-  const fh = await fsp.open(file, 'r');
-  let tail: Buffer;
-  try {
-    tail = Buffer.alloc(maxSizeBytes);
-    const { bytesRead } = await fh.read(tail, 0, maxSizeBytes, st.size - maxSizeBytes);
-    tail = tail.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
+export function splitAtLines(buf: Buffer, max: number): Buffer[] {
+  // Offsets just after each full line: the places a piece may begin.
+  const cuts: number[] = [0];
+  for (let start = 0, nl = buf.indexOf(0x0a); nl >= 0; start = nl + 1, nl = buf.indexOf(0x0a, start)) {
+    if (isFullLine(buf.subarray(start, nl)) && nl + 1 < buf.length) cuts.push(nl + 1);
   }
-  // Start after the first newline unless the cut fell exactly on a line start.
-  const prev = Buffer.alloc(1);
-  const fh2 = await fsp.open(file, 'r');
-  try { await fh2.read(prev, 0, 1, st.size - maxSizeBytes - 1); } finally { await fh2.close(); }
-  const start = prev[0] === 0x0a ? 0 : tail.indexOf(0x0a) + 1;
-  const tmp = `${file}.trim`;
-  await fsp.writeFile(tmp, tail.subarray(start), { mode: 0o600 });
-  await fsp.rename(tmp, file);
+  const pieces: Buffer[] = [];
+  let end = buf.length;
+  let i = cuts.length - 1;
+  while (end > 0) {
+    // The earliest cut that keeps the piece within max, else the latest cut before `end`.
+    while (i > 0 && cuts[i]! >= end) i--;
+    let j = i;
+    while (j > 0 && end - cuts[j - 1]! <= max) j--;
+    const start = cuts[j]!;
+    pieces.unshift(buf.subarray(start, end));
+    end = start;
+    i = j;
+  }
+  return pieces;
 }

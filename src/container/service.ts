@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { InvalidArgumentError } from '../errors/index.js';
+import { InvalidArgumentError, NotImplementedError } from '../errors/index.js';
+import { mergeLogConfig } from './log-config.js';
 import type { EventBus } from '../events/index.js';
 import type { ImageStore } from '../image/index.js';
 import { chainIds, parseUntil } from '../image/index.js';
@@ -48,6 +49,8 @@ export interface ContainerServiceDeps extends LifecycleDeps {
   logger: Logger;
   runtimeNames: string[];
   defaultRuntime: string;
+  /** daemon.json `log-driver` and `log-opts`. */
+  defaultLogConfig?: { type: string; opts: Record<string, string> };
 }
 
 /**
@@ -81,6 +84,7 @@ export class ContainerService {
   async logs(idOrName: string, o: LogsOptions, out: Writable, signal: AbortSignal): Promise<{ isTty: boolean; write: () => Promise<void> }> {
     const rec = this.d.store.resolve(idOrName);
     if (!o.stdout && !o.stderr) throw new InvalidArgumentError('Bad parameters: you must choose at least one stream');
+    if (rec.hostConfig.LogConfig?.Type === 'none') throw new NotImplementedError('configured logging driver does not support reading');
     return { isTty: rec.config.Tty === true, write: () => writeLogs(this.d.store, this.lifecycle.waiters, rec, o, out, signal) };
   }
 
@@ -104,6 +108,7 @@ export class ContainerService {
     if (!merged.Hostname) merged.Hostname = id.slice(0, 12);
     merged.Image = requested.Image;
     const host: HostConfig = normalizeHostConfig(hostConfig, this.d.defaultRuntime);
+    host.LogConfig = mergeLogConfig(hostConfig.LogConfig, this.d.defaultLogConfig ?? { type: 'json-file', opts: {} });
     this.volumes.validate(host);
     const finalName = name ? validateName(name) : undefined;
     if (finalName) this.d.store.names.reserve(finalName, id);

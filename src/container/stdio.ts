@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError } from '../errors/index.js';
-import { attach, monitorPaths, readLog, type AttachStreams, type LogEntry, type ReadLogOptions } from '../runtime/driver/index.js';
+import { attach, monitorPaths, readCompressedLog, readLog, type AttachStreams, type LogEntry, type ReadLogOptions } from '../runtime/driver/index.js';
 import { logFiles, rotationPolicy } from './log-rotate.js';
 import type { ContainerRecord } from './record.js';
 import type { ContainerStore } from './store.js';
@@ -37,16 +37,14 @@ export interface LogsOptions {
  */
 export async function writeLogs(store: ContainerStore, waiters: Waiters, rec: ContainerRecord, o: LogsOptions, out: Writable, signal: AbortSignal): Promise<void> {
   if (!o.stdout && !o.stderr) throw new InvalidArgumentError('Bad parameters: you must choose at least one stream');
-  const driver = rec.hostConfig.LogConfig?.Type ?? 'json-file';
-  if (driver === 'none') throw new InvalidArgumentError('configured logging driver does not support reading');
   const stop = new AbortController();
   const isRunning = ['running', 'paused', 'restarting'].includes(rec.state.status);
   if (o.follow && isRunning) {
     waiters.next('exit', rec.id, AbortSignal.any([signal, stop.signal])).then(() => stop.abort(), () => undefined);
   }
   const isTty = rec.config.Tty === true;
-  const policy = rotationPolicy(rec.hostConfig.LogConfig?.Config ?? undefined);
-  const files = logFiles(store.paths(rec.id).log, policy?.maxFiles ?? 1);
+  const policy = rotationPolicy(rec.hostConfig.LogConfig);
+  const files = logFiles(store.paths(rec.id).log, policy?.maxFiles ?? 1, policy?.compress);
   try {
     for await (const e of readRotatedLog(files, {
       ...(o.tail !== undefined && o.tail >= 0 ? { tail: o.tail } : {}),
@@ -229,7 +227,7 @@ async function* readRotatedLog(files: string[], opts: ReadLogOptions): AsyncGene
     const chunks: LogEntry[][] = [];
     for (let i = older.length - 1; i >= 0 && need > 0; i--) {
       const got: LogEntry[] = [];
-      for await (const e of readLog(older[i]!, { ...opts, tail: need, follow: false })) got.push(e);
+      for await (const e of readOlder(older[i]!, { ...opts, tail: need, follow: false })) got.push(e);
       chunks.unshift(got);
       need -= got.length;
     }
@@ -237,6 +235,10 @@ async function* readRotatedLog(files: string[], opts: ReadLogOptions): AsyncGene
     yield* readLog(current, opts);
     return;
   }
-  for (const f of older) yield* readLog(f, { ...opts, follow: false });
+  for (const f of older) yield* readOlder(f, { ...opts, follow: false });
   yield* readLog(current, opts);
+}
+
+function readOlder(file: string, opts: ReadLogOptions): AsyncGenerator<LogEntry> {
+  return file.endsWith('.gz') ? readCompressedLog(file, opts) : readLog(file, opts);
 }

@@ -49,7 +49,7 @@ export function inspectJson(rec: ContainerRecord, paths: ContainerPaths, lowerDi
     ResolvConfPath: paths.resolvConf,
     HostnamePath: paths.hostname,
     HostsPath: paths.hosts,
-    LogPath: paths.log,
+    LogPath: (rec.hostConfig.LogConfig?.Type ?? 'json-file') === 'json-file' ? paths.log : '',
     Name: rec.name,
     RestartCount: rec.restartCount,
     Driver: 'overlay2',

@@ -11,7 +11,7 @@ import { tryLockFile, unlockFile } from '../sys/index.js';
 import type { Logger } from '../util/index.js';
 import { isErrno } from '../errors/index.js';
 import os from 'node:os';
-import { ContainerService, ContainerStore } from '../container/index.js';
+import { ContainerService, ContainerStore, validateLogConfig } from '../container/index.js';
 import { detectCgroupLayout } from '../runtime/cgroups/index.js';
 import { ExitWatcher, RuntimeDriver, type ExitEvent } from '../runtime/driver/index.js';
 import { VolumeService } from '../volume/index.js';
@@ -37,6 +37,11 @@ export class DaemonStartError extends Error {}
 
 /** Wires every service over one data-root: locks it, restores containers, watches exits. */
 export async function startDaemon(config: Readonly<Config>, logger: Logger): Promise<RunningDaemon> {
+  try {
+    validateLogConfig(config.logDriver, config.logOpts);
+  } catch (err) {
+    throw new DaemonStartError(`failed to set log opts: ${(err as Error).message}`);
+  }
   const paths = storePaths(config.dataRoot, config.execRoot);
   await fsp.mkdir(paths.dataRoot, { recursive: true, mode: 0o711 });
   await fsp.mkdir(paths.execRoot, { recursive: true, mode: 0o700 });
@@ -75,6 +80,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
       store: containerStore, images: store, content, snapshots, driver, events, logger: logger, volumes,
       cgroups: detectCgroupLayout(), exitDir, initPath: config.initPath, kernelRelease: os.release(),
       runtimeNames: Object.keys(config.runtimes), defaultRuntime: config.defaultRuntime,
+      defaultLogConfig: { type: config.logDriver, opts: config.logOpts },
     });
     images.users = (id) => containers.usersOf(id);
     const exits = new ExitWatcher({ dir: exitDir, logger: logger });

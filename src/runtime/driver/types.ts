@@ -25,7 +25,7 @@ export interface CreateOptions {
   /** A key of the driver's `runtimes`. */
   runtime: string;
   /** The k8s-file log conmon writes. conmon's option parser splits on ':', so none may appear. */
-  logPath: string;
+  logPath?: string;
   /** conmon starts the log afresh (losing old lines) past this size; berthd rotates below it. */
   logSizeMax?: number;
   hasTty?: boolean;
