@@ -8,9 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# `bash bench/run.sh volumes …` runs the volume write bench (bench/volumes.mjs) instead.
+# `bash bench/run.sh volumes|logs …` runs bench/volumes.mjs or bench/logs.mjs instead.
 script=bench/containers.mjs
-if [ "${1:-}" = volumes ]; then script=bench/volumes.mjs; shift; fi
+case "${1:-}" in volumes|logs) script=bench/$1.mjs; shift ;; esac
 for arg in "$@"; do
   case $arg in -h|--help) exec node "$script" --help ;; esac
 done
