@@ -1,6 +1,6 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { ConflictError, EngineError, InvalidArgumentError, NotModifiedError } from '../errors/index.js';
+import { ConflictError, EngineError, InvalidArgumentError, NotFoundError, NotModifiedError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import { freezerState, removeCgroup, type CgroupLayout } from '../runtime/cgroups/index.js';
 import { OciRuntimeError, monitorPaths, readExitFile, type RuntimeDriver } from '../runtime/driver/index.js';
@@ -16,7 +16,8 @@ import { heldCapabilities } from './held-caps.js';
 import { blkioDeviceNumbers, hostDevices, resolveDevices } from './devices.js';
 import { createNetns, removeNetns } from './netns.js';
 import type { ContainerRecord } from './record.js';
-import { mountRootfs, readInRoot, unmountRootfs } from './rootfs.js';
+import { isMounted, mountRootfs, readInRoot, unmountRootfs } from './rootfs.js';
+import { mount, MS_NODEV, MS_NOEXEC, MS_NOSUID, unmount } from '../sys/index.js';
 import type { ContainerStore } from './store.js';
 import type { ContainerVolumes } from './volumes.js';
 import { parseSignal } from './validate.js';
@@ -93,7 +94,8 @@ export class Lifecycle {
       await fsp.mkdir(paths.run, { recursive: true, mode: 0o700 });
       // The network namespace (a process spawn) is made while the rootfs mounts.
       undo.push(() => unmountRootfs(paths.rootfs), () => removeNetns(path.join(paths.run, 'netns')));
-      const [, { networkMode, netnsPath, peer }] = await Promise.all([
+      undo.push(() => unmountShm(paths.dir));
+      const [, { networkMode, netnsPath, peer, shmPath }] = await Promise.all([
         mountRootfs(this.d.snapshots, rec.imageChainId, paths),
         this.prepareNetwork(rec, paths.run),
       ]);
@@ -116,6 +118,7 @@ export class Lifecycle {
         networkMode,
         netnsPath,
         peerNamespacePaths: peer,
+        ...(shmPath ? { shmPath } : {}),
         initPath: this.d.initPath,
         cgroupsPath: cgroupsPathFor(rec.id, rec.hostConfig.CgroupParent || undefined),
         isCgroup2: this.d.cgroups.version === 2,
@@ -201,24 +204,64 @@ export class Lifecycle {
     this.rotator.watch(rec.id, paths.log, monitorPaths(paths.run).ctlPath, p);
   }
 
-  private async prepareNetwork(rec: ContainerRecord, runDir: string): Promise<{ networkMode: NetworkModeKind; netnsPath?: string; peer?: { network?: string; ipc?: string; pid?: string } }> {
+  private async prepareNetwork(rec: ContainerRecord, runDir: string): Promise<{ networkMode: NetworkModeKind; netnsPath?: string; peer?: { network?: string; ipc?: string; pid?: string }; shmPath?: string }> {
     const mode = rec.hostConfig.NetworkMode || 'default';
     const peers: { network?: string; ipc?: string; pid?: string } = {};
-    const peerOf = (m: string | undefined, kind: 'network' | 'ipc' | 'pid') => {
-      if (!m?.startsWith('container:')) return;
-      const peer = this.d.store.resolve(m.slice('container:'.length));
-      if (peer.state.status !== 'running') throw new ConflictError(`cannot join ${kind === 'network' ? 'network' : kind === 'ipc' ? 'IPC' : 'PID'} namespace of a non running container: ${peer.id}`);
+    // moby getNetworkedContainer / getIPCContainer / getPIDContainer, with their messages.
+    const peerOf = (m: string | undefined, kind: 'network' | 'ipc' | 'pid'): ContainerRecord | undefined => {
+      if (!m?.startsWith('container:')) return undefined;
+      const name = m.slice('container:'.length);
+      let peer: ContainerRecord;
+      try {
+        peer = this.d.store.resolve(name);
+      } catch (err) {
+        if (err instanceof NotFoundError && kind !== 'network') throw new InvalidArgumentError(err.message, { cause: err });
+        throw err;
+      }
+      if (peer.id === rec.id) throw new InvalidArgumentError(`cannot join own ${kind === 'network' ? 'network' : kind === 'ipc' ? 'IPC namespace' : 'PID namespace'}`);
+      if (peer.state.status === 'restarting') throw new ConflictError(`Container ${name} is restarting, wait until the container is running`);
+      if (peer.state.status !== 'running' && peer.state.status !== 'paused') {
+        throw new ConflictError(kind === 'network' ? `cannot join network of a non running container: ${name}` : `container ${name} is not running`);
+      }
       peers[kind] = `/proc/${peer.state.pid}/ns/${kind === 'network' ? 'net' : kind}`;
+      return peer;
     };
     peerOf(mode, 'network');
-    peerOf(rec.hostConfig.IpcMode, 'ipc');
+    const ipcPeer = peerOf(rec.hostConfig.IpcMode, 'ipc');
     peerOf(rec.hostConfig.PidMode, 'pid');
-    if (mode === 'host') return { networkMode: 'host', peer: peers };
-    if (mode.startsWith('container:')) return { networkMode: 'container', netnsPath: peers.network, peer: peers };
+    const shmPath = await this.prepareShm(rec, ipcPeer);
+    const base = { peer: peers, ...(shmPath ? { shmPath } : {}) };
+    if (mode === 'host') return { networkMode: 'host', ...base };
+    if (mode.startsWith('container:')) return { networkMode: 'container', netnsPath: peers.network, ...base };
     const netnsPath = path.join(runDir, 'netns');
     await createNetns(netnsPath);
-    return { networkMode: mode === 'none' ? 'none' : 'default', netnsPath, peer: peers };
+    return { networkMode: mode === 'none' ? 'none' : 'default', netnsPath, ...base };
   }
+
+  /**
+   * /dev/shm for IPC modes other than private (moby `setupIpcDirs`): a shareable container gets
+   * a tmpfs of its own under its directory, which `container:` joiners mount too; `host` uses
+   * the host's /dev/shm. A donor whose IPC was not made shareable is refused.
+   */
+  private async prepareShm(rec: ContainerRecord, ipcPeer: ContainerRecord | undefined): Promise<string | undefined> {
+    const mode = rec.hostConfig.IpcMode || 'private';
+    if (mode === 'host') return '/dev/shm';
+    if (ipcPeer) {
+      const donorShm = shmDirOf(this.d.store.paths(ipcPeer.id).dir);
+      if (!isMounted(donorShm)) {
+        throw new InvalidArgumentError(`container ${mode.slice('container:'.length)}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
+      }
+      return donorShm;
+    }
+    if (mode !== 'shareable') return undefined;
+    const dir = shmDirOf(this.d.store.paths(rec.id).dir);
+    if (!isMounted(dir)) {
+      await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+      mount('shm', dir, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, `mode=1777,size=${rec.hostConfig.ShmSize || 64 * 1024 * 1024}`);
+    }
+    return dir;
+  }
+
 
   /**
    * Records an exit that conmon reported (or that restore found). Idempotent: an exit of a
@@ -255,6 +298,7 @@ export class Lifecycle {
       this.d.logger.debug({ component: 'container', containerId: rec.id, err }, 'runtime delete after exit');
     });
     unmountRootfs(paths.rootfs);
+    unmountShm(paths.dir);
     await this.d.containerVolumes?.release(rec);
     await removeNetns(path.join(paths.run, 'netns'));
     await removeCgroup(this.d.cgroups, cgroupsPathFor(rec.id, rec.hostConfig.CgroupParent || undefined)).catch((err: unknown) => {
@@ -483,6 +527,16 @@ export class Lifecycle {
   }
 }
 
+
+/** A shareable container's /dev/shm (moby keeps it at `containers/<id>/mounts/shm`). */
+function shmDirOf(containerDir: string): string {
+  return path.join(containerDir, 'mounts', 'shm');
+}
+
+function unmountShm(containerDir: string): void {
+  const dir = shmDirOf(containerDir);
+  if (isMounted(dir)) unmount(dir, true);
+}
 
 /** The start error as the docker CLI expects it: the runtime's own words (it picks 126/127 from them). */
 function startErrorMessage(err: unknown): string {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { InvalidArgumentError, NotImplementedError } from '../errors/index.js';
 import { mergeLogConfig } from './log-config.js';
+import { checkImagePlatform } from './platform.js';
 import type { EventBus } from '../events/index.js';
 import type { ImageStore } from '../image/index.js';
 import { chainIds, parseUntil } from '../image/index.js';
@@ -95,10 +96,12 @@ export class ContainerService {
   }
 
   /** `POST /containers/create`. */
-  async create(body: unknown, name: string | undefined): Promise<{ Id: string; Warnings: string[] }> {
+  async create(body: unknown, name: string | undefined, platform?: string): Promise<{ Id: string; Warnings: string[] }> {
     const { config: requested, hostConfig } = decodeCreateBody(body);
     const image = this.d.images.resolve(requested.Image!);
-    const imageConfig = this.d.images.config(image.id).config ?? {};
+    const imageJson = this.d.images.config(image.id);
+    if (platform) checkImagePlatform(requested.Image!, platform, { os: imageJson.os || 'linux', architecture: imageJson.architecture || hostArch(), ...(imageJson.variant ? { variant: imageJson.variant } : {}) }, hostArch());
+    const imageConfig = imageJson.config ?? {};
     const warnings = validateCreate(requested, hostConfig, this.d.runtimeNames);
     const merged = mergeImageConfig(requested, imageConfig);
     const cmd = resolveCommand(imageConfig, requested);
@@ -345,4 +348,10 @@ function normalizeHostConfig(h: HostConfig, defaultRuntime: string): HostConfig 
 function stripForImage(c: ContainerConfig): ContainerConfig {
   const { Hostname: _h, Domainname: _d, AttachStdin: _a, AttachStdout: _b, AttachStderr: _c, Tty: _t, OpenStdin: _o, StdinOnce: _s, Image: _i, ...rest } = c;
   return rest;
+}
+
+/** The host's architecture in OCI terms (amd64, arm64, …). */
+function hostArch(): string {
+  const a = process.arch;
+  return a === 'x64' ? 'amd64' : a === 'ia32' ? '386' : a;
 }

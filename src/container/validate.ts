@@ -2,6 +2,7 @@ import os from 'node:os';
 import { constants as osConstants } from 'node:os';
 import { InvalidArgumentError } from '../errors/index.js';
 import type { ContainerConfig, HostConfig } from '../types/container.js';
+import { parseSecurityOpts } from '../runtime/spec/security-opt.js';
 
 const POLICIES = ['', 'no', 'always', 'unless-stopped', 'on-failure'];
 
@@ -52,6 +53,8 @@ export function validateCreate(config: ContainerConfig, host: HostConfig, runtim
   if (bw > 0) warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
   if ((host.KernelMemory ?? 0) > 0) warnings.push('Specifying a kernel memory limit is deprecated and will be removed in a future release.');
   if (host.Runtime && !runtimes.includes(host.Runtime)) throw new InvalidArgumentError(`unknown or invalid runtime name: ${host.Runtime}`);
+  // AppArmor and SELinux options are accepted, with a warning that they do nothing here.
+  warnings.push(...parseSecurityOpts(host.SecurityOpt ?? []).warnings);
   if (config.StopSignal) parseSignal(config.StopSignal);
   if (config.StopTimeout !== undefined && config.StopTimeout !== null && !Number.isInteger(config.StopTimeout)) throw new InvalidArgumentError(`invalid StopTimeout: ${config.StopTimeout}`);
   const net = host.NetworkMode ?? 'default';
@@ -59,6 +62,15 @@ export function validateCreate(config: ContainerConfig, host: HostConfig, runtim
     throw new InvalidArgumentError(`network ${net} not found`);
   }
   if (net === 'host' && config.Hostname) { /* Docker ignores it silently for host networking. */ }
+  const ipc = host.IpcMode ?? '';
+  if (!['', 'none', 'private', 'shareable', 'host'].includes(ipc) && !/^container:./.test(ipc)) throw new InvalidArgumentError(`invalid IPC mode: ${ipc}`);
+  const pid = host.PidMode ?? '';
+  if (!['', 'host'].includes(pid) && !/^container:./.test(pid)) throw new InvalidArgumentError(`invalid PID mode: ${pid}`);
+  const cgroupns = host.CgroupnsMode ?? '';
+  if (!['', 'private', 'host'].includes(cgroupns)) throw new InvalidArgumentError(`invalid cgroup namespace mode: ${cgroupns}, only private and host are supported`);
+  const uts = host.UTSMode ?? '';
+  if (!['', 'host'].includes(uts)) throw new InvalidArgumentError(`invalid UTS mode: ${uts}`);
+  if (host.UTSMode === 'host' && config.Hostname) throw new InvalidArgumentError('conflicting options: hostname and the UTS mode');
   if (config.Hostname && !/^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$/.test(config.Hostname)) {
     throw new InvalidArgumentError(`invalid hostname format: ${config.Hostname}`);
   }

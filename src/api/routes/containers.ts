@@ -31,7 +31,7 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
   const c = b.containers;
   r.add('POST', '/containers/create', async (ctx) => {
     const name = ctx.query.get('name') ?? undefined;
-    sendJson(ctx.res, 201, await c.create(await readJsonBody(ctx.req), name || undefined));
+    sendJson(ctx.res, 201, await c.create(await readJsonBody(ctx.req), name || undefined, ctx.query.get('platform') || undefined));
   });
   r.add('GET', '/containers/json', async (ctx) => {
     sendJson(ctx.res, 200, await c.list({ all: boolParam(ctx.query, 'all'), limit: intParam(ctx.query, 'limit'), filters: parseFilters(ctx.query.get('filters')), size: boolParam(ctx.query, 'size') }));
