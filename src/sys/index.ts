@@ -135,5 +135,5 @@ export function fsMount(fstype: string, target: string, options: ReadonlyArray<r
   }
 }
 
-export { connectSeqpacket, seqpacketPair, UNIX_PATH_MAX } from './socket.js';
+export { connectSeqpacket, recvQueued, seqpacketPair, UNIX_PATH_MAX } from './socket.js';
 export { attachMount, createUserNamespace, fsMountWithFds, idmappedBindMount, mountIdmappedOverlay, openIdmappedTree, MOUNT_ATTR_IDMAP, MOUNT_ATTR_RDONLY, type FsConfigValue, type IdMapping, type IdmapOptions, type UserNamespace } from './idmap.js';

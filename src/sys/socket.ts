@@ -18,7 +18,12 @@ const fns = {
   connect: lib.func('int connect(int fd, const void *addr, uint32_t len)') as (fd: number, addr: Buffer, len: number) => number,
   socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ void *sv)') as
     (d: number, t: number, p: number, sv: Buffer) => number,
+  recv: lib.func('intptr_t recv(int fd, _Out_ void *buf, size_t len, int flags)') as (fd: number, buf: Buffer, len: number, flags: number) => number,
 };
+
+const MSG_DONTWAIT = 0x40;
+/** Larger than any message conmon sends (its buffers are 8 KiB plus a byte). */
+const MAX_MESSAGE_BYTES = 64 * 1024;
 
 const AF_UNIX = 1;
 const SOCK_SEQPACKET = 5;
@@ -59,4 +64,21 @@ export function seqpacketPair(): [number, number] {
   const sv = Buffer.alloc(8);
   check('socketpair', fns.socketpair(AF_UNIX, SEQPACKET_FLAGS, 0, sv));
   return [sv.readInt32LE(0), sv.readInt32LE(4)];
+}
+
+/**
+ * The messages still queued on a SOCK_SEQPACKET fd, read without blocking until none is left
+ * (EAGAIN) or the peer's end of file. libuv treats a hang-up after a short read as end of file
+ * without reading on: right for a byte stream, but on SEQPACKET every read is "short" (one
+ * message), so the messages a peer sent just before closing would be dropped. Reading them
+ * here, when libuv reports the end, recovers them.
+ */
+export function recvQueued(fd: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (;;) {
+    const buf = Buffer.allocUnsafe(MAX_MESSAGE_BYTES);
+    const n = fns.recv(fd, buf, buf.length, MSG_DONTWAIT);
+    if (n <= 0) return out;
+    out.push(Buffer.from(buf.subarray(0, n)));
+  }
 }

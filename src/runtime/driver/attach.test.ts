@@ -107,3 +107,28 @@ test('readLog follows a running container to its end; tail and since read it aft
   assert.deepEqual(await read({ sinceNs: seen[1]!.timeNs }), ['two\n', 'three\n']);
   s.close();
 });
+
+// Regression: conmon writes its last frames and closes at once. libuv counts a hang-up after a
+// short read as end of file, and on SEQPACKET every read is short (one message), so frames
+// still queued at the hang-up were dropped: `docker run` lost its last lines about once in 50.
+test('frames queued when the peer closes are all delivered before the end', async () => {
+  const { seqpacketPair } = await import('../../sys/index.js');
+  const { socketFromSeqpacketFd } = await import('./seqpacket.js');
+  const { demultiplex } = await import('./attach.js');
+  const { closeSync, writeSync } = await import('node:fs');
+  for (let round = 0; round < 50; round++) {
+    const [ours, theirs] = seqpacketPair();
+    const streams = demultiplex(socketFromSeqpacketFd(ours));
+    const chunks: string[] = [];
+    streams.stdout.on('data', (c: Buffer) => chunks.push(c.toString()));
+    streams.stderr.resume();
+    const ended = finished(streams.stdout);
+    // A first frame is read, then the rest arrive with the hang-up in one wake-up.
+    writeSync(theirs, Buffer.from('\x02first\n'));
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 20; i++) writeSync(theirs, Buffer.from(`\x02line-${i}\n`));
+    closeSync(theirs);
+    await ended;
+    assert.equal(chunks.join(''), `first\n${Array.from({ length: 20 }, (_, i) => `line-${i}\n`).join('')}`, `round ${round}`);
+  }
+});

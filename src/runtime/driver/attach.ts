@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { ConflictError, errnoOf } from '../../errors/index.js';
-import { connectSeqpacket } from './seqpacket.js';
+import { connectSeqpacket, queuedMessages } from './seqpacket.js';
 
 /**
  * One connection to conmon's attach socket, split by stream.
@@ -58,13 +58,17 @@ export function demultiplex(socket: Socket): AttachStreams {
     stderr.push(null);
   };
 
-  socket.on('data', (frame: Buffer) => {
+  const onFrame = (frame: Buffer) => {
     const target = frame[0] === FRAME_STDOUT ? stdout : frame[0] === FRAME_STDERR ? stderr : undefined;
     // conmon sends clients only stdout and stderr frames; anything else is not container output.
     if (!target || frame.length < 2 || isEnded) return;
     if (!target.push(frame.subarray(1))) socket.pause();
-  });
+  };
+  socket.on('data', onFrame);
   socket.on('end', () => {
+    // conmon writes its last frames and closes at once; libuv may report the end before
+    // reading them (a hang-up after a short read counts as end of file): read them now.
+    for (const frame of queuedMessages(socket)) onFrame(frame);
     endOutput();
     // conmon has closed its side: the container is gone, so close ours too.
     socket.end();

@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { getSystemErrorName } from 'node:util';
-import { connectSeqpacket as connectFd, UNIX_PATH_MAX, type SysError } from '../../sys/index.js';
+import { connectSeqpacket as connectFd, recvQueued, UNIX_PATH_MAX, type SysError } from '../../sys/index.js';
 
 /**
  * The one place berth touches a Node internal: `process.binding('pipe_wrap')`, deprecated
@@ -35,7 +35,21 @@ export function socketFromSeqpacketFd(fd: number): Socket {
     closeSync(fd);
     throw new Error(`cannot open SOCK_SEQPACKET fd ${fd} as a pipe: ${getSystemErrorName(rc)}`);
   }
-  return new Socket({ handle, allowHalfOpen: true } as ConstructorParameters<typeof Socket>[0]);
+  const socket = new Socket({ handle, allowHalfOpen: true } as ConstructorParameters<typeof Socket>[0]);
+  fds.set(socket, fd);
+  return socket;
+}
+
+const fds = new WeakMap<Socket, number>();
+
+/**
+ * Messages still queued on the socket when libuv reported its end (see `recvQueued`): call
+ * from the 'end' handler, before the socket is closed. Empty for a socket not made here.
+ */
+export function queuedMessages(socket: Socket): Buffer[] {
+  const fd = fds.get(socket);
+  if (fd === undefined || socket.destroyed) return [];
+  return recvQueued(fd);
 }
 
 const CONNECT_RETRY_MS = 10;
