@@ -22,6 +22,7 @@ import type { ContainerStore } from './store.js';
 import type { ContainerVolumes } from './volumes.js';
 import { parseSignal } from './validate.js';
 import { Waiters } from './waiters.js';
+import { HealthMonitor } from './health.js';
 
 export interface LifecycleDeps {
   store: ContainerStore;
@@ -53,11 +54,13 @@ const RESTART_BACKOFF_MAX_MS = 60_000;
 export class Lifecycle {
   readonly waiters = new Waiters();
   readonly rotator: LogRotator;
+  readonly health: HealthMonitor;
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private readonly backoff = new Map<string, number>();
 
   constructor(private readonly d: LifecycleDeps, private readonly locks: KeyedLock) {
     this.rotator = new LogRotator(d.logger);
+    this.health = new HealthMonitor({ store: d.store, driver: d.driver, events: d.events, logger: d.logger, attributes: (rec) => this.attributes(rec) }, locks);
   }
 
   /** Stops background work (restart timers, log watchers) at daemon shutdown. */
@@ -65,6 +68,7 @@ export class Lifecycle {
     for (const t of this.restartTimers.values()) clearTimeout(t);
     this.restartTimers.clear();
     this.rotator.stopAll();
+    this.health.stopAll();
   }
 
   /** Docker's container event attributes: image, name, and the container's labels. */
@@ -148,12 +152,13 @@ export class Lifecycle {
       undo.push(() => this.d.driver.delete(rec.id, rec.runtime, { force: true }).catch(() => undefined));
       if (this.d.beforeStart) await this.d.beforeStart(rec);
       await this.d.driver.start(rec.id, rec.runtime);
-      const next: ContainerRecord = {
+      const next: ContainerRecord = this.health.initialState({
         ...rec,
         state: { ...rec.state, status: 'running', pid: created.pid, conmonPid: created.conmonPid, exitCode: 0, error: '', startedAt: new Date().toISOString(), finishedAt: rec.state.finishedAt, oomKilled: false, hasBeenManuallyStopped: false },
         restartCount: opts.isRestartPolicy ? rec.restartCount + 1 : rec.restartCount,
-      };
+      });
       await this.d.store.save(next);
+      this.health.start(next);
       this.watchLog(next);
       volumes?.announce(next);
       this.d.events.publish('container', 'start', rec.id, this.attributes(next));
@@ -293,6 +298,7 @@ export class Lifecycle {
 
   /** Tears down what a run of the container holds: runtime state, rootfs mount, netns, cgroup. */
   private async cleanupRuntime(rec: ContainerRecord): Promise<void> {
+    this.health.stop(rec.id);
     const paths = this.d.store.paths(rec.id);
     await this.d.driver.delete(rec.id, rec.runtime, { force: true }).catch((err: unknown) => {
       this.d.logger.debug({ component: 'container', containerId: rec.id, err }, 'runtime delete after exit');
@@ -516,7 +522,9 @@ export class Lifecycle {
     if (state && (state.status === 'running' || state.status === 'paused')) {
       const frozen = await freezerState(this.d.cgroups, cgroupsPathFor(rec.id, rec.hostConfig.CgroupParent || undefined)).catch(() => undefined);
       const status = state.status === 'paused' || frozen === 'FROZEN' ? 'paused' : 'running';
-      if (status !== rec.state.status) await this.d.store.save({ ...rec, state: { ...rec.state, status } });
+      const adopted = this.health.initialState({ ...rec, state: { ...rec.state, status } }, { resume: true });
+      if (adopted !== rec) await this.d.store.save(adopted);
+      this.health.start(adopted);
       this.d.containerVolumes?.adopt(rec);
       this.watchLog(rec);
       this.d.logger.info({ component: 'container', containerId: rec.id }, 're-adopted a running container');

@@ -50,7 +50,8 @@ export function selectContainers(all: ContainerRecord[], opts: ListOptions, ctx:
     if (before && !before.every((t) => rec.created < t)) continue;
     if (since && !since.every((t) => rec.created > t)) continue;
     if (f.has('is-task') && f.get('is-task')!.includes('true')) continue;
-    if (f.has('health') && !f.get('health')!.includes('none')) continue;
+    if (f.has('health') && !f.get('health')!.includes(rec.state.health?.Status ?? 'none')) continue;
+    if (f.has('volume') && !f.get('volume')!.some((v) => (rec.mountPoints ?? []).some((m) => m.Name === v || m.Destination === v || m.Source === v))) continue;
     out.push(rec);
     if (opts.limit && opts.limit > 0 && out.length >= opts.limit) break;
   }

@@ -1,5 +1,6 @@
 import type { ContainerConfig, HostConfig } from '../types/container.js';
 import type { MountPoint } from './mounts.js';
+import type { HealthState } from './health.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -15,6 +16,8 @@ export interface ContainerState {
   oomKilled: boolean;
   /** Set by `docker stop`/`kill` so that restart policies do not bring it back. */
   hasBeenManuallyStopped: boolean;
+  /** The health check's state, for containers that have one. */
+  health?: HealthState;
 }
 
 /**

@@ -53,6 +53,15 @@ export function validateCreate(config: ContainerConfig, host: HostConfig, runtim
   if (bw > 0) warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
   if ((host.KernelMemory ?? 0) > 0) warnings.push('Specifying a kernel memory limit is deprecated and will be removed in a future release.');
   if (host.Runtime && !runtimes.includes(host.Runtime)) throw new InvalidArgumentError(`unknown or invalid runtime name: ${host.Runtime}`);
+  const hc = config.Healthcheck;
+  if (hc) {
+    // moby daemon/container.go verifyContainerSettings.
+    for (const [k, label] of [['Interval', 'Interval'], ['Timeout', 'Timeout'], ['StartPeriod', 'StartPeriod'], ['StartInterval', 'StartInterval']] as const) {
+      const v = hc[k] ?? 0;
+      if (v !== 0 && v < 1e6) throw new InvalidArgumentError(`${label} in Healthcheck cannot be less than 1ms`);
+    }
+    if ((hc.Retries ?? 0) < 0) throw new InvalidArgumentError('Retries in Healthcheck cannot be negative');
+  }
   // AppArmor and SELinux options are accepted, with a warning that they do nothing here.
   warnings.push(...parseSecurityOpts(host.SecurityOpt ?? []).warnings);
   if (config.StopSignal) parseSignal(config.StopSignal);

@@ -8,7 +8,7 @@ export function statusText(rec: ContainerRecord, nowMs = Date.now()): string {
   const s = rec.state;
   const since = (t: string) => humanDuration(nowMs - Date.parse(t));
   switch (s.status) {
-    case 'running': return `Up ${since(s.startedAt)}`;
+    case 'running': return `Up ${since(s.startedAt)}${healthSuffix(s.health?.Status)}`;
     case 'paused': return `Up ${since(s.startedAt)} (Paused)`;
     case 'restarting': return `Restarting (${s.exitCode}) ${since(s.finishedAt)} ago`;
     case 'removing': return 'Removal In Progress';
@@ -16,6 +16,12 @@ export function statusText(rec: ContainerRecord, nowMs = Date.now()): string {
     case 'created': return 'Created';
     case 'exited': return s.finishedAt.startsWith('0001') ? `Exited (${s.exitCode})` : `Exited (${s.exitCode}) ${since(s.finishedAt)} ago`;
   }
+}
+
+/** ps's health note (moby container.State.String). */
+function healthSuffix(status: string | undefined): string {
+  if (status === 'starting') return ' (health: starting)';
+  return status ? ` (${status})` : '';
 }
 
 /** Docker's State object of container inspect. */
@@ -33,6 +39,7 @@ export function stateJson(rec: ContainerRecord): Record<string, unknown> {
     Error: s.error,
     StartedAt: s.startedAt,
     FinishedAt: s.finishedAt,
+    ...(s.health ? { Health: s.health } : {}),
   };
 }
 

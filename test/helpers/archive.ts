@@ -27,11 +27,11 @@ const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
  * Writes a docker-archive (manifest.json + config + one tar per layer) of the given layers,
  * with a config whose diff_ids are the layers' digests unless `diffIds` overrides them.
  */
-export async function writeDockerArchive(file: string, layers: readonly Buffer[], opts: { repoTags?: string[]; diffIds?: string[]; cmd?: string[] } = {}): Promise<string> {
+export async function writeDockerArchive(file: string, layers: readonly Buffer[], opts: { repoTags?: string[]; diffIds?: string[]; cmd?: string[]; config?: Record<string, unknown> } = {}): Promise<string> {
   const diffIds = opts.diffIds ?? layers.map((l) => `sha256:${sha(l)}`);
   const config = JSON.stringify({
     architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z',
-    config: { Cmd: opts.cmd ?? ['sh'], Env: ['PATH=/bin'] },
+    config: { Cmd: opts.cmd ?? ['sh'], Env: ['PATH=/bin'], ...(opts.config ?? {}) },
     rootfs: { type: 'layers', diff_ids: diffIds },
     history: layers.map((_, i) => ({ created: '2024-01-01T00:00:00Z', created_by: `layer ${i}` })),
   });
