@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 # `bash bench/run.sh volumes|logs …` runs bench/volumes.mjs or bench/logs.mjs instead.
 script=bench/containers.mjs
-case "${1:-}" in volumes|logs) script=bench/$1.mjs; shift ;; esac
+case "${1:-}" in volumes|logs|health) script=bench/$1.mjs; shift ;; esac
 for arg in "$@"; do
   case $arg in -h|--help) exec node "$script" --help ;; esac
 done

@@ -57,6 +57,8 @@ export function goDuration(ns: number): string {
 interface Monitor {
   timer?: NodeJS.Timeout;
   abort: AbortController;
+  /** The probe's OCI process, made once per run of the container. */
+  process?: Record<string, unknown>;
 }
 
 export interface HealthDeps {
@@ -134,7 +136,8 @@ export class HealthMonitor {
     if (!args) return;
     const timeoutNs = rec.config.Healthcheck?.Timeout || DEFAULT_TIMEOUT_NS;
     const start = new Date();
-    const result = await this.runProbe(rec, args, timeoutNs, m.abort.signal);
+    m.process ??= execProcess(rec, this.d.store.paths(rec.id), { args, user: '', env: [], workingDir: '', hasTty: false, isPrivileged: false });
+    const result = await this.runProbe(rec, args, m.process, timeoutNs, m.abort.signal);
     if (m.abort.signal.aborted) return;
     await this.locks.run(id, async () => {
       const cur = this.d.store.get(id);
@@ -153,13 +156,16 @@ export class HealthMonitor {
         }
       }
       const saved = { ...cur, state: { ...cur.state, health: next } };
-      await this.d.store.save(saved);
+      // Written when the status or the streak changes; a new log entry alone stays in memory
+      // (a probe a second must not cost an fsync a second).
+      if (next.Status !== prev.Status || next.FailingStreak !== prev.FailingStreak) await this.d.store.save(saved);
+      else this.d.store.remember(saved);
       if (next.Status !== prev.Status) this.d.events.publish('container', `health_status: ${next.Status}`, id, this.d.attributes(saved));
     });
   }
 
   /** One probe: an exec of `args` with its output in a k8s-file log; -1 and Docker's words on a timeout or a failure to run. */
-  private async runProbe(rec: ContainerRecord, args: string[], timeoutNs: number, signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
+  private async runProbe(rec: ContainerRecord, args: string[], processSpec: Record<string, unknown>, timeoutNs: number, signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
     const paths = this.d.store.paths(rec.id);
     const execId = randomBytes(32).toString('hex');
     const execDir = path.join(paths.run, 'exec', execId.slice(0, 16));
@@ -172,7 +178,7 @@ export class HealthMonitor {
       try {
         started = await this.d.driver.exec({
           id: rec.id, execId, runtime: rec.runtime, execDir, logPath, hasTty: false, hasStdin: false, signal: deadline,
-          process: execProcess(rec, paths, { args, user: '', env: [], workingDir: '', hasTty: false, isPrivileged: false }),
+          process: processSpec,
         });
       } catch (err) {
         if (deadline.aborted && !signal.aborted) return { exitCode: -1, output: `Health check exceeded timeout (${goDuration(timeoutNs)})` };

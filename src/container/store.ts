@@ -95,6 +95,14 @@ export class ContainerStore {
     this.records.set(rec.id, rec);
   }
 
+  /**
+   * Replaces the in-memory record without writing it: for state that may be lost in a crash
+   * (a health check's latest log entries); the next `save` writes it along.
+   */
+  remember(rec: ContainerRecord): void {
+    if (this.records.has(rec.id)) this.records.set(rec.id, rec);
+  }
+
   /** Forgets a container whose directory has been removed. */
   forget(id: string): void {
     const rec = this.records.get(id);
