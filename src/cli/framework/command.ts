@@ -28,6 +28,8 @@ export interface Invocation<C> {
 export interface Command<C> {
   use: string;
   short: string;
+  /** cobra's Long: the description `--help` shows, when it differs from the listing's `short`. */
+  long?: string;
   aliases?: string[];
   aliasesText?: string;
   /** Listed under "Common Commands" at the root, in this order. */

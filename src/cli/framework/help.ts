@@ -101,7 +101,7 @@ export function renderHelp(cmd: AnyCommand, opts: HelpOptions): string {
   const flags = visibleFlags(cmd);
   let s = 'Usage:';
   s += hasSubcommands(cmd) ? `  ${path}${flags.length ? ' [OPTIONS]' : ''} COMMAND` : `  ${useLine(cmd, opts.parentPath)}`;
-  s += `\n\n${cmd.short.trim()}`;
+  s += `\n\n${(cmd.long ?? cmd.short).trim()}`;
   if (cmd.aliasesText || cmd.aliases?.length) {
     s += `\n\nAliases:\n  ${cmd.aliasesText ?? [path, ...(cmd.aliases ?? []).map((a) => `${opts.parentPath} ${a}`)].join(', ')}`;
   }
