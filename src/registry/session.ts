@@ -5,7 +5,7 @@
  */
 import { errnoOf, InternalError } from '../errors/index.js';
 import { Authorizer, TokenCache, type AuthConfig } from './auth.js';
-import { isNetworkError, isTlsError } from './errors.js';
+import { isNetworkError, isTlsError, RegistryResponseError } from './errors.js';
 import type { Endpoint, RegistryHosts } from './hosts.js';
 import { RepositoryClient } from './repository.js';
 
@@ -37,13 +37,19 @@ export async function withEndpoints<T>(
 ): Promise<T> {
   const endpoints = opts.isSearch ? await deps.hosts.searchEndpoints(domain) : await deps.hosts.endpoints(domain, opts);
   let last: unknown;
+  let tlsFailure: { err: unknown; ep: Endpoint } | undefined;
   for (const [i, ep] of endpoints.entries()) {
     try {
       return await fn(ep);
     } catch (err) {
       last = err;
+      if (isTlsError(err)) tlsFailure ??= { err, ep };
       const isLast = i === endpoints.length - 1;
-      if (isLast || !canFallBack(err, ep) || (err as { committed?: boolean }).committed) throw unreachable(err, ep);
+      if (isLast || !canFallBack(err, ep) || (err as { committed?: boolean }).committed) {
+        // Plain http to a TLS port says only "400 Bad Request": the https failure explains more.
+        if (tlsFailure && err instanceof RegistryResponseError && err.status === 400) throw unreachable(tlsFailure.err, tlsFailure.ep);
+        throw unreachable(err, ep);
+      }
     }
   }
   throw last;

@@ -142,8 +142,9 @@ export async function startRegistry(name: string, opts: RegistryOptions = {}): P
 function probe(url: string, tls: RegistryOptions['tls']): Promise<boolean> {
   return new Promise((resolve) => {
     const mod = url.startsWith('https') ? https : http;
-    const req = mod.get(url, { rejectUnauthorized: false, ...(tls?.clientCa ? {} : {}) }, (res) => { res.resume(); resolve(true); });
-    req.on('error', () => resolve(false));
+    const req = mod.get(url, { rejectUnauthorized: false }, (res) => { res.resume(); resolve(true); });
+    // A registry that wants a client certificate answers the handshake with an alert: it is up.
+    req.on('error', (err: NodeJS.ErrnoException) => resolve(Boolean(tls?.clientCa) && (err.code ?? '').startsWith('ERR_SSL')));
     req.setTimeout(2000, () => { req.destroy(); resolve(false); });
   });
 }
