@@ -6,10 +6,9 @@
  * start and the bytes already seen are skipped.
  */
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { InvalidArgumentError } from '../errors/index.js';
-import { decompressed, type ContentStore } from '../image/index.js';
 import { isNetworkError, RegistryResponseError } from './errors.js';
 import type { Descriptor } from './manifest.js';
 import { ProgressCounter, shortId, status, type Emit } from './progress.js';
@@ -87,28 +86,70 @@ export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit,
   return Readable.from(chunks(), { objectMode: false });
 }
 
-/** Downloads, verifies and stores one layer as its uncompressed blob (digest = diffId). */
-export async function downloadLayer(
-  deps: { content: ContentStore },
-  repo: RepositoryClient,
-  desc: Descriptor,
-  diffId: string,
-  emit: Emit,
-  retry: RetryPolicy,
-  signal?: AbortSignal,
-): Promise<void> {
-  const source = blobStream(repo, desc, emit, retry, signal);
-  try {
-    await deps.content.ingest(await decompressed(source), { expected: diffId, signal });
-  } catch (err) {
-    source.destroy();
-    if (err instanceof InvalidArgumentError && err.message.startsWith('digest mismatch')) {
-      throw new LayerVerificationError(`filesystem layer verification failed for digest ${desc.digest}: its content does not match the diffID ${diffId} in the image config`, { cause: err });
-    }
-    if (err instanceof Error && /incorrect header|invalid|unexpected end of file|zlib/i.test(err.message) && !(err instanceof InvalidArgumentError)) {
-      throw new LayerVerificationError(`failed to register layer: ${err.message}`, { cause: err });
-    }
-    throw err;
+/** Docker's words for a layer whose bytes do not fit its digests. */
+export function ingestError(err: unknown, desc: Descriptor, diffId: string): unknown {
+  if (err instanceof LayerVerificationError) return err;
+  if (err instanceof InvalidArgumentError && err.message.startsWith('digest mismatch')) {
+    return new LayerVerificationError(`filesystem layer verification failed for digest ${desc.digest}: its content does not match the diffID ${diffId} in the image config`, { cause: err });
   }
-  emit(status('Download complete', shortId(desc.digest)));
+  if (err instanceof Error && !(err instanceof InvalidArgumentError) && /incorrect header|invalid|unexpected end of file|zlib/i.test(err.message)) {
+    return new LayerVerificationError(`failed to register layer: ${err.message}`, { cause: err });
+  }
+  return err;
+}
+
+/**
+ * Joins small chunks (gunzip yields 16 KiB) into ones of at least `minBytes`: each chunk
+ * becomes a write(2) in the content store and in extraction, and 16 KiB writes cost three
+ * to four times as much per byte as 256 KiB ones here (ADR 0007).
+ */
+export function coalesce(minBytes = 256 * 1024): Transform {
+  let pending: Buffer[] = [];
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      pending.push(chunk);
+      size += chunk.length;
+      if (size >= minBytes) {
+        const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, size);
+        pending = [];
+        size = 0;
+        cb(null, out);
+        return;
+      }
+      cb();
+    },
+    flush(cb) {
+      cb(null, size > 0 ? Buffer.concat(pending, size) : undefined);
+    },
+  });
+}
+
+/**
+ * Feeds one stream to two consumers at the pace of the slower (backpressure from both). A
+ * consumer that closes its side early is dropped; the other keeps reading. An error of the
+ * source reaches both.
+ */
+export function tee(src: Readable, highWaterMark = 1 << 20): [PassThrough, PassThrough] {
+  const outs = [new PassThrough({ highWaterMark }), new PassThrough({ highWaterMark })] as [PassThrough, PassThrough];
+  let waiting = 0;
+  const live = new Set(outs);
+  const release = () => { if (--waiting === 0) src.resume(); };
+  for (const o of outs) {
+    o.on('close', () => {
+      if (!live.delete(o)) return;
+      // A dropped side may have been the one holding the source back.
+      if (o.listenerCount('drain') > 0) { o.removeAllListeners('drain'); release(); }
+      if (live.size === 0) src.destroy();
+    });
+  }
+  src.on('data', (chunk: Buffer) => {
+    for (const o of live) {
+      if (!o.write(chunk)) { waiting++; o.once('drain', release); }
+    }
+    if (waiting > 0) src.pause();
+  });
+  src.on('end', () => { for (const o of live) o.end(); });
+  src.on('error', (err) => { for (const o of live) o.destroy(err); });
+  return outs;
 }

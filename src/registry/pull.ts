@@ -6,16 +6,16 @@
  * download. Nothing is visible until the image record and its references are written; a
  * failure removes the blobs and snapshots this pull created.
  */
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import {
-  familiarString, parseConfig, writeImage, type ContentStore, type ImageStore, type Reference, type Snapshots,
+  decompressed, familiarString, parseConfig, writeImage, type ContentStore, type ImageStore, type Reference, type Snapshots,
 } from '../image/index.js';
 import { chainIdOf } from '../snapshot/index.js';
 import type { Logger } from '../util/index.js';
 import type { AuthConfig, TokenCache } from './auth.js';
-import { downloadLayer, DEFAULT_RETRY, withRetry, type RetryPolicy } from './download.js';
+import { blobStream, coalesce, DEFAULT_RETRY, ingestError, tee, withRetry, type RetryPolicy } from './download.js';
 import { RegistryResponseError } from './errors.js';
 import type { RegistryHosts } from './hosts.js';
 import { digestOf, hostPlatform, parseManifest, platformMatches, platformString, selectManifest, type Descriptor, type ImageManifest, type Platform } from './manifest.js';
@@ -85,9 +85,11 @@ function pullError(err: unknown, ref: Reference, tagOrDigest: string): unknown {
   }
 }
 
+type Created = Array<{ kind: 'blob' | 'snapshot'; key: string }>;
+
 export class Puller {
-  private readonly downloads = new Map<string, Promise<void>>();
-  private readonly applies = new Map<string, Promise<void>>();
+  /** Layers being fetched, by chainId: a second pull of the same chain waits for the first. */
+  private readonly jobs = new Map<string, Promise<void>>();
   /** Layers (by diffId) that a running pull relies on: never undone by another pull's failure. */
   private readonly inUse = new Map<string, number>();
   private readonly semaphore: Semaphore;
@@ -176,7 +178,7 @@ export class Puller {
     const chains: string[] = [];
     for (const d of diffIds) chains.push(chainIdOf(chains.at(-1), d));
     const layers = r.manifest.layers.map((desc, i) => ({ desc, diffId: diffIds[i]!, chainId: chains[i]! }));
-    const created: Array<{ kind: 'blob' | 'snapshot'; key: string }> = [];
+    const created: Created = [];
     const abort = new AbortController();
     const onAbort = () => abort.abort(req.signal?.reason);
     req.signal?.addEventListener('abort', onAbort, { once: true });
@@ -193,15 +195,21 @@ export class Puller {
         shown.add(id);
         emit(status(has ? 'Already exists' : 'Pulling fs layer', id));
       }
-      // Start every download now (the semaphore bounds them); extraction follows in order.
-      const downloads = layers.map((l, i) => (needed[i] ? this.download(repo, l.desc, l.diffId, emit, abort.signal, created).then((did) => { if (did) downloadedAny = true; }) : Promise.resolve()));
-      for (const p of downloads) p.catch(() => abort.abort());
+      // Every layer downloads, decompresses and extracts at once (downloads bounded by the
+      // semaphore); each commit waits for its parent's, so chains still form in order.
+      const applied: Array<Promise<void>> = [];
       for (const [i, l] of layers.entries()) {
-        if (!needed[i]) continue;
-        await downloads[i];
-        await this.apply(i === 0 ? undefined : layers[i - 1]!.chainId, l, emit, abort.signal, created);
+        const parent = i === 0 ? undefined : layers[i - 1]!.chainId;
+        const parentDone = i === 0 ? Promise.resolve() : applied[i - 1]!;
+        const job = needed[i]
+          ? this.layer(repo, l, parent, parentDone, { emit, signal: abort.signal, created, onDownload: () => { downloadedAny = true; } })
+          : parentDone;
+        job.catch(() => abort.abort());
+        applied.push(job);
       }
-      await Promise.all(downloads);
+      const results = await Promise.allSettled(applied);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       return await this.commit(req, r, layers, repo, downloadedAny);
     } catch (err) {
       abort.abort();
@@ -216,48 +224,75 @@ export class Puller {
     }
   }
 
-  /** Fetches a layer unless stored or in flight; true when this call downloaded it. */
-  private async download(repo: RepositoryClient, desc: Descriptor, diffId: string, emit: Emit, signal: AbortSignal, created: Array<{ kind: 'blob' | 'snapshot'; key: string }>): Promise<boolean> {
-    const id = shortId(desc.digest);
-    if (await this.d.content.has(diffId)) {
-      emit(status('Download complete', id));
-      return false;
-    }
-    const running = this.downloads.get(desc.digest);
+  /**
+   * One layer into the content store and its snapshot, shared with any pull already doing
+   * the same chain. The blob streams through verification and gunzip once, and is teed to
+   * the content store and to extraction; the snapshot commits after its parent's and after
+   * the blob verified.
+   */
+  private layer(
+    repo: RepositoryClient,
+    l: { desc: Descriptor; diffId: string; chainId: string },
+    parent: string | undefined,
+    parentDone: Promise<void>,
+    o: { emit: Emit; signal: AbortSignal; created: Created; onDownload: () => void },
+  ): Promise<void> {
+    const id = shortId(l.desc.digest);
+    const running = this.jobs.get(l.chainId);
     if (running) {
-      emit(status('Waiting', id));
-      await running;
-      emit(status('Download complete', id));
-      return false;
+      o.emit(status('Waiting', id));
+      return running.then(() => o.emit(status('Pull complete', id)));
     }
-    if (this.semaphore.isFull) emit(status('Waiting', id));
-    const job = this.semaphore.run(async () => {
-      signal.throwIfAborted();
-      await downloadLayer(this.d, repo, desc, diffId, emit, this.d.retry ?? DEFAULT_RETRY, signal);
-      created.push({ kind: 'blob', key: diffId });
-    });
-    this.downloads.set(desc.digest, job);
-    try { await job; } finally { this.downloads.delete(desc.digest); }
-    return true;
+    const job = (async () => {
+      const gate = (extra: Promise<unknown>[]) => {
+        const p = Promise.all([parentDone, ...extra]);
+        p.catch(() => undefined);
+        return p;
+      };
+      if (await this.d.content.has(l.diffId)) {
+        o.emit(status('Download complete', id));
+        await this.extract(parent, this.d.content.open(l.diffId), l, gate([]), o);
+        return;
+      }
+      if (this.semaphore.isFull) o.emit(status('Waiting', id));
+      let applying: Promise<void> | undefined;
+      await this.semaphore.run(async () => {
+        o.signal.throwIfAborted();
+        const source = blobStream(repo, l.desc, o.emit, this.d.retry ?? DEFAULT_RETRY, o.signal);
+        let ingesting: Promise<unknown> | undefined;
+        try {
+          const plain = await decompressed(source, { chunkBytes: 256 * 1024 });
+          const joined = coalesce();
+          plain.on('error', (err) => joined.destroy(err));
+          const [toStore, toSnapshot] = tee(plain.pipe(joined));
+          ingesting = this.d.content.ingest(toStore, { expected: l.diffId, signal: o.signal });
+          applying = this.extract(parent, toSnapshot, l, gate([ingesting]), o);
+          applying.catch(() => undefined);
+          await ingesting;
+        } catch (err) {
+          source.destroy();
+          throw ingestError(err, l.desc, l.diffId);
+        }
+        o.created.push({ kind: 'blob', key: l.diffId });
+        o.onDownload();
+        o.emit(status('Download complete', id));
+      });
+      await applying;
+    })();
+    this.jobs.set(l.chainId, job);
+    const clear = () => { if (this.jobs.get(l.chainId) === job) this.jobs.delete(l.chainId); };
+    job.then(clear, clear);
+    return job;
   }
 
-  private async apply(parent: string | undefined, l: { desc: Descriptor; diffId: string; chainId: string }, emit: Emit, signal: AbortSignal, created: Array<{ kind: 'blob' | 'snapshot'; key: string }>): Promise<void> {
+  private async extract(parent: string | undefined, tar: Readable, l: { desc: Descriptor; diffId: string; chainId: string }, commitAfter: Promise<unknown>, o: { emit: Emit; signal: AbortSignal; created: Created }): Promise<void> {
     const id = shortId(l.desc.digest);
-    const running = this.applies.get(l.chainId);
-    if (running) { await running; emit(status('Pull complete', id)); return; }
-    if (await this.d.snapshots.has(l.chainId)) { emit(status('Pull complete', id)); return; }
-    const job = (async () => {
-      const size = await this.d.content.size(l.diffId);
-      const counter = new ProgressCounter(emit, 'Extracting', id, size);
-      const counting = new Transform({ transform(chunk: Buffer, _e, cb) { counter.add(chunk.length); cb(null, chunk); } });
-      const src: Readable = this.d.content.open(l.diffId);
-      src.on('error', (err) => counting.destroy(err));
-      await this.d.snapshots.applyLayer(parent, src.pipe(counting), { expectedDiffId: l.diffId, signal });
-      created.push({ kind: 'snapshot', key: l.chainId });
-    })();
-    this.applies.set(l.chainId, job);
-    try { await job; } finally { this.applies.delete(l.chainId); }
-    emit(status('Pull complete', id));
+    const size = l.desc.size;
+    const counter = new ProgressCounter(o.emit, 'Extracting', id, size, 500);
+    await this.d.snapshots.applyLayer(parent, tar, { expectedDiffId: l.diffId, signal: o.signal, commitAfter });
+    o.created.push({ kind: 'snapshot', key: l.chainId });
+    counter.add(size);
+    o.emit(status('Pull complete', id));
   }
 
   private async commit(req: PullRequest, r: { manifest: ImageManifest; digest: string; configBytes: Buffer }, layers: Array<{ desc: Descriptor; diffId: string }>, repo: RepositoryClient, downloadedAny: boolean): Promise<boolean> {

@@ -111,11 +111,13 @@ function sendOnce(opts: SendOptions): Promise<Response> {
     req.on('response', (res) => {
       settled = true;
       req.setTimeout(0);
+      // Keep-alive sockets serve many responses: the idle timer and its listener go with this one.
       const idle = opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
-      res.socket?.setTimeout(idle, () => {
-        res.destroy(Object.assign(new Error(`${opts.method} ${url.href}: no data for ${idle / 1000}s`), { code: 'ETIMEDOUT' }));
-      });
-      res.on('end', () => res.socket?.setTimeout(0));
+      const socket = res.socket;
+      const onIdle = () => res.destroy(Object.assign(new Error(`${opts.method} ${url.href}: no data for ${idle / 1000}s`), { code: 'ETIMEDOUT' }));
+      socket?.setTimeout(idle);
+      socket?.on('timeout', onIdle);
+      res.once('close', () => { socket?.setTimeout(0); socket?.off('timeout', onIdle); });
       resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
     });
     const body = opts.body;
