@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { scratchDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { berthBin, berthdBin, scratchDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { exec } from '../../src/util/index.js';
 import { umociImage } from '../helpers/fixtures.js';
 import { makeCerts, seedImage, startRegistry, startSearchStub, startTokenServer, type Certs, type SearchStub, type TestRegistry, type TokenServer } from '../helpers/registry.js';
 
@@ -64,6 +65,40 @@ describe('htpasswd (Basic) registry', () => {
     assert.match(login.stdout.toString(), /^Login Succeeded$/m);
     assert.match(login.stderr, /WARNING! Your credentials are stored unencrypted/);
     assert.equal(Buffer.from((await configJson(d)).auths?.[reg.host]?.auth ?? '', 'base64').toString(), 'alice:s3cret');
+  });
+
+  test('a credsStore helper stores and serves the credentials instead of config.json', async () => {
+    const dir = await scratchDir('credhelper');
+    try {
+      const bin = path.join(dir, 'bin');
+      const cfgDir = path.join(dir, 'config');
+      await fsp.mkdir(bin);
+      await fsp.mkdir(cfgDir);
+      await fsp.writeFile(path.join(cfgDir, 'config.json'), JSON.stringify({ credsStore: 'berthtest' }));
+      await fsp.writeFile(path.join(bin, 'docker-credential-berthtest'), [
+        '#!/bin/bash',
+        `d=${dir}`,
+        'case "$1" in',
+        '  store) cat > "$d/cred.json" ;;',
+        '  get) read -r server; if [ -f "$d/cred.json" ] && grep -qF -- "$server" "$d/cred.json"; then cat "$d/cred.json"; else echo "credentials not found in native keychain"; exit 1; fi ;;',
+        '  erase) rm -f "$d/cred.json" ;;',
+        'esac', '',
+      ].join('\n'), { mode: 0o755 });
+      const env = { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: dir, DOCKER_CONFIG: cfgDir, BERTH_HOST: d.host };
+      const berth = (args: string[], input?: string) => exec(process.execPath, [berthBin, ...args], { env, input, timeoutMs: 60_000 });
+      const login = await berth(['login', '-u', 'alice', '--password-stdin', reg.host], 's3cret');
+      assert.match(login.stdout.toString(), /^Login Succeeded$/m);
+      assert.doesNotMatch(login.stderr, /stored unencrypted/);
+      assert.deepEqual(JSON.parse(await fsp.readFile(path.join(dir, 'cred.json'), 'utf8')), { ServerURL: reg.host, Username: 'alice', Secret: 's3cret' });
+      assert.deepEqual((JSON.parse(await fsp.readFile(path.join(cfgDir, 'config.json'), 'utf8')) as { auths: unknown }).auths, { [reg.host]: {} });
+      await d.docker(['rmi', '-f', `${reg.host}/private/copy:v1`], { allowFailure: true });
+      const pull = await berth(['pull', `${reg.host}/private/copy:v1`]);
+      assert.match(pull.stdout.toString(), /Downloaded newer image/);
+      await berth(['logout', reg.host]);
+      await assert.rejects(fsp.access(path.join(dir, 'cred.json')));
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -153,6 +188,7 @@ describe('TLS registry with a CA and client certificates from certs.d', () => {
     try {
       const r = await other.docker(['pull', `${reg.host}/secure/app:v1`], { allowFailure: true });
       assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`Error response from daemon: Get "https://${reg.host.replace(/\./g, '\\.')}/v2/": .*(certificate|alert|handshake)`, 'i'));
       assert.equal(await imageCount(other), 0);
     } finally {
       await other.stop();
@@ -190,6 +226,15 @@ describe('registry mirror for docker.io', () => {
     const r = await d.docker(['pull', '127.0.0.1:1/library/busybox'], { allowFailure: true });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /connection refused/);
+    const dir = await scratchDir('badmirror');
+    try {
+      await fsp.writeFile(path.join(dir, 'daemon.json'), JSON.stringify({ 'registry-mirrors': ['ftp://127.0.0.1:1'] }));
+      const bad = await exec(process.execPath, [berthdBin, '--config-file', path.join(dir, 'daemon.json'), '--data-root', path.join(dir, 'root'), '--exec-root', path.join(dir, 'exec'), '-H', `unix://${dir}/s.sock`, '--pidfile', path.join(dir, 'pid')], { allowFailure: true, timeoutMs: 20_000 });
+      assert.equal(bad.code, 1);
+      assert.equal(bad.stderr, 'berthd: invalid mirror: "ftp://127.0.0.1:1" is not a valid URI\n');
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

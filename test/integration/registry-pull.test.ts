@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { umociImage } from '../helpers/fixtures.js';
@@ -112,8 +114,10 @@ describe('pull through a fault proxy', () => {
     assert.equal(r.code, 1, r.stdout.toString());
     assert.match(r.stderr, /verification failed|failed to register layer/);
     assert.equal(await imageCount(d), 0);
-    const blobs = await d.request('GET', '/system/df');
-    assert.equal((JSON.parse(blobs.body) as { LayersSize: number }).LayersSize, 0);
+    const df = await d.request('GET', '/system/df');
+    assert.equal((JSON.parse(df.body) as { LayersSize: number }).LayersSize, 0);
+    assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'blobs', 'sha256')), [], 'no blob left behind');
+    assert.deepEqual((await fsp.readdir(path.join(d.dataRoot, 'blobs', 'ingest'))), [], 'no ingest left behind');
   });
 
   test('a connection cut mid-layer is resumed with a Range request', async () => {
