@@ -136,7 +136,11 @@ describe('pull through a fault proxy', () => {
     await d.docker(['rmi', `${proxy.host}/umoci/busybox:v1`]);
   });
 
-  test('5xx answers are retried, then reported', async () => {
+  test('429 and 5xx answers are retried, then reported', async () => {
+    proxy.set('status', { times: 1, status: 429 });
+    const limited = await d.docker(['pull', `${proxy.host}/umoci/busybox:v1`]);
+    assert.match(limited.stdout.toString(), /Downloaded newer image/);
+    await d.docker(['rmi', `${proxy.host}/umoci/busybox:v1`]);
     proxy.set('status', { times: 1, status: 503 });
     const ok = await d.docker(['pull', `${proxy.host}/umoci/busybox:v1`]);
     assert.match(ok.stdout.toString(), /Downloaded newer image/);
