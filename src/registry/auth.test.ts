@@ -74,3 +74,30 @@ test('search terms name their index', () => {
   assert.deepEqual(splitSearchTerm('127.0.0.1:5000/app'), { index: '127.0.0.1:5000', remote: 'app' });
   assert.deepEqual(splitSearchTerm('localhost/app'), { index: 'localhost', remote: 'app' });
 });
+
+test('tee feeds both sides at the slower pace; coalesce joins small chunks', async () => {
+  const { Readable } = await import('node:stream');
+  const { tee, coalesce } = await import('./download.js');
+  const chunks = Array.from({ length: 200 }, (_, i) => Buffer.alloc(10_000, i));
+  const [a, b] = tee(Readable.from(chunks), 16_384);
+  const read = async (r: AsyncIterable<Buffer>, slowMs: number) => {
+    let n = 0;
+    for await (const c of r) { n += c.length; if (slowMs) await new Promise((res) => setTimeout(res, slowMs)); }
+    return n;
+  };
+  assert.deepEqual(await Promise.all([read(a, 0), read(b, 1)]), [2_000_000, 2_000_000]);
+  const sizes: number[] = [];
+  for await (const c of Readable.from(chunks).pipe(coalesce(64_000))) sizes.push((c as Buffer).length);
+  assert.equal(sizes.reduce((x, y) => x + y, 0), 2_000_000);
+  assert.ok(sizes.slice(0, -1).every((s) => s >= 64_000), JSON.stringify(sizes));
+});
+
+test('tee: one side closing early leaves the other reading to the end', async () => {
+  const { Readable } = await import('node:stream');
+  const { tee } = await import('./download.js');
+  const [a, b] = tee(Readable.from(Array.from({ length: 100 }, () => Buffer.alloc(50_000))), 16_384);
+  a.destroy();
+  let n = 0;
+  for await (const c of b) n += (c as Buffer).length;
+  assert.equal(n, 5_000_000);
+});

@@ -5,8 +5,8 @@
  * are cached per realm, service, scope and user until shortly before they expire, and fetched
  * again when a registry rejects one.
  */
-import { InvalidArgumentError, UnauthorizedError } from '../errors/index.js';
-import { responseError } from './errors.js';
+import { InvalidArgumentError } from '../errors/index.js';
+import { RegistryAuthError, responseError } from './errors.js';
 import { readBody, send, type TlsSettings } from './transport.js';
 
 /** types.AuthConfig: what X-Registry-Auth and POST /auth carry. */
@@ -111,6 +111,9 @@ export class Authorizer {
 
   get isKnown(): boolean { return this.challenge !== undefined; }
 
+  /** A Basic challenge and no username to answer it with. */
+  get needsBasicCredentials(): boolean { return this.challenge?.scheme === 'basic' && !this.creds.username && !this.creds.registrytoken; }
+
   /** The Authorization header for the next request, fetching a token if needed. */
   async header(): Promise<string | undefined> {
     if (this.creds.registrytoken) return `Bearer ${this.creds.registrytoken}`;
@@ -149,13 +152,13 @@ export class Authorizer {
     const body = await readBody(res, 1024 * 1024);
     if (res.status === 401 || res.status === 403) {
       const err = responseError(res.status, body);
-      throw new UnauthorizedError(err.errors.length ? err.message : 'unauthorized: incorrect username or password');
+      throw new RegistryAuthError(err.errors.length ? err.message : 'unauthorized: incorrect username or password');
     }
-    if (res.status !== 200) throw new UnauthorizedError(`token server ${realm.host}: ${responseError(res.status, body).message}`);
+    if (res.status !== 200) throw new RegistryAuthError(`token server ${realm.host}: ${responseError(res.status, body).message}`);
     let json: { token?: string; access_token?: string; expires_in?: number; issued_at?: string };
-    try { json = JSON.parse(body.toString('utf8')) as typeof json; } catch { throw new UnauthorizedError(`token server ${realm.host} answered no JSON`); }
+    try { json = JSON.parse(body.toString('utf8')) as typeof json; } catch { throw new RegistryAuthError(`token server ${realm.host} answered no JSON`); }
     const token = json.access_token || json.token;
-    if (!token) throw new UnauthorizedError('authorization server did not include a token in the response');
+    if (!token) throw new RegistryAuthError('authorization server did not include a token in the response');
     const ttlS = Math.max(json.expires_in ?? MIN_TOKEN_TTL_S, MIN_TOKEN_TTL_S);
     const issued = json.issued_at ? Date.parse(json.issued_at) : NaN;
     const start = Number.isFinite(issued) ? issued : Date.now();

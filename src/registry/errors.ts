@@ -67,6 +67,19 @@ export function responseError(status: number, body: Buffer): RegistryResponseErr
   return new RegistryResponseError(status, errors);
 }
 
+/**
+ * Credentials missing or refused while talking to a registry. Deliberately not an
+ * EngineError with status 401: the docker CLI answers a 401 from pull or push by prompting
+ * for a login, so dockerd reports these as 500 and only POST /auth says 401.
+ */
+export class RegistryAuthError extends Error {
+  readonly code = 'REGISTRY_AUTH';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RegistryAuthError';
+  }
+}
+
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET']);
 
 /** A connection that failed or broke: worth another try (and, before any data, another endpoint). */

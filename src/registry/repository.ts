@@ -7,7 +7,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError } from '../errors/index.js';
 import type { Authorizer } from './auth.js';
-import { RegistryResponseError, responseError } from './errors.js';
+import { RegistryAuthError, RegistryResponseError, responseError } from './errors.js';
 import type { Endpoint } from './hosts.js';
 import { MANIFEST_ACCEPT } from './manifest.js';
 import { readBody, send, type Response } from './transport.js';
@@ -56,6 +56,8 @@ export class RepositoryClient {
         this.auth.invalidate();
         if (this.auth.setChallenge(res.headers['www-authenticate'])) {
           res.body.resume();
+          // Go's basic-auth handler has nothing to send: docker reports it as such.
+          if (this.auth.needsBasicCredentials) throw new RegistryAuthError(`${goMethod(method)} "${url.href}": no basic auth credentials`);
           continue;
         }
       }
@@ -179,4 +181,9 @@ function withDigest(loc: URL, digest: string): URL {
   const u = new URL(loc.href);
   u.searchParams.set('digest', digest);
   return u;
+}
+
+/** net/http's url.Error spells methods "Get", "Head", "Put". */
+function goMethod(method: string): string {
+  return method.charAt(0) + method.slice(1).toLowerCase();
 }

@@ -9,7 +9,7 @@ import { parseNormalizedNamed, type ContentStore, type ImageStore, type Referenc
 import type { Filters, Logger } from '../util/index.js';
 import { TokenCache, type AuthConfig } from './auth.js';
 import type { RetryPolicy } from './download.js';
-import { RegistryResponseError } from './errors.js';
+import { RegistryAuthError, RegistryResponseError } from './errors.js';
 import { HUB_DOMAIN, RegistryHosts, type HostsConfig } from './hosts.js';
 import { parsePlatform } from './manifest.js';
 import { DistributionMetadata } from './metadata.js';
@@ -90,7 +90,7 @@ export class RegistryService {
         const res = await repo.request('GET', '/v2/');
         res.body.resume();
       } catch (err) {
-        if (err instanceof RegistryResponseError || err instanceof UnauthorizedError) {
+        if (err instanceof RegistryResponseError || err instanceof RegistryAuthError) {
           const status = err instanceof RegistryResponseError ? err.status : 401;
           throw new UnauthorizedError(status === 401 ? `login attempt to ${url} failed with status: 401 Unauthorized` : `login attempt to ${url} failed with status: ${err.message}`, { cause: err });
         }
