@@ -221,7 +221,7 @@ export async function startTokenServer(opts: { certs: Certs; users: Record<strin
   };
 }
 
-export type Fault = 'none' | 'corrupt' | 'cut' | 'redirect' | 'status';
+export type Fault = 'none' | 'corrupt' | 'cut' | 'stall' | 'redirect' | 'status';
 
 export interface FaultProxy {
   host: string;
@@ -230,6 +230,8 @@ export interface FaultProxy {
   set(fault: Fault, opts?: { times?: number; status?: number }): void;
   /** Blob GETs seen, with their Range header. */
   blobGets: Array<{ path: string; range?: string }>;
+  /** Stalled responses whose client has since closed the connection. */
+  stalledClosed(): number;
   stop(): Promise<void>;
 }
 
@@ -240,6 +242,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let times = Infinity;
   let faultStatus = 500;
   const blobGets: FaultProxy['blobGets'] = [];
+  let stalledClosed = 0;
   const server = http.createServer((req, res) => {
     let reqPath = req.url ?? '/';
     const isRedirected = reqPath.startsWith('/redirected/');
@@ -266,17 +269,19 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const headers = { ...req.headers, host: t.host };
     const up = http.request({ host: t.hostname, port: t.port, method: req.method, path: reqPath, headers }, (ur) => {
       const size = Number(ur.headers['content-length'] ?? 0);
-      const breakIt = (active === 'corrupt' || active === 'cut') && ur.statusCode === 200 && size > 4096;
+      const breakIt = (active === 'corrupt' || active === 'cut' || active === 'stall') && ur.statusCode === 200 && size > 4096;
       if (breakIt) times--;
+      if (breakIt && active === 'stall') res.on('close', () => { stalledClosed++; });
       res.writeHead(ur.statusCode ?? 502, ur.headers);
       if (!breakIt) { ur.pipe(res); return; }
       let seen = 0;
       const half = Math.floor(size / 2);
       ur.on('data', (c: Buffer) => {
-        if (active === 'cut' && seen + c.length >= half) {
+        if ((active === 'cut' || active === 'stall') && seen + c.length >= half) {
           res.write(c.subarray(0, half - seen));
           ur.destroy();
-          res.socket?.destroy();
+          // cut: the connection drops; stall: it stays open and silent.
+          if (active === 'cut') res.socket?.destroy();
           return;
         }
         if (active === 'corrupt' && seen <= half && seen + c.length > half) {
@@ -287,7 +292,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         seen += c.length;
         res.write(c);
       });
-      ur.on('end', () => res.end());
+      ur.on('end', () => { if (!ur.destroyed || active !== 'stall') res.end(); });
     });
     up.on('error', () => { res.destroy(); });
     req.pipe(up);
@@ -299,6 +304,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     url: `http://127.0.0.1:${port}`,
     set: (f, o = {}) => { fault = f; times = o.times ?? Infinity; faultStatus = o.status ?? 500; },
     blobGets,
+    stalledClosed: () => stalledClosed,
     stop: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
+import { waitFor } from '../../src/util/index.js';
 import { after, before, describe, test } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { umociImage } from '../helpers/fixtures.js';
@@ -127,6 +129,30 @@ describe('pull through a fault proxy', () => {
     assert.match(r.stdout.toString(), /Downloaded newer image/);
     assert.ok(proxy.blobGets.some((g) => g.range?.startsWith('bytes=')), JSON.stringify(proxy.blobGets));
     await d.docker(['rmi', `${proxy.host}/umoci/busybox:v1`]);
+  });
+
+  test('a client that goes away mid-pull leaves nothing behind', async () => {
+    proxy.set('stall');
+    const socket = path.join(d.dir, 'berth.sock');
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request({ socketPath: socket, method: 'POST', path: `/images/create?fromImage=${proxy.host}/umoci/busybox&tag=v1` }, (res) => {
+        res.on('data', (c: Buffer) => {
+          if (c.toString().includes('Downloading')) { req.destroy(); resolve(); }
+        });
+        res.on('error', () => undefined);
+      });
+      req.on('error', (err) => { if (!req.destroyed) reject(err); });
+      req.end();
+    });
+    await waitFor('berthd to drop the stalled downloads', async () => (proxy.stalledClosed() > 0 ? true : undefined), { timeoutMs: 20_000 });
+    await waitFor('the aborted pull to clean up', async () => {
+      const ingest = await fsp.readdir(path.join(d.dataRoot, 'blobs', 'ingest'));
+      const blobs = await fsp.readdir(path.join(d.dataRoot, 'blobs', 'sha256'));
+      const temps = (await fsp.readdir(path.join(d.dataRoot, 'snapshots'))).filter((n) => n.startsWith('.tmp'));
+      return ingest.length === 0 && blobs.length === 0 && temps.length === 0 ? true : undefined;
+    }, { timeoutMs: 20_000 });
+    assert.equal(await imageCount(d), 0);
+    proxy.set('none');
   });
 
   test('a blob redirect is followed', async () => {

@@ -64,7 +64,9 @@ describe('push to a registry and pull back', () => {
 
   test('another daemon pulls the pushed image back with identical ids and digests', async () => {
     const ref = `${reg.host}/app:v1`;
-    await b.docker(['pull', ref]);
+    const r = await b.docker(['pull', ref]);
+    // b allows one download at a time (max-concurrent-downloads: 1): the second layer waits.
+    assert.match(r.stdout.toString(), /^[0-9a-f]{12}: Waiting$/m);
     const pulled = await inspect(b, ref);
     const pushed = await inspect(a, ref);
     assert.equal(pulled.Id, pushed.Id);
