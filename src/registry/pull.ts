@@ -210,7 +210,7 @@ export class Puller {
       const results = await Promise.allSettled(applied);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
-      return await this.commit(req, r, layers, repo, downloadedAny);
+      return await this.commit(req, r, layers, downloadedAny);
     } catch (err) {
       abort.abort();
       await this.undo(created);
@@ -295,11 +295,11 @@ export class Puller {
     o.emit(status('Pull complete', id));
   }
 
-  private async commit(req: PullRequest, r: { manifest: ImageManifest; digest: string; configBytes: Buffer }, layers: Array<{ desc: Descriptor; diffId: string }>, repo: RepositoryClient, downloadedAny: boolean): Promise<boolean> {
+  private async commit(req: PullRequest, r: { manifest: ImageManifest; digest: string; configBytes: Buffer }, layers: Array<{ desc: Descriptor; diffId: string }>, downloadedAny: boolean): Promise<boolean> {
     const ref = req.ref;
     const { store } = this.d;
     const outcome = await store.lock.run('images', async () => {
-      const existed = store.get(digestOfConfig(r.configBytes)) !== undefined;
+      const existed = store.get(digestOf(r.configBytes)) !== undefined;
       const rec = await writeImage(this.d, r.configBytes, layers.map(() => () => { throw new Error('layer unexpectedly missing'); }), { signal: req.signal });
       let moved = false;
       if (ref.tag !== undefined) moved = (store.repositories.get(`${repoName(ref)}:${ref.tag}`)) !== rec.id;
@@ -311,7 +311,6 @@ export class Puller {
       await this.d.metadata.add(l.diffId, { digest: l.desc.digest, repository: repoName(ref), mediaType: l.desc.mediaType, sizeBytes: l.desc.size })
         .catch((err: unknown) => this.d.logger.warn({ component: 'registry', err }, 'recording layer origin failed'));
     }
-    void repo;
     req.emit(status(`Digest: ${r.digest}`));
     this.d.events.publish('image', 'pull', familiarString(ref), { name: familiarString(ref) });
     return outcome.changed || downloadedAny;
@@ -329,5 +328,3 @@ export class Puller {
     }
   }
 }
-
-function digestOfConfig(bytes: Buffer): string { return digestOf(bytes); }
