@@ -71,6 +71,10 @@ describe('push to a registry and pull back', () => {
     const pushed = await inspect(a, ref);
     assert.equal(pulled.Id, pushed.Id);
     assert.deepEqual(pulled.RepoDigests, [`${reg.host}/app@${await registryDigest(reg, 'app', 'v1')}`]);
+    // Up to date now: berth and docker print the daemon's stream the same way.
+    const viaDocker = (await b.docker(['pull', ref])).stdout.toString();
+    assert.match(viaDocker, /^Status: Image is up to date for /m);
+    assert.equal((await b.berth(['pull', ref])).stdout.toString(), viaDocker);
     const run = await b.docker(['run', '--rm', ref, 'cat', '/hello']);
     assert.equal(run.stdout.toString(), 'hello from layer two\n');
   });

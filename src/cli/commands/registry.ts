@@ -113,9 +113,9 @@ async function runLogin({ ctx, args, flags }: Inv): Promise<void> {
   let username = flags.string('username').trim();
   let password = flags.string('password');
   const fromStdin = flags.bool('password-stdin');
-  if (password && fromStdin) throw new Error('--password and --password-stdin are mutually exclusive');
+  if (password && fromStdin) throw new Error('conflicting options: cannot specify both --password and --password-stdin');
   if (fromStdin) {
-    if (!username) throw new Error('Must provide --username with --password-stdin');
+    if (!username) throw new Error('the --password-stdin option requires --username to be set');
     password = (await readStdin(ctx)).replace(/\r?\n$/, '');
   } else if (password) {
     ctx.err('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
@@ -126,7 +126,7 @@ async function runLogin({ ctx, args, flags }: Inv): Promise<void> {
       username = stored.username;
       password = stored.password;
     } else if (!ctx.io.stdinIsTerminal) {
-      throw new Error('Cannot perform an interactive login from a non TTY device');
+      throw new Error('Error: Cannot perform an interactive login from a non TTY device');
     } else {
       throw new Error('Cannot perform an interactive login: berth needs --username and --password-stdin');
     }
