@@ -4,6 +4,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { berthBin, berthdBin, scratchDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { exec } from '../../src/util/index.js';
+import { RegistryHosts } from '../../src/registry/hosts.js';
+import { send } from '../../src/registry/transport.js';
 import { umociImage } from '../helpers/fixtures.js';
 import { makeCerts, seedImage, startRegistry, startSearchStub, startTokenServer, type Certs, type SearchStub, type TestRegistry, type TokenServer } from '../helpers/registry.js';
 
@@ -181,6 +183,18 @@ describe('TLS registry with a CA and client certificates from certs.d', () => {
   test('pull over TLS presents the client certificate', async () => {
     const r = await d.docker(['pull', `${reg.host}/secure/app:v1`]);
     assert.match(r.stdout.toString(), /Downloaded newer image/);
+  });
+
+  test('certs.d is read as docker does, and its CA is what verifies the registry', async () => {
+    const hosts = new RegistryHosts({ registryMirrors: [], insecureRegistries: [], certsDir: certsD });
+    const verified = await hosts.tlsFor(reg.host, false);
+    assert.equal(verified.ca?.length, 1);
+    assert.ok(verified.cert && verified.key);
+    const ok = await send({ method: 'GET', url: new URL(`${reg.url}/v2/`), tls: verified });
+    ok.body.resume();
+    assert.equal(ok.status, 200);
+    const noCa = { ...verified, ca: [] };
+    await assert.rejects(send({ method: 'GET', url: new URL(`${reg.url}/v2/`), tls: noCa }), /self[- ]signed|unable to verify|certificate/i);
   });
 
   test('without the client certificate the registry refuses the connection', async () => {
