@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import {
-  decompressed, familiarString, parseConfig, writeImage, type ContentStore, type ImageStore, type Reference, type Snapshots,
+  decompressed, familiarName, familiarString, parseConfig, writeImage, type ContentStore, type ImageStore, type Reference, type Snapshots,
 } from '../image/index.js';
 import { chainIdOf } from '../snapshot/index.js';
 import type { Logger } from '../util/index.js';
@@ -312,7 +312,8 @@ export class Puller {
         .catch((err: unknown) => this.d.logger.warn({ component: 'registry', err }, 'recording layer origin failed'));
     }
     req.emit(status(`Digest: ${r.digest}`));
-    this.d.events.publish('image', 'pull', familiarString(ref), { name: familiarString(ref) });
+    // moby's LogImageEvent(FamiliarString(ref), FamiliarName(ref), "pull").
+    this.d.events.publish('image', 'pull', familiarString(ref), { name: familiarName(ref) });
     return outcome.changed || downloadedAny;
   }
 

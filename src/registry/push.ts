@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
-import { familiarString, MEDIA_TYPE, toString as refString, type ContentStore, type ImageRecord, type ImageStore, type Reference } from '../image/index.js';
+import { familiarName, familiarString, MEDIA_TYPE, type ContentStore, type ImageRecord, type ImageStore, type Reference } from '../image/index.js';
 import type { Logger } from '../util/index.js';
 import type { AuthConfig, TokenCache } from './auth.js';
 import type { RegistryHosts } from './hosts.js';
@@ -121,7 +121,7 @@ export class Pusher {
       .catch((err: unknown) => this.d.logger.warn({ component: 'registry', err }, 'recording the pushed digest failed'));
     req.emit(status(`${tag}: digest: ${digest} size: ${bytes.length}`));
     req.emit({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: bytes.length } });
-    this.d.events.publish('image', 'push', refString({ domain: ref.domain, path: ref.path, tag }), { name: familiarString({ domain: ref.domain, path: ref.path, tag }) });
+    this.d.events.publish('image', 'push', familiarString({ domain: ref.domain, path: ref.path, tag }), { name: familiarName(ref) });
   }
 
   private pushLayer(repo: RepositoryClient, req: PushRequest, diffId: string): Promise<PushedLayer> {

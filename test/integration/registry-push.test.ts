@@ -51,6 +51,8 @@ describe('push to a registry and pull back', () => {
     assert.equal(await registryDigest(reg, 'app', 'v1'), m[1]);
     const img = await inspect(a, ref);
     assert.ok(img.RepoDigests.includes(`${reg.host}/app@${m[1]}`), JSON.stringify(img.RepoDigests));
+    const ev = await a.docker(['events', '--since', '0', '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'event=push', '--format', '{{.Action}} {{.Actor.ID}} {{index .Actor.Attributes "name"}}']);
+    assert.equal(ev.stdout.toString(), `push ${ref} ${reg.host}/app\n`);
   });
 
   test('a second push skips what the registry has; another repository mounts it', async () => {
