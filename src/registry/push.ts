@@ -111,7 +111,8 @@ export class Pusher {
       schemaVersion: 2,
       mediaType: MEDIA_TYPE.dockerManifest,
       config: { mediaType: MEDIA_TYPE.dockerConfig, size: configBytes.length, digest: rec.id },
-      layers: layers.map((l) => ({ mediaType: l.mediaType, size: l.size, digest: l.digest })),
+      // A schema2 manifest names layers in Docker's media types, whatever a pull recorded.
+      layers: layers.map((l) => ({ mediaType: /gzip/.test(l.mediaType) ? MEDIA_TYPE.dockerLayerGzip : MEDIA_TYPE.dockerLayer, size: l.size, digest: l.digest })),
     };
     const bytes = Buffer.from(JSON.stringify(manifest, null, 3));
     const digest = digestOf(bytes);
