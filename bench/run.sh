@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Times berthd against `runc run` and, when given, a reference daemon (bench/README.md).
-# Usage: bash bench/run.sh [--reference-host unix:///var/run/docker.sock] [--rounds N]
+# Usage: bash bench/run.sh [--suite containers|pull|all] [--reference-host unix:///var/run/docker.sock] [--rounds N]
 #
 # The Node script cleans up after itself, also on Ctrl-C. The trap here is the backstop for
 # when it cannot (killed with SIGKILL, crashed): it stops the bench's berthd, deletes runtime
@@ -8,16 +8,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# `bash bench/run.sh volumes|logs …` runs bench/volumes.mjs or bench/logs.mjs instead.
-script=bench/containers.mjs
-case "${1:-}" in volumes|logs|health) script=bench/$1.mjs; shift ;; esac
-for arg in "$@"; do
-  case $arg in -h|--help) exec node "$script" --help ;; esac
+# --suite picks the scripts: containers.mjs (issue 3), pull.mjs (issue 5), volumes.mjs (issue 6),
+# logs.mjs and health.mjs (issue 8), or all of them (default). A bare first word (`volumes`) is
+# the same as --suite.
+suite=all
+args=()
+case "${1:-}" in containers|pull|volumes|logs|health) suite=$1; shift ;; esac
+while [ $# -gt 0 ]; do
+  case $1 in
+    --suite) suite=${2:-}; shift 2 ;;
+    --suite=*) suite=${1#--suite=}; shift ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+case $suite in containers|pull|volumes|logs|health|all) ;; *) echo "bench: --suite must be containers, pull, volumes, logs, health or all" >&2; exit 1 ;; esac
+for arg in "${args[@]}"; do
+  case $arg in -h|--help) if [ "$suite" = all ]; then node bench/containers.mjs --help; exec node bench/pull.mjs --help; fi; exec node "bench/$suite.mjs" --help ;; esac
 done
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (overlayfs, runc, /proc/<pid>/smaps_rollup of other processes)"
 [ -x /usr/local/bin/docker ] || die "the docker CLI is missing at /usr/local/bin/docker"
 for tool in node runc conmon tar; do command -v "$tool" >/dev/null || die "$tool is missing"; done
+if [ "$suite" != containers ]; then [ -x /usr/bin/docker-registry ] || die "docker-registry is missing (scripts/setup.sh installs it)"; fi
 [ -f dist/src/berthd.js ] || die "berth is not built (npm run build)"
 
 tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
@@ -25,9 +37,10 @@ tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
 backstop() {
   local rc=$?
   trap - EXIT INT TERM HUP
-  if [ -f "$tmp/berthd.pid" ]; then
+  for pidfile in "$tmp/berthd.pid" "$tmp/berthd/berthd.pid"; do
+    [ -f "$pidfile" ] || continue
     local pid
-    pid=$(cat "$tmp/berthd.pid" 2>/dev/null || true)
+    pid=$(cat "$pidfile" 2>/dev/null || true)
     # Only our own berthd: its command line names this work directory.
     if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$tmp"; then
       echo "bench: stopping berthd $pid left running" >&2
@@ -35,8 +48,8 @@ backstop() {
       for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -KILL "$pid" 2>/dev/null || true
     fi
-  fi
-  for root in "$tmp/exec/runtime/runc" "$tmp/runc"; do
+  done
+  for root in "$tmp/exec/runtime/runc" "$tmp/runc" "$tmp/berthd/exec/runtime/runc"; do
     [ -d "$root" ] || continue
     for id in $(runc --root "$root" list -q 2>/dev/null); do
       runc --root "$root" delete -f "$id" >/dev/null 2>&1 || echo "bench: runc delete -f $id failed" >&2
@@ -60,13 +73,22 @@ trap backstop EXIT
 # Node runs in the background so that a TERM or HUP sent to this script reaches it at once (a
 # foreground child would delay the trap until it exits). Ctrl-C reaches both: Node's first
 # signal starts its cleanup, later ones are only reported.
-node "$script" --tmp "$tmp" "$@" &
-child=$!
-trap 'kill -INT $child 2>/dev/null || true' INT
-trap 'kill -TERM $child 2>/dev/null || true' TERM HUP
+run_script() {
+  node "$1" --tmp "$tmp" "${args[@]}" &
+  child=$!
+  trap 'kill -INT $child 2>/dev/null || true' INT
+  trap 'kill -TERM $child 2>/dev/null || true' TERM HUP
+  local rc=0
+  while :; do
+    wait "$child" && rc=0 || rc=$?
+    kill -0 "$child" 2>/dev/null || break
+  done
+  return "$rc"
+}
 rc=0
-while :; do
-  wait "$child" && rc=0 || rc=$?
-  kill -0 "$child" 2>/dev/null || break
+if [ "$suite" = containers ] || [ "$suite" = all ]; then run_script bench/containers.mjs || rc=$?; fi
+if [ "$rc" = 0 ] && { [ "$suite" = pull ] || [ "$suite" = all ]; }; then run_script bench/pull.mjs || rc=$?; fi
+for s in volumes logs health; do
+  if [ "$rc" = 0 ] && { [ "$suite" = "$s" ] || [ "$suite" = all ]; }; then run_script "bench/$s.mjs" || rc=$?; fi
 done
 exit "$rc"

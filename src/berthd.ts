@@ -13,6 +13,7 @@ const USAGE = `Usage:	berthd [OPTIONS]
 A Docker-compatible container engine: serves the Docker Engine API.
 
 Options:
+      --certs-dir string     Directory of per-registry TLS certificates (default "/etc/berth/certs.d")
       --config-file string   Daemon configuration file (default "/etc/berth/daemon.json")
       --data-root string     Root directory of persistent berth state (default "/var/lib/berth")
   -D, --debug                Enable debug mode
@@ -30,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
     ({ values } = parseArgs({
       args: argv,
       options: {
+        'certs-dir': { type: 'string' },
         'config-file': { type: 'string' },
         'data-root': { type: 'string' },
         debug: { type: 'boolean', short: 'D' },
@@ -57,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
     pidfile: values.pidfile,
     debug: values.debug,
     group: values.group,
+    certsDir: values['certs-dir'],
   };
   let config;
   try {

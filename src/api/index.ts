@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Logger } from '../util/index.js';
 import { imageRoutes, type ImagesBackend } from './routes/images.js';
 import { systemRoutes, type SystemBackend } from './routes/system.js';
+import { pullRoute, registryRoutes, type RegistryBackend } from './routes/registry.js';
 import { containerRoutes, upgradeAttach, upgradeExecStart, type ContainersBackend } from './routes/containers.js';
 import { volumeRoutes, type VolumesBackend } from './routes/volumes.js';
 import { Router } from './router.js';
@@ -11,13 +12,14 @@ export { Router, splitVersion } from './router.js';
 export { listenUnix } from './listen.js';
 export { MIN_API_VERSION, MAX_API_VERSION } from './version.js';
 
-export type Backend = SystemBackend & ImagesBackend & ContainersBackend & VolumesBackend;
+export type Backend = SystemBackend & ImagesBackend & ContainersBackend & VolumesBackend & RegistryBackend;
 
 /** Builds the Engine API over the given services: a factory of HTTP servers, one per socket. */
 export function createApi(backend: Backend, logger: Logger): () => Server {
   const router = new Router();
   systemRoutes(router, backend);
-  imageRoutes(router, backend);
+  registryRoutes(router, backend);
+  imageRoutes(router, backend, pullRoute(backend));
   containerRoutes(router, backend);
   volumeRoutes(router, backend);
   router.addUpgrade('POST', '/containers/{id}/attach', (ctx, socket, head) => upgradeAttach(backend, ctx, ctx.req, socket, head));

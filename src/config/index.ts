@@ -27,6 +27,8 @@ export interface Config {
   maxConcurrentUploads: number;
   initPath: string;
   labels: string[];
+  /** Per-registry TLS files: `<certsDir>/<host[:port]>/{*.crt,client.cert,client.key}` (dockerd: /etc/docker/certs.d). */
+  certsDir: string;
 }
 
 export interface Flags {
@@ -37,6 +39,7 @@ export interface Flags {
   debug?: boolean;
   configFile?: string;
   group?: string;
+  certsDir?: string;
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
@@ -61,6 +64,7 @@ export function defaults(): Config {
     maxConcurrentUploads: 5,
     initPath: '/usr/bin/tini-static',
     labels: [],
+    certsDir: '/etc/berth/certs.d',
   };
 }
 
@@ -117,6 +121,12 @@ export function applyDaemonJson(base: Config, json: unknown): Config {
   }
   if (!c.runtimes[c.defaultRuntime]) throw new InvalidArgumentError(`invalid daemon configuration: default-runtime "${c.defaultRuntime}" is not a configured runtime`);
   c.registryMirrors = stringArray(obj, 'registry-mirrors') ?? c.registryMirrors;
+  for (const m of c.registryMirrors) {
+    let u: URL | undefined;
+    try { u = new URL(m); } catch { u = undefined; }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new InvalidArgumentError(`invalid mirror: "${m}" is not a valid URI`);
+    if (u.pathname !== '/' && u.pathname !== '') throw new InvalidArgumentError(`invalid mirror: path, query, or fragment at end of the URI "${m}"`);
+  }
   c.insecureRegistries = stringArray(obj, 'insecure-registries') ?? c.insecureRegistries;
   c.logDriver = expect<string>(obj, 'log-driver', 'string') ?? c.logDriver;
   const logOpts = expect<Json>(obj, 'log-opts', 'object');
@@ -179,6 +189,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
   if (flags.pidfile !== undefined) c.pidfile = flags.pidfile;
   if (flags.debug) c.debug = true;
   if (flags.group !== undefined) c.group = flags.group;
+  if (flags.certsDir !== undefined) c.certsDir = path.resolve(flags.certsDir);
   c.dataRoot = path.resolve(c.dataRoot);
   c.execRoot = path.resolve(c.execRoot);
   for (const h of c.hosts) {

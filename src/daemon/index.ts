@@ -12,6 +12,7 @@ import type { Logger } from '../util/index.js';
 import { isErrno } from '../errors/index.js';
 import os from 'node:os';
 import { ContainerService, ContainerStore, validateLogConfig } from '../container/index.js';
+import { RegistryService } from '../registry/index.js';
 import { detectCgroupLayout } from '../runtime/cgroups/index.js';
 import { ExitWatcher, RuntimeDriver, type ExitEvent } from '../runtime/driver/index.js';
 import { VolumeService } from '../volume/index.js';
@@ -25,6 +26,7 @@ export interface Services {
   archive: ImageArchive;
   containers: ContainerService;
   volumes: VolumeService;
+  registry: RegistryService;
 }
 
 export interface RunningDaemon {
@@ -68,6 +70,13 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     await store.init();
     const images = new ImageService({ store, content, snapshots, events, logger, snapshotRoot: paths.snapshots });
     const archive = new ImageArchive({ store, content, snapshots, events, logger, tmpDir: paths.tmp });
+    const registry = new RegistryService({
+      content, snapshots, store, events, logger, tmpDir: paths.tmp,
+      metadataDir: path.join(paths.dataRoot, 'distribution'),
+      hosts: { registryMirrors: config.registryMirrors, insecureRegistries: config.insecureRegistries, certsDir: config.certsDir },
+      maxConcurrentDownloads: config.maxConcurrentDownloads, maxConcurrentUploads: config.maxConcurrentUploads,
+    });
+    await registry.init();
     const host = await readHostFacts(paths.dataRoot, config.runtimes, config.initPath);
     const volumes = new VolumeService({ root: paths.volumes, events, logger });
     await volumes.init();
@@ -117,7 +126,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     undo.push(() => fsp.rm(config.pidfile, { force: true }));
     let closing: Promise<void> | undefined;
     return {
-      services: { system, events, df, images, archive, containers, volumes },
+      services: { system, events, df, images, archive, containers, volumes, registry },
       close: () => (closing ??= (async () => {
         for (const step of undo.reverse()) await step();
       })()),

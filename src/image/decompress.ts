@@ -5,8 +5,11 @@ import { detectCompression } from '../snapshot/index.js';
 
 export { detectCompression };
 
-/** Reads the first bytes of `source` and returns a stream of its decompressed content. */
-export async function decompressed(source: Readable): Promise<Readable> {
+/**
+ * Reads the first bytes of `source` and returns a stream of its decompressed content.
+ * `chunkBytes` sizes gunzip's output chunks (zlib's default is 16 KiB).
+ */
+export async function decompressed(source: Readable, opts: { chunkBytes?: number } = {}): Promise<Readable> {
   const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const pending: Buffer[] = [];
   let have = 0;
@@ -31,7 +34,7 @@ export async function decompressed(source: Readable): Promise<Readable> {
   })(), { objectMode: false });
   if (kind === 'none') return replay;
   if (kind === 'gzip') {
-    const gunzip = createGunzip();
+    const gunzip = createGunzip(opts.chunkBytes ? { chunkSize: opts.chunkBytes } : {});
     replay.on('error', (err) => gunzip.destroy(err));
     gunzip.on('close', () => replay.destroy());
     return replay.pipe(gunzip);

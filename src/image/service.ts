@@ -7,6 +7,7 @@ import type { ContentStore } from './content.js';
 import { familiarString, parseNormalizedNamed, parseRepositoryTag, withDefaultTag } from './reference.js';
 import { chainIdOf, type Snapshots } from './snapshots.js';
 import type { ImageStore } from './store.js';
+import { repoOf } from './repositories.js';
 import type { HistoryEntry, ImageConfigJson, ImageRecord, ImageSummary } from './types.js';
 
 /** Who uses an image: containers, once they exist. */
@@ -145,12 +146,20 @@ export class ImageService {
       const ref = fullRefOf(name);
       const refs = [...tags, ...digests];
       if (ref && refs.includes(ref)) {
-        const remaining = refs.filter((r) => r !== ref);
+        let remaining = refs.filter((r) => r !== ref);
+        // moby: removing a repository's last tag also drops that repository's digest
+        // references (a pull's RepoDigests), so they do not keep the image alive.
+        let sameRepoDigests: string[] = [];
+        if (!ref.includes('@') && !remaining.some((r) => !r.includes('@') && repoOf(r) === repoOf(ref))) {
+          sameRepoDigests = remaining.filter((r) => r.includes('@') && repoOf(r) === repoOf(ref));
+          remaining = remaining.filter((r) => !sameRepoDigests.includes(r));
+        }
         if (remaining.length > 0 || (users.length > 0 && !opts.force)) {
           if (remaining.length === 0 && users.length > 0) {
             throw new ConflictError(`conflict: unable to remove repository reference "${name}" (must force) - container ${users[0]!.containerId.slice(0, 12)} is using its referenced image ${rec.id.slice(7, 19)}`);
           }
           await this.untag(rec.id, ref, out);
+          for (const d of sameRepoDigests) await this.untag(rec.id, d, out);
           return out;
         }
       }

@@ -116,6 +116,13 @@ export class ImageStore {
     return old;
   }
 
+  /** Records `name@digest` for an image (its RepoDigests), as a pull or push does. */
+  async addDigestReference(ref: Reference, id: string): Promise<void> {
+    if (!ref.digest) throw new InvalidArgumentError('a digest reference needs a digest');
+    if (!this.records.has(id)) throw new NotFoundError(`No such image: ${id}`);
+    await this.repositories.set(refString({ domain: ref.domain, path: ref.path, digest: ref.digest }), id);
+  }
+
   async untag(refString: string): Promise<boolean> {
     return this.repositories.delete(refString);
   }

@@ -22,6 +22,12 @@ export interface ApplyOptions {
   /** When given, a layer whose uncompressed digest differs is refused (InvalidArgumentError). */
   expectedDiffId?: string;
   signal?: AbortSignal;
+  /**
+   * Extraction starts at once but the commit waits for this promise, and a rejection abandons
+   * the apply. A pull passes its parent's apply (and the blob's verification), so layers are
+   * extracted in parallel and still committed in chain order; the parent need not exist yet.
+   */
+  commitAfter?: Promise<unknown>;
 }
 
 /**

@@ -50,7 +50,7 @@ export class SnapshotStore implements Snapshotter {
   async applyLayer(parentChainId: string | undefined, tar: Readable, opts: ApplyOptions = {}): Promise<LayerApplied> {
     let existing: SnapshotInfo | undefined;
     try {
-      if (parentChainId !== undefined) this.require(parentChainId, 'parent snapshot');
+      if (parentChainId !== undefined && opts.commitAfter === undefined) this.require(parentChainId, 'parent snapshot');
       if (opts.expectedDiffId !== undefined) {
         hexOf(opts.expectedDiffId, 'diffId');
         existing = this.index.get(chainIdOf(parentChainId, opts.expectedDiffId));
@@ -142,6 +142,7 @@ export class SnapshotStore implements Snapshotter {
       if (opts.expectedDiffId !== undefined && opts.expectedDiffId !== diffId) {
         throw new InvalidArgumentError(`layer diffId mismatch: expected ${opts.expectedDiffId}, got ${diffId}`);
       }
+      if (opts.commitAfter !== undefined) await opts.commitAfter;
       const info: SnapshotInfo = { chainId: chainIdOf(parent, diffId), diffId, sizeBytes, created: new Date().toISOString() };
       if (parent !== undefined) info.parent = parent;
       return applied(await this.commit(tmp, info));

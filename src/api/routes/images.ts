@@ -4,7 +4,7 @@ import { InvalidArgumentError, NotImplementedError } from '../../errors/index.js
 import type { ImageArchive, ImageService } from '../../image/index.js';
 import { parseFilters } from '../../util/index.js';
 import { boolParam, sendJson } from '../http.js';
-import type { Router } from '../router.js';
+import type { Ctx, Router } from '../router.js';
 import { versionAtLeast } from '../version.js';
 
 export interface ImagesBackend {
@@ -25,7 +25,8 @@ function lazyJsonStream(res: ServerResponse): (msg: unknown) => void {
   };
 }
 
-export function imageRoutes(r: Router, b: ImagesBackend): void {
+/** `pull` serves POST /images/create?fromImage= (registry.ts); fromSrc imports stay here. */
+export function imageRoutes(r: Router, b: ImagesBackend, pull?: (ctx: Ctx) => Promise<void>): void {
   r.add('GET', '/images/json', async (ctx) => {
     const list = await b.images.list({ all: boolParam(ctx.query, 'all'), filters: parseFilters(ctx.query.get('filters') ?? ctx.query.get('filter')), digests: boolParam(ctx.query, 'digests') });
     const legacy = !versionAtLeast(ctx.version, '1.44');
@@ -45,7 +46,10 @@ export function imageRoutes(r: Router, b: ImagesBackend): void {
     const fromSrc = ctx.query.get('fromSrc');
     const fromImage = ctx.query.get('fromImage');
     if (fromSrc === null && fromImage === null) throw new InvalidArgumentError('fromImage or fromSrc is required');
-    if (fromImage !== null) throw new NotImplementedError('pulling images from a registry is not implemented in berth yet');
+    if (fromImage !== null) {
+      if (!pull) throw new NotImplementedError('pulling images from a registry is not implemented in berth yet');
+      return pull(ctx);
+    }
     if (fromSrc !== '-') throw new NotImplementedError('importing from a URL is not implemented in berth yet; use fromSrc=-');
     const emit = lazyJsonStream(ctx.res);
     const changes = ctx.query.getAll('changes').flatMap((c) => c.split('\n')).filter((c) => c.trim());

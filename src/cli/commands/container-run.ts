@@ -5,6 +5,7 @@
  * waits for the next exit (or removal with --rm), starts the container and exits with its
  * status; with -d it prints the ID instead.
  */
+import { encodeAuthHeader, getCredentials, serverKey } from '../credentials.js';
 import { closeSync, existsSync, openSync, rmSync, writeSync } from 'node:fs';
 import { ApiError, compareVersions, type ContainerCreateResult } from '../../client/index.js';
 import type { Command, Invocation } from '../framework/command.js';
@@ -107,7 +108,7 @@ function tagNameOnly(ref: Reference): Reference {
 async function pullImage(cli: Cli, ref: Reference, opts: CreateOptions): Promise<void> {
   const res = await cli.client.request('POST', '/images/create', {
     query: { fromImage: ref.name, tag: ref.digest ?? ref.tag ?? 'latest', platform: opts.platform || undefined },
-    headers: { 'X-Registry-Auth': 'e30=' },
+    headers: { 'X-Registry-Auth': encodeAuthHeader(await getCredentials(cli.config.dir, serverKey(ref.domain), cli.env)) },
     signal: cli.signal,
   });
   await displayJsonMessages(res.body, {

@@ -16,6 +16,7 @@ import { parseAnyReference, parseNormalizedNamed, ReferenceError } from '../refe
 import type { Cli } from '../context.js';
 import { CancelledError, confirm, formatFlag, INSPECT_FORMAT_HELP, pathName, platformParam } from './common.js';
 import { importCommand, loadCommand, saveCommand } from './image-archive.js';
+import { registryImageSubcommands } from './registry.js';
 
 type Cmd = Command<Cli>;
 type Inv = Invocation<Cli>;
@@ -253,6 +254,7 @@ export const imageGroup: Cmd = {
     loadCommand,
     listCommand('ls [OPTIONS] [REPOSITORY[:TAG]]', ['list']),
     pruneCommand,
+    ...registryImageSubcommands,
     removeCommand('rm [OPTIONS] IMAGE [IMAGE...]', ['rmi', 'remove']),
     saveCommand,
     tagCommand,

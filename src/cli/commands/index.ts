@@ -8,9 +8,10 @@ import type { Cli } from '../context.js';
 import { containerGroup, containerShortcuts } from './container.js';
 import { imageGroup, imageShortcuts } from './image.js';
 import { inspectCommand } from './inspect.js';
+import { registryShortcuts } from './registry.js';
 import { systemGroup, systemShortcuts } from './system.js';
 import { volumeGroup } from './volume.js';
 
 export const groups: Array<Command<Cli>> = [containerGroup, imageGroup, systemGroup, volumeGroup];
 
-export const topLevel: Array<Command<Cli>> = [...containerShortcuts, ...imageShortcuts, ...systemShortcuts, inspectCommand];
+export const topLevel: Array<Command<Cli>> = [...containerShortcuts, ...imageShortcuts, ...systemShortcuts, ...registryShortcuts, inspectCommand];

@@ -1,0 +1,76 @@
+/**
+ * Registry routes: POST /images/create?fromImage= (pull), POST /images/{name}/push,
+ * POST /auth (docker login's check) and GET /images/search. Progress streams as Docker's
+ * JSON messages; the response head waits for the first message, so an error found before
+ * any progress (unknown manifest, bad credentials) keeps its own status.
+ */
+import type { ServerResponse } from 'node:http';
+import { InvalidArgumentError } from '../../errors/index.js';
+import { decodeAuthHeader, type AuthConfig, type RegistryService } from '../../registry/index.js';
+import { parseFilters } from '../../util/index.js';
+import { intParam, readJsonBody, sendJson } from '../http.js';
+import type { Ctx, Router } from '../router.js';
+
+export interface RegistryBackend {
+  registry: Pick<RegistryService, 'pull' | 'push' | 'login' | 'search'>;
+}
+
+function lazyJsonStream(res: ServerResponse): (msg: unknown) => void {
+  return (msg) => {
+    if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.write(JSON.stringify(msg) + '\n');
+  };
+}
+
+function authOf(ctx: Ctx): AuthConfig {
+  const h = ctx.req.headers['x-registry-auth'];
+  return decodeAuthHeader(Array.isArray(h) ? h[0] : h);
+}
+
+/** The fromImage half of POST /images/create; images.ts hands it over. */
+export function pullRoute(b: RegistryBackend): (ctx: Ctx) => Promise<void> {
+  return async (ctx) => {
+    const fromImage = ctx.query.get('fromImage') ?? '';
+    if (!fromImage.trim()) throw new InvalidArgumentError('fromImage or fromSrc is required');
+    const emit = lazyJsonStream(ctx.res);
+    await b.registry.pull({
+      fromImage,
+      tag: ctx.query.get('tag') ?? undefined,
+      platform: ctx.query.get('platform') || undefined,
+      auth: authOf(ctx),
+      emit,
+      signal: ctx.signal,
+    });
+    if (!ctx.res.headersSent) ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+    ctx.res.end();
+  };
+}
+
+export function registryRoutes(r: Router, b: RegistryBackend): void {
+  r.add('POST', '/images/{name:.*}/push', async (ctx) => {
+    const emit = lazyJsonStream(ctx.res);
+    await b.registry.push({
+      name: ctx.params.name!,
+      tag: ctx.query.get('tag') || undefined,
+      platform: ctx.query.get('platform') || undefined,
+      auth: authOf(ctx),
+      emit,
+      signal: ctx.signal,
+    });
+    if (!ctx.res.headersSent) ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+    ctx.res.end();
+  });
+  r.add('POST', '/auth', async (ctx) => {
+    const body = await readJsonBody(ctx.req);
+    if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) throw new InvalidArgumentError('invalid JSON in request body: expected an object');
+    const json = (body ?? {}) as Record<string, unknown>;
+    const auth = decodeAuthHeader(Buffer.from(JSON.stringify(json)).toString('base64'));
+    sendJson(ctx.res, 200, await b.registry.login(auth, ctx.signal));
+  });
+  r.add('GET', '/images/search', async (ctx) => {
+    const term = ctx.query.get('term') ?? '';
+    const limit = intParam(ctx.query, 'limit');
+    const results = await b.registry.search(term, { limit: limit === 0 ? undefined : limit, filters: parseFilters(ctx.query.get('filters')), auth: authOf(ctx), signal: ctx.signal });
+    sendJson(ctx.res, 200, results);
+  });
+}
