@@ -21,6 +21,8 @@ Options:
   -G, --group string         Group for the unix socket (default "berth")
   -H, --host list            Daemon socket(s) to connect to (default unix:///run/berth.sock)
       --pidfile string       Path to use for daemon PID file (default "/run/berthd.pid")
+      --subid-dir string     Directory holding the subuid and subgid files (default "/etc")
+      --userns-remap string  User/Group setting for user namespaces
   -v, --version              Print version information and quit
   -h, --help                 Print usage
 `;
@@ -39,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
         group: { type: 'string', short: 'G' },
         host: { type: 'string', short: 'H', multiple: true },
         pidfile: { type: 'string', short: 'p' },
+        'subid-dir': { type: 'string' },
+        'userns-remap': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -60,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
     debug: values.debug,
     group: values.group,
     certsDir: values['certs-dir'],
+    usernsRemap: values['userns-remap'],
+    subidDir: values['subid-dir'],
   };
   let config;
   try {

@@ -29,6 +29,11 @@ export interface Config {
   labels: string[];
   /** Per-registry TLS files: `<certsDir>/<host[:port]>/{*.crt,client.cert,client.key}` (dockerd: /etc/docker/certs.d). */
   certsDir: string;
+  /** daemon.json `userns-remap`: '' (off), `default` (the dockremap user) or `user[:group]`. */
+  usernsRemap: string;
+  /** Where subordinate id ranges are read (and, for `default`, added): /etc/subuid, /etc/subgid. */
+  subuidFile: string;
+  subgidFile: string;
 }
 
 export interface Flags {
@@ -40,6 +45,8 @@ export interface Flags {
   configFile?: string;
   group?: string;
   certsDir?: string;
+  usernsRemap?: string;
+  subidDir?: string;
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
@@ -65,6 +72,9 @@ export function defaults(): Config {
     initPath: '/usr/bin/tini-static',
     labels: [],
     certsDir: '/etc/berth/certs.d',
+    usernsRemap: '',
+    subuidFile: '/etc/subuid',
+    subgidFile: '/etc/subgid',
   };
 }
 
@@ -89,7 +99,7 @@ const KNOWN_KEYS = new Set([
   'data-root', 'exec-root', 'hosts', 'pidfile', 'debug', 'group', 'default-runtime', 'runtimes',
   'registry-mirrors', 'insecure-registries', 'log-driver', 'log-opts', 'default-address-pools',
   'max-concurrent-downloads', 'max-concurrent-uploads', 'init-path', 'labels', 'live-restore',
-  'storage-driver', 'log-level',
+  'storage-driver', 'log-level', 'userns-remap',
 ]);
 
 /** Applies a parsed daemon.json to `base`; every error names the key. */
@@ -149,6 +159,7 @@ export function applyDaemonJson(base: Config, json: unknown): Config {
     }
   }
   c.initPath = expect<string>(obj, 'init-path', 'string') ?? c.initPath;
+  c.usernsRemap = expect<string>(obj, 'userns-remap', 'string') ?? c.usernsRemap;
   c.labels = stringArray(obj, 'labels') ?? c.labels;
   const driver = expect<string>(obj, 'storage-driver', 'string');
   if (driver !== undefined && driver !== 'overlay2') throw new InvalidArgumentError(`invalid daemon configuration: storage-driver "${driver}" is not supported; berth uses overlay2`);
@@ -190,6 +201,11 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): 
   if (flags.debug) c.debug = true;
   if (flags.group !== undefined) c.group = flags.group;
   if (flags.certsDir !== undefined) c.certsDir = path.resolve(flags.certsDir);
+  if (flags.usernsRemap !== undefined) c.usernsRemap = flags.usernsRemap;
+  if (flags.subidDir !== undefined) {
+    c.subuidFile = path.join(path.resolve(flags.subidDir), 'subuid');
+    c.subgidFile = path.join(path.resolve(flags.subidDir), 'subgid');
+  }
   c.dataRoot = path.resolve(c.dataRoot);
   c.execRoot = path.resolve(c.execRoot);
   for (const h of c.hosts) {

@@ -23,6 +23,8 @@ import type { ContainerVolumes } from './volumes.js';
 import { parseSignal } from './validate.js';
 import { Waiters } from './waiters.js';
 import { HealthMonitor } from './health.js';
+import { applyUserns, type IdRemap } from './userns.js';
+import { exec } from '../util/index.js';
 
 export interface LifecycleDeps {
   store: ContainerStore;
@@ -41,6 +43,8 @@ export interface LifecycleDeps {
   afterFailedStart?: (rec: ContainerRecord) => void;
   /** Volumes, binds and tmpfs mounts of containers. */
   containerVolumes?: ContainerVolumes;
+  /** daemon.json `userns-remap`, when set. */
+  idRemap?: IdRemap;
 }
 
 /** How long a restart policy waits before the first restart; doubles up to the cap (Docker: 100 ms .. 1 min). */
@@ -69,6 +73,10 @@ export class Lifecycle {
     this.restartTimers.clear();
     this.rotator.stopAll();
     this.health.stopAll();
+  }
+
+  private idmapFor(rec: ContainerRecord): { usernsFd: number } | undefined {
+    return idmapCheck(rec, this.d.idRemap);
   }
 
   /** Docker's container event attributes: image, name, and the container's labels. */
@@ -100,7 +108,7 @@ export class Lifecycle {
       undo.push(() => unmountRootfs(paths.rootfs), () => removeNetns(path.join(paths.run, 'netns')));
       undo.push(() => unmountShm(paths.dir));
       const [, { networkMode, netnsPath, peer, shmPath }] = await Promise.all([
-        mountRootfs(this.d.snapshots, rec.imageChainId, paths),
+        mountRootfs(this.d.snapshots, rec.imageChainId, paths, this.idmapFor(rec)),
         this.prepareNetwork(rec, paths.run),
       ]);
       const user = resolveUser(rec.config.User ?? '', readInRoot(paths.rootfs, 'etc/passwd'), readInRoot(paths.rootfs, 'etc/group'), rec.hostConfig.GroupAdd ?? []);
@@ -134,6 +142,7 @@ export class Lifecycle {
         mounts: held.mounts,
       });
       if (held.rootfsPropagation && spec.linux) spec.linux.rootfsPropagation = held.rootfsPropagation;
+      if (rec.idMappings) applyUserns(spec, rec.idMappings);
       for (const w of warnings) this.d.logger.warn({ component: 'container', containerId: rec.id }, w);
       // The bundle lives in exec-root and is rewritten at every start: no fsync needed.
       await fsp.writeFile(path.join(paths.run, 'config.json'), specToJson(spec));
@@ -150,6 +159,11 @@ export class Lifecycle {
         persistDir: paths.run,
       });
       undo.push(() => this.d.driver.delete(rec.id, rec.runtime, { force: true }).catch(() => undefined));
+      // A remapped container's netns is made by runc inside its user namespace (sysfs needs
+      // that); loopback is brought up from the host before the process runs.
+      if (rec.idMappings && !netnsPath && (networkMode === 'default' || networkMode === 'none')) {
+        await exec('nsenter', [`--net=/proc/${created.pid}/ns/net`, 'ip', 'link', 'set', 'lo', 'up'], { timeoutMs: 10_000 });
+      }
       if (this.d.beforeStart) await this.d.beforeStart(rec);
       await this.d.driver.start(rec.id, rec.runtime);
       const next: ContainerRecord = this.health.initialState({
@@ -238,6 +252,7 @@ export class Lifecycle {
     const base = { peer: peers, ...(shmPath ? { shmPath } : {}) };
     if (mode === 'host') return { networkMode: 'host', ...base };
     if (mode.startsWith('container:')) return { networkMode: 'container', netnsPath: peers.network, ...base };
+    if (rec.idMappings) return { networkMode: mode === 'none' ? 'none' : 'default', ...base };
     const netnsPath = path.join(runDir, 'netns');
     await createNetns(netnsPath);
     return { networkMode: mode === 'none' ? 'none' : 'default', netnsPath, ...base };
@@ -535,6 +550,14 @@ export class Lifecycle {
   }
 }
 
+
+/** The idmapped-layer mount of a remapped container, refused when the daemon's mapping is not its own. */
+function idmapCheck(rec: ContainerRecord, remap: IdRemap | undefined): { usernsFd: number } | undefined {
+  if (!rec.idMappings) return undefined;
+  const same = remap && JSON.stringify(remap.uidMappings) === JSON.stringify(rec.idMappings.uidMappings) && JSON.stringify(remap.gidMappings) === JSON.stringify(rec.idMappings.gidMappings);
+  if (!same) throw new InvalidArgumentError(`container ${rec.id} was created with userns-remap ranges ${JSON.stringify(rec.idMappings.uidMappings)}: start berthd with the same userns-remap setting to run it`);
+  return { usernsFd: remap.usernsFd };
+}
 
 /** A shareable container's /dev/shm (moby keeps it at `containers/<id>/mounts/shm`). */
 function shmDirOf(containerDir: string): string {

@@ -1,6 +1,7 @@
 import type { ContainerConfig, HostConfig } from '../types/container.js';
 import type { MountPoint } from './mounts.js';
 import type { HealthState } from './health.js';
+import type { ContainerIdMappings } from './userns.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -41,6 +42,8 @@ export interface ContainerRecord {
   platform: 'linux';
   /** Volumes, binds and tmpfs mounts decided at create (absent in records older than volumes). */
   mountPoints?: MountPoint[];
+  /** Set when the container was made under userns-remap: its root is this host range's. */
+  idMappings?: ContainerIdMappings;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -2,7 +2,7 @@ import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import { createInitLayer } from './init-layer.js';
 import { isErrno } from '../errors/index.js';
 import { mountLayers, type SnapshotStore } from '../snapshot/index.js';
-import { unmount } from '../sys/index.js';
+import { mountIdmappedOverlay, unmount } from '../sys/index.js';
 import { resolveWithin } from '../store/index.js';
 
 /** Mounts a container's rootfs: the image's layers below, the container's upper/work on top. */
@@ -10,6 +10,7 @@ export async function mountRootfs(
   snapshots: Pick<SnapshotStore, 'lowerDirs'>,
   chainId: string | undefined,
   dirs: { rootfs: string; upper: string; work: string; init: string },
+  idmap?: { usernsFd: number },
 ): Promise<void> {
   if (isMounted(dirs.rootfs)) return;
   await fsp.mkdir(dirs.rootfs, { recursive: true, mode: 0o755 });
@@ -18,6 +19,11 @@ export async function mountRootfs(
   if (!existsSync(dirs.init)) await createInitLayer(dirs.init);
   // An image without layers (an empty `FROM scratch`) runs on the init layer alone.
   const lowers = [dirs.init, ...(chainId ? await snapshots.lowerDirs(chainId) : [])];
+  if (idmap) {
+    // userns-remap: each layer is seen through an idmapped clone (ADR 9); nothing is chowned.
+    mountIdmappedOverlay(lowers, dirs.rootfs, idmap.usernsFd, { upperDir: dirs.upper, workDir: dirs.work }, [['redirect_dir', 'off'], ['metacopy', 'off']]);
+    return;
+  }
   mountLayers(lowers, dirs.rootfs, { upperDir: dirs.upper, workDir: dirs.work });
 }
 

@@ -39,6 +39,7 @@ import { Attachments, writeLogs, type AttachOptions, type LogsOptions } from './
 import type { Readable, Writable } from 'node:stream';
 import type { VolumeService } from '../volume/index.js';
 import { ContainerVolumes } from './volumes.js';
+import { checkUsernsMode, chownToRoot, toHostId, type IdRemap } from './userns.js';
 
 export interface ContainerServiceDeps extends LifecycleDeps {
   volumes: VolumeService;
@@ -50,6 +51,8 @@ export interface ContainerServiceDeps extends LifecycleDeps {
   logger: Logger;
   runtimeNames: string[];
   defaultRuntime: string;
+  /** daemon.json `userns-remap`, when set. */
+  idRemap?: IdRemap;
   /** daemon.json `log-driver` and `log-opts`. */
   defaultLogConfig?: { type: string; opts: Record<string, string> };
 }
@@ -113,6 +116,7 @@ export class ContainerService {
     const host: HostConfig = normalizeHostConfig(hostConfig, this.d.defaultRuntime);
     host.LogConfig = mergeLogConfig(hostConfig.LogConfig, this.d.defaultLogConfig ?? { type: 'json-file', opts: {} });
     this.volumes.validate(host);
+    checkUsernsMode(host, this.d.idRemap !== undefined);
     const finalName = name ? validateName(name) : undefined;
     if (finalName) this.d.store.names.reserve(finalName, id);
     const recName = finalName ?? this.d.store.names.generate(id);
@@ -130,6 +134,7 @@ export class ContainerService {
       restartCount: 0,
       imageChainId: chainIds(image).at(-1),
       platform: 'linux',
+      ...(this.d.idRemap && (host.UsernsMode ?? '') !== 'host' ? { idMappings: { uidMappings: this.d.idRemap.uidMappings, gidMappings: this.d.idRemap.gidMappings } } : {}),
     };
     const paths = this.d.store.paths(id);
     const madeVolumes: string[] = [];
@@ -137,10 +142,18 @@ export class ContainerService {
       await fsp.mkdir(paths.dir, { recursive: true, mode: 0o710 });
       await writeEtcFiles(rec, paths);
       await createInitLayer(paths.init);
+      if (rec.idMappings) {
+        // The remapped root must reach its rootfs and own its upper dir (its `/`) and files.
+        await fsp.chown(paths.dir, 0, toHostId(rec.idMappings.gidMappings, 0));
+        await fsp.mkdir(paths.upper, { recursive: true, mode: 0o755 });
+        await chownToRoot(rec.idMappings, paths.upper, paths.hosts, paths.hostname, paths.resolvConf);
+      }
       rec.mountPoints = await this.volumes.plan(id, merged, host, madeVolumes);
+      if (rec.idMappings) await this.volumes.chownNew(madeVolumes, rec.idMappings);
       if (this.volumes.needsPopulate(rec.mountPoints)) {
-        // The image's content at each volume's path is copied in now, as dockerd does at create.
-        await mountRootfs(this.d.snapshots, rec.imageChainId, paths);
+        // The image's content at each volume's path is copied in now, as dockerd does at create
+        // (through the idmapped layers for a remapped container: the copies get its ids).
+        await mountRootfs(this.d.snapshots, rec.imageChainId, paths, rec.idMappings && this.d.idRemap ? { usernsFd: this.d.idRemap.usernsFd } : undefined);
         try {
           await this.volumes.populate(id, paths.rootfs, rec.mountPoints);
         } finally {

@@ -10,6 +10,7 @@ import { LOCAL_DRIVER, type VolumeService } from '../volume/index.js';
 import { mountPointOf, parseBind, parseVolumesFrom, validateMountSpec, type MountPoint } from './mounts.js';
 import type { ContainerRecord } from './record.js';
 import type { ContainerStore } from './store.js';
+import { chownToRoot, type ContainerIdMappings } from './userns.js';
 
 export interface ContainerVolumesDeps {
   volumes: VolumeService;
@@ -94,6 +95,11 @@ export class ContainerVolumes {
     // moby setBindModeIfNull: a local volume named in -v or --mount without a mode shows "z";
     // the anonymous ones made for the image's VOLUMEs keep "".
     if (v.Driver === LOCAL_DRIVER && mp.Mode === '' && !mp.fromConfig) mp.Mode = 'z';
+  }
+
+  /** Volumes made for a remapped container belong to its root (dockerd makes them so). */
+  async chownNew(names: readonly string[], m: ContainerIdMappings): Promise<void> {
+    for (const n of names) await chownToRoot(m, this.d.volumes.mountpoint(n));
   }
 
   /** Volumes a failed create made are removed again. */

@@ -16,6 +16,7 @@ import { RegistryService } from '../registry/index.js';
 import { detectCgroupLayout } from '../runtime/cgroups/index.js';
 import { ExitWatcher, RuntimeDriver, type ExitEvent } from '../runtime/driver/index.js';
 import { VolumeService } from '../volume/index.js';
+import { openRemap, type Remap } from './userns.js';
 
 /** Every service the API serves, built over one data-root. */
 export interface Services {
@@ -78,6 +79,24 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     });
     await registry.init();
     const host = await readHostFacts(paths.dataRoot, config.runtimes, config.initPath);
+    let remap: Remap | undefined;
+    if (config.usernsRemap) {
+      try {
+        remap = await openRemap(config.usernsRemap, { subuid: config.subuidFile, subgid: config.subgidFile });
+      } catch (err) {
+        throw new DaemonStartError((err as Error).message);
+      }
+      const opened = remap;
+      undo.push(() => opened.userns.close());
+      logger.info({ component: 'daemon', uidMappings: remap.uidMappings, gidMappings: remap.gidMappings }, 'userns-remap: containers run in user namespaces');
+    }
+    if (remap) {
+      // The remapped root reaches container directories through their group (as dockerd's
+      // root:remapped-root 0710), not through permissions for everyone.
+      await fsp.mkdir(paths.containers, { recursive: true, mode: 0o710 });
+      await fsp.chown(paths.containers, 0, remap.gidMappings[0]!.hostID);
+      await fsp.chmod(paths.containers, 0o710);
+    }
     const volumes = new VolumeService({ root: paths.volumes, events, logger });
     await volumes.init();
     const containerStore = new ContainerStore(paths.containers, paths.execRoot, logger);
@@ -90,6 +109,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
       cgroups: detectCgroupLayout(), exitDir, initPath: config.initPath, kernelRelease: os.release(),
       runtimeNames: Object.keys(config.runtimes), defaultRuntime: config.defaultRuntime,
       defaultLogConfig: { type: config.logDriver, opts: config.logOpts },
+      ...(remap ? { idRemap: { uidMappings: remap.uidMappings, gidMappings: remap.gidMappings, usernsFd: remap.userns.fd } } : {}),
     });
     images.users = (id) => containers.usersOf(id);
     const exits = new ExitWatcher({ dir: exitDir, logger: logger });
