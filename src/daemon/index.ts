@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { EventBus } from '../events/index.js';
@@ -88,6 +88,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
       }
       const opened = remap;
       undo.push(() => opened.userns.close());
+      checkRemappedRootAccess(paths.dataRoot, remap.uidMappings[0]!.hostID, remap.gidMappings[0]!.hostID);
       logger.info({ component: 'daemon', uidMappings: remap.uidMappings, gidMappings: remap.gidMappings }, 'userns-remap: containers run in user namespaces');
     }
     if (remap) {
@@ -175,4 +176,16 @@ function lookPath(bin: string): string {
     if (existsSync(p)) return p;
   }
   return bin;
+}
+
+/**
+ * As dockerd: every directory above the data-root must let the remapped root through, or no
+ * container could start; better refused now, with dockerd's words, than at each start.
+ */
+function checkRemappedRootAccess(dataRoot: string, uid: number, gid: number): void {
+  for (let dir = path.dirname(dataRoot); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const st = statSync(dir);
+    const ok = st.uid === uid ? (st.mode & 0o100) !== 0 : st.gid === gid ? (st.mode & 0o010) !== 0 : (st.mode & 0o001) !== 0;
+    if (!ok) throw new DaemonStartError(`a subdirectory in your graphroot path (${dataRoot}) restricts access to the remapped root uid/gid; please fix by allowing 'o+x' permissions on existing directories`);
+  }
 }
