@@ -2,3 +2,4 @@ export { ContainerService, type ContainerServiceDeps } from './service.js';
 export { ContainerStore } from './store.js';
 export { parseDetachKeys, frame } from './stdio.js';
 export type { ContainerRecord } from './record.js';
+export type { PathStat, CopyMount } from './archive.js';

@@ -22,6 +22,7 @@ import { inspectJson, summaryJson } from './view.js';
 import type { WaitResult } from './waiters.js';
 import { writeEtcFiles } from './etc-files.js';
 import { ExecService } from './exec.js';
+import { ArchiveService } from './archive.js';
 import { createInitLayer } from './init-layer.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,6 +58,7 @@ export class ContainerService {
 
   readonly attachments: Attachments;
   readonly execs: ExecService;
+  readonly archives: ArchiveService;
 
   constructor(private readonly d: ContainerServiceDeps) {
     let attachments: Attachments | undefined;
@@ -64,6 +66,7 @@ export class ContainerService {
     attachments = new Attachments(d.store, this.lifecycle.waiters);
     this.attachments = attachments;
     this.execs = new ExecService({ store: d.store, driver: d.driver, events: d.events, logger: d.logger, attributes: (rec) => this.lifecycle.attributes(rec) });
+    this.archives = new ArchiveService({ store: d.store, snapshots: d.snapshots, events: d.events, attributes: (rec) => this.lifecycle.attributes(rec) });
   }
 
   /** Where an exec's conmon keeps its ctl FIFO and attach socket. */

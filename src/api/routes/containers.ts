@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ConflictError, InvalidArgumentError } from '../../errors/index.js';
 import { monitorPaths, resize } from '../../runtime/driver/index.js';
-import type { ContainerService } from '../../container/index.js';
+import type { ContainerService, PathStat } from '../../container/index.js';
 import { frame, parseDetachKeys } from '../../container/index.js';
 import { parseEventTime } from '../../events/index.js';
 import { parseFilters } from '../../util/index.js';
@@ -12,7 +12,7 @@ import type { Ctx, Router } from '../router.js';
 import { versionAtLeast } from '../version.js';
 
 export interface ContainersBackend {
-  containers: Pick<ContainerService, 'create' | 'list' | 'inspect' | 'rename' | 'wait' | 'prune' | 'logs' | 'prepareAttach' | 'top' | 'stats' | 'changes' | 'export' | 'commit' | 'update' | 'resize' | 'lifecycle' | 'execs' | 'execDir'>;
+  containers: Pick<ContainerService, 'create' | 'list' | 'inspect' | 'rename' | 'wait' | 'prune' | 'logs' | 'prepareAttach' | 'top' | 'stats' | 'changes' | 'export' | 'commit' | 'update' | 'resize' | 'lifecycle' | 'execs' | 'execDir' | 'archives'>;
 }
 
 function timeoutParam(ctx: Ctx): number | undefined {
@@ -132,6 +132,24 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     });
     sendJson(ctx.res, 201, { Id: id });
   });
+  // `docker cp`: HEAD stats, GET reads a tar, PUT extracts one (moby's archive routes).
+  r.add('HEAD', '/containers/{id}/archive', async (ctx) => {
+    const stat = await c.archives.stat(ctx.params.id!, ctx.query.get('path') ?? '');
+    ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': encodeStat(stat), 'Content-Type': 'application/json' });
+    ctx.res.end();
+  });
+  r.add('GET', '/containers/{id}/archive', async (ctx) => {
+    const { stat, tar } = await c.archives.get(ctx.params.id!, ctx.query.get('path') ?? '', ctx.signal);
+    ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': encodeStat(stat), 'Content-Type': 'application/x-tar' });
+    await pipeline(tar, ctx.res, { signal: ctx.signal });
+  });
+  r.add('PUT', '/containers/{id}/archive', async (ctx) => {
+    const q = ctx.query;
+    await c.archives.put(ctx.params.id!, q.get('path') ?? '', ctx.req, {
+      noOverwriteDirNonDir: boolParam(q, 'noOverwriteDirNonDir'), copyUIDGID: boolParam(q, 'copyUIDGID'), signal: ctx.signal,
+    });
+    sendNoContent(ctx.res, 200);
+  });
   r.add('POST', '/containers/{id}/exec', async (ctx) => {
     sendJson(ctx.res, 201, { Id: c.execs.create(ctx.params.id!, await readJsonBody(ctx.req)) });
   });
@@ -168,6 +186,11 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     await att.run({ ...opts, stdin: false }, undefined, ctx.res, ctx.signal);
     ctx.res.end();
   });
+}
+
+/** The stat header: base64 of its JSON, as moby's setContainerPathStatHeader writes it. */
+function encodeStat(stat: PathStat): string {
+  return Buffer.from(JSON.stringify(stat)).toString('base64');
 }
 
 function execAttach(e: { config: { AttachStdin: boolean; AttachStdout: boolean; AttachStderr: boolean; DetachKeys: string } }) {
