@@ -205,6 +205,16 @@ describe('cp: docker cp and the archive API', () => {
     assert.equal(await fsp.readFile(path.join(work, 'berth-back.txt'), 'utf8'), 'via berth\n');
     const tar = await d.berth(['cp', `${id}:/tmp/berth.txt`, '-']);
     assert.match(out(await exec('tar', ['-tf', '-'], { input: tar.stdout })), /^berth.txt\n$/);
+    // A directory both ways, with a symlink and a mode.
+    const tree = path.join(work, 'btree');
+    await fsp.mkdir(path.join(tree, 'sub'), { recursive: true });
+    await fsp.writeFile(path.join(tree, 'sub', 'x'), 'x\n', { mode: 0o600 });
+    await fsp.symlink('sub/x', path.join(tree, 'lx'));
+    await d.berth(['cp', tree, `${id}:/tmp/copied`]);
+    assert.equal(await inContainer(id, 'cat /tmp/copied/sub/x; stat -c %a /tmp/copied/sub/x; readlink /tmp/copied/lx'), 'x\n600\nsub/x\n');
+    await d.berth(['cp', `${id}:/tmp/copied`, path.join(work, 'btree-back')]);
+    assert.equal(await fsp.readFile(path.join(work, 'btree-back', 'sub', 'x'), 'utf8'), 'x\n');
+    assert.equal(await fsp.readlink(path.join(work, 'btree-back', 'lx')), 'sub/x');
     const missing = await d.berth(['cp', `${id}:/nope`, work], { allowFailure: true });
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, new RegExp(`Error response from daemon: Could not find the file /nope in container ${id}`));

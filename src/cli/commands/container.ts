@@ -9,6 +9,7 @@ import { infoCommands } from './container-info.js';
 import { lifecycleCommands } from './container-lifecycle.js';
 import { createCommand, runCommand } from './container-run.js';
 import { statsCommand } from './container-stats.js';
+import { cpCommand } from './container-cp.js';
 
 type Cmd = Command<Cli>;
 
@@ -21,6 +22,7 @@ export const containerGroup: Cmd = {
   subcommands: [
     l.attachCommand,
     i.commitCommand,
+    cpCommand,
     createCommand,
     i.diffCommand,
     i.exportCommand,
@@ -50,6 +52,7 @@ export const containerShortcuts: Cmd[] = [
   { ...i.psCommand('ps [OPTIONS]'), categoryTop: 3 },
   l.attachCommand,
   i.commitCommand,
+  cpCommand,
   createCommand,
   i.diffCommand,
   i.exportCommand,
