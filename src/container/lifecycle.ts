@@ -36,6 +36,8 @@ export interface LifecycleDeps {
   beforeStart?: (rec: ContainerRecord) => Promise<void>;
   /** Attachers waiting for a start that failed: they are released. */
   afterFailedStart?: (rec: ContainerRecord) => void;
+  /** Live restore of the container's exec sessions (ExecService.restore). */
+  restoreExecs?: (rec: ContainerRecord) => Promise<void>;
 }
 
 /** How long a restart policy waits before the first restart; doubles up to the cap (Docker: 100 ms .. 1 min). */
@@ -446,6 +448,7 @@ export class Lifecycle {
    * Restart policies then apply.
    */
   async restore(rec: ContainerRecord): Promise<void> {
+    await this.d.restoreExecs?.(rec).catch((err: unknown) => this.d.logger.warn({ component: 'container', containerId: rec.id, err }, 'restoring execs failed'));
     if (rec.state.status === 'removing') {
       await this.locks.run(rec.id, () => this.removeLocked(rec, { force: true }));
       return;

@@ -62,10 +62,14 @@ export class ContainerService {
 
   constructor(private readonly d: ContainerServiceDeps) {
     let attachments: Attachments | undefined;
-    this.lifecycle = new Lifecycle({ ...d, beforeStart: (rec) => attachments!.beforeStart(rec), afterFailedStart: (rec) => attachments!.release(rec.id) }, this.locks);
+    let execs: ExecService | undefined;
+    this.lifecycle = new Lifecycle({
+      ...d, beforeStart: (rec) => attachments!.beforeStart(rec), afterFailedStart: (rec) => attachments!.release(rec.id), restoreExecs: (rec) => execs!.restore(rec),
+    }, this.locks);
     attachments = new Attachments(d.store, this.lifecycle.waiters);
     this.attachments = attachments;
-    this.execs = new ExecService({ store: d.store, driver: d.driver, events: d.events, logger: d.logger, attributes: (rec) => this.lifecycle.attributes(rec) });
+    execs = new ExecService({ store: d.store, driver: d.driver, events: d.events, logger: d.logger, attributes: (rec) => this.lifecycle.attributes(rec) });
+    this.execs = execs;
     this.archives = new ArchiveService({ store: d.store, snapshots: d.snapshots, events: d.events, attributes: (rec) => this.lifecycle.attributes(rec) });
   }
 

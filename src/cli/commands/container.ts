@@ -10,6 +10,7 @@ import { lifecycleCommands } from './container-lifecycle.js';
 import { createCommand, runCommand } from './container-run.js';
 import { statsCommand } from './container-stats.js';
 import { cpCommand } from './container-cp.js';
+import { execCommand } from './container-exec.js';
 
 type Cmd = Command<Cli>;
 
@@ -25,6 +26,7 @@ export const containerGroup: Cmd = {
     cpCommand,
     createCommand,
     i.diffCommand,
+    execCommand,
     i.exportCommand,
     i.inspectCommand,
     l.killCommand,
@@ -49,6 +51,7 @@ export const containerGroup: Cmd = {
 /** docker's top-level shortcuts for container commands. */
 export const containerShortcuts: Cmd[] = [
   { ...runCommand, categoryTop: 1 },
+  { ...execCommand, categoryTop: 2 },
   { ...i.psCommand('ps [OPTIONS]'), categoryTop: 3 },
   l.attachCommand,
   i.commitCommand,
