@@ -1,7 +1,7 @@
 import { closeSync, constants as fsc, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lutimesSync, mkdirSync, openSync, read, readdirSync, readlinkSync, symlinkSync, write, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { InvalidArgumentError, isErrno } from '../errors/index.js';
+import { InternalError, isErrno } from '../errors/index.js';
 import { cleanEntryName, encodeHeader, END_OF_ARCHIVE, padding, type EntryType, type TarEntry, type TarHeader } from '../snapshot/index.js';
 import { mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/index.js';
 import { at, fdPath, O_CLOEXEC, O_PATH, fstatBig, lstatAt, openChild, removeTreeAt, type ScopedRoot } from './archive-fs.js';
@@ -197,10 +197,11 @@ async function extractEntry(root: ScopedRoot, dest: string, parent: number, base
   const existing = lstatAt(parent, base);
   if (existing) {
     if (o.noOverwriteDirNonDir && existing.isDirectory() && h.type !== 'dir') {
-      throw new InvalidArgumentError(`cannot overwrite directory ${JSON.stringify(abs)} with non-directory ${JSON.stringify(dest)}`);
+      // go-archive's untyped error, which moby answers with 500.
+      throw new InternalError(`cannot overwrite directory ${JSON.stringify(abs)} with non-directory ${JSON.stringify(dest)}`);
     }
     if (o.noOverwriteDirNonDir && !existing.isDirectory() && h.type === 'dir') {
-      throw new InvalidArgumentError(`cannot overwrite non-directory ${JSON.stringify(abs)} with directory ${JSON.stringify(dest)}`);
+      throw new InternalError(`cannot overwrite non-directory ${JSON.stringify(abs)} with directory ${JSON.stringify(dest)}`);
     }
     if (!(existing.isDirectory() && h.type === 'dir')) removeTreeAt(parent, base);
   }

@@ -214,11 +214,6 @@ export class ExecService {
     return process;
   }
 
-  /** Forgets a removed container's execs (their records went with its directory). */
-  forget(containerId: string): void {
-    for (const [id, e] of this.execs) if (e.containerId === containerId) this.execs.delete(id);
-  }
-
   async exitCodeOf(id: string): Promise<number | undefined> {
     const e = this.get(id);
     if (e.exitCode !== null) return e.exitCode;
