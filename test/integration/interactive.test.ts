@@ -53,8 +53,7 @@ describe('interactive: terminals, pipes and exec', () => {
         await tmux.line(w, 'stty size');
         await tmux.waitFor(w, /^24 80\r?$/m);
         await tmux.resize(w, 100, 30);
-        await tmux.line(w, 'echo size=$(stty size)');
-        await tmux.waitFor(w, /^size=30 100\r?$/m);
+        await waitForPtySize(w, '30 100');
         // Ctrl-C reaches the foreground process inside, not the CLI.
         await tmux.line(w, 'sleep 1000');
         await tmux.waitFor(w, /sleep 1000\r?\n(?!.*\/ # )/);
@@ -100,8 +99,9 @@ describe('interactive: terminals, pipes and exec', () => {
         await tmux.line(w, 'stty size');
         await tmux.waitFor(w, /^20 90\r?$/m);
         await tmux.resize(w, 70, 15);
-        await tmux.line(w, 'echo size=$(stty size) tty=$(tty)');
-        await tmux.waitFor(w, /^size=15 70 tty=\/dev\/pts\/\d+\r?$/m);
+        await waitForPtySize(w, '15 70');
+        await tmux.line(w, 'echo tty=$(tty)');
+        await tmux.waitFor(w, /^tty=\/dev\/pts\/\d+\r?$/m);
         await tmux.line(w, 'exit 5');
         await tmux.waitFor(w, /\[exit 5\]/);
       });
@@ -180,6 +180,25 @@ describe('interactive: terminals, pipes and exec', () => {
         assert.equal(noCtr.stderr, `Error response from daemon: No such container: ${cli}-nosuch\n`);
       });
     });
+  }
+
+  /**
+   * The resize travels CLI → berthd → conmon while the next keys travel on the attach
+   * stream: a command typed right after the resize may run before it lands (with dockerd
+   * too). So ask again, each time with a fresh marker, until the pty shows the size.
+   */
+  async function waitForPtySize(w: string, size: string): Promise<void> {
+    const { waitFor } = await import('../../src/util/index.js');
+    let round = 0;
+    let last = '';
+    await waitFor(`the pty to be ${size} (last ${last})`, async () => {
+      const marker = `sz${++round}`;
+      await tmux.line(w, `echo ${marker}=$(stty size)`);
+      const text = await tmux.waitFor(w, new RegExp(`^${marker}=(\\d+ \\d+)\\r?$`, 'm'));
+      last = new RegExp(`^${marker}=(\\d+ \\d+)`, 'm').exec(text)![1]!;
+      if (last === size) return true;
+      throw new Error(`the pty is ${last}`);
+    }, { timeoutMs: 15_000, intervalMs: 100 });
   }
 
   async function waitForFile(c: { run: (args: string[], o?: { allowFailure?: boolean }) => Promise<{ stdout: Buffer; code: number | null }> }, id: string, file: string, content: string): Promise<void> {
