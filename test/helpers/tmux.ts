@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { exec, waitFor } from '../../src/util/index.js';
 
 /**
@@ -70,6 +72,9 @@ export class Tmux {
 
   async kill(): Promise<void> {
     await exec('tmux', ['-L', this.socket, 'kill-server'], { timeoutMs: 10_000, allowFailure: true });
+    // A killed server leaves its socket file behind.
+    const uid = process.getuid?.() ?? 0;
+    await rm(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${uid}`, this.socket), { force: true });
   }
 }
 
