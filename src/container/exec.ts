@@ -71,7 +71,9 @@ export class ExecService {
 
   get(id: string): ExecRecord {
     const e = this.execs.get(id);
-    if (!e) throw new NotFoundError(`No such exec instance: ${id}`);
+    // A removed container takes its execs along (their records went with its directory).
+    if (e && !this.d.store.get(e.containerId)) this.execs.delete(id);
+    if (!e || !this.execs.has(id)) throw new NotFoundError(`No such exec instance: ${id}`);
     return e;
   }
 
