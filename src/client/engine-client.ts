@@ -146,12 +146,15 @@ export class EngineClient {
    * A versioned request upgraded to a raw connection (`Connection: Upgrade`, `Upgrade: tcp`),
    * as docker's client hijacks attach. A non-101 answer is checked like any other.
    */
-  async upgrade(method: string, path: string, opts: Omit<RequestOptions, 'json' | 'body'> = {}): Promise<UpgradedConnection> {
+  async upgrade(method: string, path: string, opts: Omit<RequestOptions, 'body'> = {}): Promise<UpgradedConnection> {
     const version = await this.apiVersion(opts.signal);
     const full = `/v${version}${path}${encodeQuery(opts.query)}`;
     const headers: Record<string, string> = {
-      'User-Agent': this.opts.userAgent ?? 'berth-cli', 'Content-Type': 'text/plain', Connection: 'Upgrade', Upgrade: 'tcp', ...opts.headers,
+      'User-Agent': this.opts.userAgent ?? 'berth-cli', 'Content-Type': opts.json !== undefined ? 'application/json' : 'text/plain', Connection: 'Upgrade', Upgrade: 'tcp', ...opts.headers,
     };
+    // exec start sends its options as a JSON body before the connection turns raw.
+    const payload = opts.json !== undefined ? JSON.stringify(opts.json) : undefined;
+    if (payload !== undefined) headers['Content-Length'] = String(Buffer.byteLength(payload));
     this.opts.debug?.(`${method} ${full}`);
     return new Promise((resolve, reject) => {
       const req = http.request({ ...this.target(), method, path: full, headers, signal: opts.signal });
@@ -164,7 +167,7 @@ export class EngineClient {
           .then(() => reject(new ApiError(res.statusCode ?? 0, '', `unexpected response to an attach upgrade: ${res.statusCode ?? 0}`)), reject);
       });
       req.on('error', (err) => reject(this.transportError(err, method, full)));
-      req.end();
+      req.end(payload);
     });
   }
 

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors/index.js';
+import { ConflictError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/index.js';
+import { readJson, writeJsonAtomic } from '../store/index.js';
 import type { EventBus } from '../events/index.js';
 import { attach, readExitFile, waitExitFile, type AttachStreams, type RuntimeDriver } from '../runtime/driver/index.js';
 import { heldCapabilities } from './held-caps.js';
@@ -23,6 +24,10 @@ export interface ExecRecord {
   exitCode: number | null;
   pid: number;
   isStarted: boolean;
+  /** The client's terminal [height, width] at create or start; the pty starts at this size. */
+  consoleSize?: [number, number];
+  /** conmon's pid for a running exec: re-adopting after a berthd restart checks it is still there. */
+  conmonPid?: number;
 }
 
 /**
@@ -35,9 +40,11 @@ export class ExecService {
 
   constructor(private readonly d: { store: ContainerStore; driver: RuntimeDriver; events: EventBus; logger: Logger; attributes: (rec: ContainerRecord) => Record<string, string> }) {}
 
-  create(containerIdOrName: string, body: unknown): string {
+  async create(containerIdOrName: string, body: unknown): Promise<string> {
     const rec = this.d.store.resolve(containerIdOrName);
-    if (rec.state.status === 'paused') throw new ConflictError(`container ${rec.id} is paused, unpause the container before exec`);
+    // moby's getActiveContainer, word for word (daemon/errors.go).
+    if (rec.state.status === 'paused') throw new ConflictError(`Container ${rec.id} is paused, unpause the container before exec`);
+    if (rec.state.status === 'restarting') throw new ConflictError(`Container ${rec.id} is restarting, wait until the container is running`);
     if (rec.state.status !== 'running') throw new ConflictError(`container ${rec.id} is not running`);
     const b = (body ?? {}) as Record<string, unknown>;
     if (typeof b !== 'object' || Array.isArray(b)) throw new InvalidArgumentError('invalid exec config: expected a JSON object');
@@ -55,14 +62,18 @@ export class ExecService {
         WorkingDir: typeof b.WorkingDir === 'string' ? b.WorkingDir : '', DetachKeys: typeof b.DetachKeys === 'string' ? b.DetachKeys : '',
       },
       running: false, exitCode: null, pid: 0, isStarted: false,
+      ...(consoleSizeOf(b.ConsoleSize) ? { consoleSize: consoleSizeOf(b.ConsoleSize)! } : {}),
     });
+    await this.save(this.execs.get(id)!);
     this.d.events.publish('container', `exec_create: ${(cmd as string[]).join(' ')}`, rec.id, { ...this.d.attributes(rec), execID: id });
     return id;
   }
 
   get(id: string): ExecRecord {
     const e = this.execs.get(id);
-    if (!e) throw new NotFoundError(`No such exec instance: ${id}`);
+    // A removed container takes its execs along (their records went with its directory).
+    if (e && !this.d.store.get(e.containerId)) this.execs.delete(id);
+    if (!e || !this.execs.has(id)) throw new NotFoundError(`No such exec instance: ${id}`);
     return e;
   }
 
@@ -84,12 +95,15 @@ export class ExecService {
    * the process runs) and the promise resolves when the process has exited; without, it
    * resolves once the process runs and its exit is recorded in the background.
    */
-  async start(id: string, o: { detach: boolean; tty?: boolean }, io?: { input: Readable | undefined; output: Writable; options: AttachOptions; signal: AbortSignal }): Promise<void> {
+  async start(id: string, o: { detach: boolean; tty?: boolean; consoleSize?: unknown }, io?: { input: Readable | undefined; output: Writable; options: AttachOptions; signal: AbortSignal }): Promise<void> {
     const e = this.get(id);
     if (e.isStarted) throw new ConflictError(`Error: Exec command ${id} has already run`);
     const rec = this.d.store.get(e.containerId);
+    if (rec?.state.status === 'paused') throw new ConflictError(`Container ${e.containerId} is paused, unpause the container before exec`);
     if (!rec || rec.state.status !== 'running') throw new ConflictError(`container ${e.containerId} is not running`);
     e.isStarted = true;
+    const size = consoleSizeOf(o.consoleSize);
+    if (size) e.consoleSize = size;
     const paths = this.d.store.paths(rec.id);
     const execDir = path.join(paths.run, 'exec', id.slice(0, 16));
     const hasTty = o.tty ?? e.config.Tty;
@@ -103,21 +117,77 @@ export class ExecService {
       const msg = err instanceof Error ? err.message : String(err);
       e.exitCode = /executable file not found|no such file or directory/.test(msg) ? 127 : 126;
       e.running = false;
+      void this.save(e).catch((saveErr: unknown) => this.d.logger.warn({ component: 'exec', containerId: rec.id, err: saveErr }, 'saving an exec record failed'));
       throw err;
     });
     e.running = true;
     e.pid = started.pid;
+    e.conmonPid = started.conmonPid;
+    await this.save(e);
     this.d.events.publish('container', `exec_start: ${e.config.Cmd.join(' ')}`, rec.id, { ...this.d.attributes(rec), execID: id });
-    const finished = waitExitFile(started.exitPath).then(async (info) => {
-      e.running = false;
-      e.exitCode = info.exitCode;
-      e.pid = 0;
-      this.d.events.publish('container', 'exec_die', rec.id, { ...this.d.attributes(rec), execID: id, exitCode: String(info.exitCode) });
-      await fsp.rm(execDir, { recursive: true, force: true });
-    }).catch((err: unknown) => this.d.logger.warn({ component: 'exec', containerId: rec.id, err }, 'waiting for an exec failed'));
+    const finished = this.watch(rec, e, execDir);
     if (!io || o.detach || !streams) return;
     await pump(streams, io.options, hasTty, true, io.input, io.output, io.signal);
     await finished;
+  }
+
+  /** Waits for the exec's exit file and records the exit (exec_die); the session's directory goes after. */
+  private watch(rec: ContainerRecord, e: ExecRecord, execDir: string): Promise<void> {
+    return waitExitFile(path.join(execDir, 'exit')).then(async (info) => {
+      e.running = false;
+      e.exitCode = info.exitCode;
+      e.pid = 0;
+      delete e.conmonPid;
+      await this.save(e);
+      this.d.events.publish('container', 'exec_die', rec.id, { ...this.d.attributes(rec), execID: e.id, exitCode: String(info.exitCode) });
+      await fsp.rm(execDir, { recursive: true, force: true });
+    }).catch((err: unknown) => this.d.logger.warn({ component: 'exec', containerId: rec.id, err }, 'waiting for an exec failed'));
+  }
+
+  /** Exec records live with their container (`<container dir>/execs/<id>.json`), so they go when it goes. */
+  private recordPath(containerId: string, id: string): string {
+    return path.join(this.d.store.paths(containerId).dir, 'execs', `${id}.json`);
+  }
+
+  private async save(e: ExecRecord): Promise<void> {
+    const file = this.recordPath(e.containerId, e.id);
+    await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    await writeJsonAtomic(file, e);
+  }
+
+  /**
+   * Live restore of a container's execs at daemon start: a record of a running exec is
+   * re-adopted when its conmon still runs (its exit is then recorded as usual), takes the
+   * code from its exit file when it ended while berthd was down, and is recorded as ended
+   * (-1, as conmon does when it cannot tell) when neither is there.
+   */
+  async restore(rec: ContainerRecord): Promise<void> {
+    const dir = path.join(this.d.store.paths(rec.id).dir, 'execs');
+    let names: string[];
+    try { names = await fsp.readdir(dir); } catch (err) {
+      if (isErrno(err, 'ENOENT')) return;
+      throw err;
+    }
+    for (const name of names.filter((n) => n.endsWith('.json'))) {
+      const e = await readJson<ExecRecord>(path.join(dir, name));
+      if (!e || e.containerId !== rec.id) continue;
+      this.execs.set(e.id, e);
+      if (!e.running) continue;
+      const execDir = path.join(this.d.store.paths(rec.id).run, 'exec', e.id.slice(0, 16));
+      const exit = await readExitFile(path.join(execDir, 'exit'));
+      if (exit || !e.conmonPid || !isAlive(e.conmonPid)) {
+        e.running = false;
+        e.exitCode = exit?.exitCode ?? -1;
+        e.pid = 0;
+        delete e.conmonPid;
+        await this.save(e);
+        this.d.events.publish('container', 'exec_die', rec.id, { ...this.d.attributes(rec), execID: e.id, exitCode: String(e.exitCode) });
+        await fsp.rm(execDir, { recursive: true, force: true });
+        continue;
+      }
+      void this.watch(rec, e, execDir);
+      this.d.logger.info({ component: 'exec', containerId: rec.id, execId: e.id }, 're-adopted a running exec');
+    }
   }
 
   /** The exec's OCI process: the container's process settings with the exec's own args, env, user and cwd. */
@@ -137,6 +207,7 @@ export class ExecService {
       user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
     };
     delete process.consoleSize;
+    if (hasTty && e.consoleSize) process.consoleSize = { height: e.consoleSize[0], width: e.consoleSize[1] };
     if (e.config.Privileged) {
       const caps = (base.capabilities as Record<string, string[]> | undefined) ?? {};
       const all = [...new Set([...(caps.bounding ?? []), ...heldCapabilities()])];
@@ -154,4 +225,18 @@ export class ExecService {
   }
 }
 
+/** Whether a process exists (signal 0); EPERM still means it does. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isErrno(err, 'EPERM');
+  }
+}
 
+/** `ConsoleSize: [height, width]` of an exec body; absent, malformed or 0x0 is none. */
+function consoleSizeOf(v: unknown): [number, number] | undefined {
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isInteger(n) && n >= 0 && n <= 0xffff)) return undefined;
+  return v[0] === 0 && v[1] === 0 ? undefined : [v[0] as number, v[1] as number];
+}

@@ -3,3 +3,4 @@ export { ContainerStore } from './store.js';
 export { parseDetachKeys, frame } from './stdio.js';
 export type { ContainerRecord } from './record.js';
 export { validateLogConfig } from './log-config.js';
+export type { PathStat, CopyMount } from './archive.js';

@@ -45,6 +45,8 @@ export interface LifecycleDeps {
   containerVolumes?: ContainerVolumes;
   /** daemon.json `userns-remap`, when set. */
   idRemap?: IdRemap;
+  /** Live restore of the container's exec sessions (ExecService.restore). */
+  restoreExecs?: (rec: ContainerRecord) => Promise<void>;
 }
 
 /** How long a restart policy waits before the first restart; doubles up to the cap (Docker: 100 ms .. 1 min). */
@@ -522,6 +524,7 @@ export class Lifecycle {
    * Restart policies then apply.
    */
   async restore(rec: ContainerRecord): Promise<void> {
+    await this.d.restoreExecs?.(rec).catch((err: unknown) => this.d.logger.warn({ component: 'container', containerId: rec.id, err }, 'restoring execs failed'));
     if (rec.state.status === 'removing') {
       await this.locks.run(rec.id, () => this.removeLocked(rec, { force: true }));
       return;

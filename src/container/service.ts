@@ -24,6 +24,7 @@ import { inspectJson, summaryJson } from './view.js';
 import type { WaitResult } from './waiters.js';
 import { writeEtcFiles } from './etc-files.js';
 import { ExecService } from './exec.js';
+import { ArchiveService } from './archive.js';
 import { createInitLayer } from './init-layer.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,15 +69,25 @@ export class ContainerService {
   readonly attachments: Attachments;
   readonly execs: ExecService;
   readonly volumes: ContainerVolumes;
+  readonly archives: ArchiveService;
 
   constructor(private readonly d: ContainerServiceDeps) {
     let attachments: Attachments | undefined;
+    let execs: ExecService | undefined;
     this.volumes = new ContainerVolumes({ volumes: d.volumes, store: d.store, events: d.events, logger: d.logger });
     d.volumes.users = (name) => this.volumes.users(name);
-    this.lifecycle = new Lifecycle({ ...d, containerVolumes: this.volumes, beforeStart: (rec) => attachments!.beforeStart(rec), afterFailedStart: (rec) => attachments!.release(rec.id) }, this.locks);
+    this.lifecycle = new Lifecycle({
+      ...d, containerVolumes: this.volumes, beforeStart: (rec) => attachments!.beforeStart(rec), afterFailedStart: (rec) => attachments!.release(rec.id), restoreExecs: (rec) => execs!.restore(rec),
+    }, this.locks);
     attachments = new Attachments(d.store, this.lifecycle.waiters);
     this.attachments = attachments;
-    this.execs = new ExecService({ store: d.store, driver: d.driver, events: d.events, logger: d.logger, attributes: (rec) => this.lifecycle.attributes(rec) });
+    execs = new ExecService({ store: d.store, driver: d.driver, events: d.events, logger: d.logger, attributes: (rec) => this.lifecycle.attributes(rec) });
+    this.execs = execs;
+    this.archives = new ArchiveService({
+      store: d.store, snapshots: d.snapshots, events: d.events, attributes: (rec) => this.lifecycle.attributes(rec),
+      // A copy under a volume or bind goes to its source, as dockerd mounts them for `docker cp`.
+      mountsOf: (rec) => this.volumes.copyMounts(rec),
+    });
   }
 
   /** Where an exec's conmon keeps its ctl FIFO and attach socket. */

@@ -81,7 +81,9 @@ export class ContainerStore {
     const byId = this.records.get(idOrName);
     if (byId) return byId;
     const byName = this.names.get(idOrName);
-    if (byName) return this.records.get(byName)!;
+    // A name is reserved before its container's record exists (create in progress): not found yet.
+    const named = byName ? this.records.get(byName) : undefined;
+    if (named) return named;
     if (/^[a-f0-9]+$/.test(idOrName)) {
       const matches = [...this.records.keys()].filter((id) => id.startsWith(idOrName));
       if (matches.length === 1) return this.records.get(matches[0]!)!;

@@ -222,6 +222,18 @@ export class ContainerVolumes {
     }
   }
 
+  /** The container's volumes and binds as `docker cp` sees them (tmpfs mounts live only in the container). */
+  copyMounts(rec: ContainerRecord): Array<{ destination: string; source: string; readonly: boolean }> {
+    const out: Array<{ destination: string; source: string; readonly: boolean }> = [];
+    for (const mp of rec.mountPoints ?? []) {
+      if (mp.Type === 'tmpfs') continue;
+      let source = mp.Type === 'volume' && mp.Name ? this.d.volumes.mountpoint(mp.Name) : mp.Source;
+      if (mp.Type === 'volume' && mp.subpath) source = resolveWithin(source, mp.subpath);
+      out.push({ destination: mp.Destination, source, readonly: !mp.RW });
+    }
+    return out;
+  }
+
   /** Ids of the containers whose mount points name a volume. */
   users(name: string): string[] {
     return this.d.store.list().filter((c) => (c.mountPoints ?? []).some((m) => m.Type === 'volume' && m.Name === name)).map((c) => c.id);

@@ -8,3 +8,7 @@ export { chainIdOf } from './chain-id.js';
 export type { Snapshotter, SnapshotInfo, LayerApplied, ApplyOptions } from './snapshotter.js';
 export { mountLayers, unmountLayers, type WritableLayer } from './mount.js';
 export { detectCompression, type Compression } from './layer-stream.js';
+export { readTar, type TarEntry } from './tar-reader.js';
+export { encodeHeader, padding, END_OF_ARCHIVE } from './tar-writer.js';
+export type { TarHeader, EntryType } from './tar-header.js';
+export { cleanEntryName } from './entry-path.js';

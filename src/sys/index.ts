@@ -137,3 +137,30 @@ export function fsMount(fstype: string, target: string, options: ReadonlyArray<r
 
 export { connectSeqpacket, recvQueued, seqpacketPair, UNIX_PATH_MAX } from './socket.js';
 export { attachMount, createUserNamespace, fsMountWithFds, idmappedBindMount, mountIdmappedOverlay, openIdmappedTree, MOUNT_ATTR_IDMAP, MOUNT_ATTR_RDONLY, type FsConfigValue, type IdMapping, type IdmapOptions, type UserNamespace } from './idmap.js';
+/** openat2(2)'s `resolve` flags (linux/openat2.h). */
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_NO_SYMLINKS = 0x04;
+export const RESOLVE_BENEATH = 0x08;
+export const RESOLVE_IN_ROOT = 0x10;
+const SYS_OPENAT2 = 437;
+
+/**
+ * openat2(2): opens `path` relative to `dirfd` with the kernel's scoped resolution, e.g.
+ * RESOLVE_IN_ROOT treats `dirfd` as `/` for every component, symlinks and `..` included, so
+ * the result can never lie outside it, however the tree changes meanwhile. Returns the fd.
+ */
+export function openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number {
+  const how = Buffer.alloc(24);
+  how.writeBigUInt64LE(BigInt(flags >>> 0), 0);
+  how.writeBigUInt64LE(BigInt(mode), 8);
+  how.writeBigUInt64LE(BigInt(resolve), 16);
+  for (;;) {
+    const fd = Number(libc.syscall(SYS_OPENAT2, 'int', dirfd, 'const char *', path, 'void *', how, 'size_t', 24));
+    if (fd >= 0) return fd;
+    const err = (() => { try { check('openat2', fd, path); } catch (e) { return e as SysError; } return undefined; })();
+    // The kernel asks for a retry when a rename raced the lookup (RESOLVE_IN_ROOT's safety check).
+    if (err?.code === 'EAGAIN') continue;
+    throw err;
+  }
+}
+

@@ -56,6 +56,8 @@ export const libc = {
   fsconfig: lib.func('int fsconfig(int fd, unsigned int cmd, const char *key, const char *value, int aux)') as
     (fd: number, cmd: number, key: string | null, value: string | null, aux: number) => number,
   fsmount: lib.func('int fsmount(int fd, unsigned int flags, unsigned int attrFlags)') as (fd: number, flags: number, attrFlags: number) => number,
+  /** syscall(2), for openat2 which glibc does not wrap; called with koffi's variadic typed arguments. */
+  syscall: lib.func('long syscall(long number, ...)') as (...args: unknown[]) => number,
   moveMount: lib.func('int move_mount(int fromDirfd, const char *fromPath, int toDirfd, const char *toPath, unsigned int flags)') as
     (fromDirfd: number, fromPath: string, toDirfd: number, toPath: string, flags: number) => number,
 };

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ConflictError, InvalidArgumentError } from '../../errors/index.js';
 import { monitorPaths, resize } from '../../runtime/driver/index.js';
-import type { ContainerService } from '../../container/index.js';
+import type { ContainerService, PathStat } from '../../container/index.js';
 import { frame, parseDetachKeys } from '../../container/index.js';
 import { parseEventTime } from '../../events/index.js';
 import { parseFilters } from '../../util/index.js';
@@ -12,7 +12,7 @@ import type { Ctx, Router } from '../router.js';
 import { versionAtLeast } from '../version.js';
 
 export interface ContainersBackend {
-  containers: Pick<ContainerService, 'create' | 'list' | 'inspect' | 'rename' | 'wait' | 'prune' | 'logs' | 'prepareAttach' | 'top' | 'stats' | 'changes' | 'export' | 'commit' | 'update' | 'resize' | 'lifecycle' | 'execs' | 'execDir'>;
+  containers: Pick<ContainerService, 'create' | 'list' | 'inspect' | 'rename' | 'wait' | 'prune' | 'logs' | 'prepareAttach' | 'top' | 'stats' | 'changes' | 'export' | 'commit' | 'update' | 'resize' | 'lifecycle' | 'execs' | 'execDir' | 'archives'>;
 }
 
 function timeoutParam(ctx: Ctx): number | undefined {
@@ -132,8 +132,26 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     });
     sendJson(ctx.res, 201, { Id: id });
   });
+  // `docker cp`: HEAD stats, GET reads a tar, PUT extracts one (moby's archive routes).
+  r.add('HEAD', '/containers/{id}/archive', async (ctx) => {
+    const stat = await c.archives.stat(ctx.params.id!, ctx.query.get('path') ?? '');
+    ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': encodeStat(stat), 'Content-Type': 'application/json' });
+    ctx.res.end();
+  });
+  r.add('GET', '/containers/{id}/archive', async (ctx) => {
+    const { stat, tar } = await c.archives.get(ctx.params.id!, ctx.query.get('path') ?? '', ctx.signal);
+    ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': encodeStat(stat), 'Content-Type': 'application/x-tar' });
+    await pipeline(tar, ctx.res, { signal: ctx.signal });
+  });
+  r.add('PUT', '/containers/{id}/archive', async (ctx) => {
+    const q = ctx.query;
+    await c.archives.put(ctx.params.id!, q.get('path') ?? '', ctx.req, {
+      noOverwriteDirNonDir: boolParam(q, 'noOverwriteDirNonDir'), copyUIDGID: boolParam(q, 'copyUIDGID'), signal: ctx.signal,
+    });
+    sendNoContent(ctx.res, 200);
+  });
   r.add('POST', '/containers/{id}/exec', async (ctx) => {
-    sendJson(ctx.res, 201, { Id: c.execs.create(ctx.params.id!, await readJsonBody(ctx.req)) });
+    sendJson(ctx.res, 201, { Id: await c.execs.create(ctx.params.id!, await readJsonBody(ctx.req)) });
   });
   r.add('GET', '/exec/{id}/json', (ctx) => sendJson(ctx.res, 200, c.execs.inspect(ctx.params.id!)));
   r.add('POST', '/exec/{id}/resize', async (ctx) => {
@@ -144,10 +162,10 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     sendNoContent(ctx.res, 200);
   });
   r.add('POST', '/exec/{id}/start', async (ctx) => {
-    const body = (await readJsonBody(ctx.req) ?? {}) as { Detach?: boolean; Tty?: boolean };
+    const body = (await readJsonBody(ctx.req) ?? {}) as { Detach?: boolean; Tty?: boolean; ConsoleSize?: unknown };
     const e = c.execs.get(ctx.params.id!);
     if (body.Detach) {
-      await c.execs.start(e.id, { detach: true, ...(body.Tty !== undefined ? { tty: body.Tty } : {}) });
+      await c.execs.start(e.id, { detach: true, consoleSize: body.ConsoleSize, ...(body.Tty !== undefined ? { tty: body.Tty } : {}) });
       sendNoContent(ctx.res, 200);
       return;
     }
@@ -155,7 +173,7 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     const isTty = body.Tty ?? e.config.Tty;
     ctx.res.writeHead(200, { 'Content-Type': isTty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
     ctx.res.flushHeaders();
-    await c.execs.start(e.id, { detach: false, tty: isTty }, { input: undefined, output: ctx.res, options: execAttach(e), signal: ctx.signal });
+    await c.execs.start(e.id, { detach: false, tty: isTty, consoleSize: body.ConsoleSize }, { input: undefined, output: ctx.res, options: execAttach(e), signal: ctx.signal });
     ctx.res.end();
   });
   r.add('POST', '/containers/{id}/attach', async (ctx) => {
@@ -170,6 +188,11 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
   });
 }
 
+/** The stat header: base64 of its JSON, as moby's setContainerPathStatHeader writes it. */
+function encodeStat(stat: PathStat): string {
+  return Buffer.from(JSON.stringify(stat)).toString('base64');
+}
+
 function execAttach(e: { config: { AttachStdin: boolean; AttachStdout: boolean; AttachStderr: boolean; DetachKeys: string } }) {
   return { stdin: e.config.AttachStdin, stdout: e.config.AttachStdout, stderr: e.config.AttachStderr, stream: true, logs: false, detachKeys: parseDetachKeys(e.config.DetachKeys) };
 }
@@ -178,7 +201,7 @@ function execAttach(e: { config: { AttachStdin: boolean; AttachStdout: boolean; 
 export async function upgradeExecStart(b: ContainersBackend, ctx: { params: Record<string, string>; version: string; signal: AbortSignal }, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   const length = Number(req.headers['content-length'] ?? 0);
   const bodyBytes = await readExactly(socket, head, length);
-  let body: { Detach?: boolean; Tty?: boolean } = {};
+  let body: { Detach?: boolean; Tty?: boolean; ConsoleSize?: unknown } = {};
   if (bodyBytes.body.length) {
     try { body = JSON.parse(bodyBytes.body.toString('utf8')) as typeof body; } catch (err) {
       throw new InvalidArgumentError(`invalid JSON in request body: ${(err as Error).message}`);
@@ -190,7 +213,7 @@ export async function upgradeExecStart(b: ContainersBackend, ctx: { params: Reco
   socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${type}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
   if (bodyBytes.rest.length) socket.unshift(bodyBytes.rest);
   try {
-    await b.containers.execs.start(e.id, { detach: body.Detach === true, tty: isTty }, { input: e.config.AttachStdin ? socket : undefined, output: socket, options: execAttach(e), signal: ctx.signal });
+    await b.containers.execs.start(e.id, { detach: body.Detach === true, tty: isTty, consoleSize: body.ConsoleSize }, { input: e.config.AttachStdin ? socket : undefined, output: socket, options: execAttach(e), signal: ctx.signal });
   } catch (err) {
     // After the 101 the only channel is the stream: dockerd writes the error there, and the
     // CLI takes the exit code (126/127) from `GET /exec/{id}/json`.

@@ -140,8 +140,12 @@ export function proxySignals(cli: Cli, id: string): () => void {
   if (cli.io.stdout !== process.stdout) return () => {};
   const saved = new Map<NodeJS.Signals, Array<(...args: unknown[]) => void>>();
   for (const sig of PROXIED_SIGNALS) {
-    saved.set(sig, process.listeners(sig) as Array<(...args: unknown[]) => void>);
-    process.removeAllListeners(sig);
+    // SIGWINCH keeps Node's own listener: it is what turns a resize into stdout's 'resize'
+    // event, which the TTY size monitor follows.
+    if (sig !== 'SIGWINCH') {
+      saved.set(sig, process.listeners(sig) as Array<(...args: unknown[]) => void>);
+      process.removeAllListeners(sig);
+    }
     process.on(sig, forward);
   }
   // docker's forceExitAfter3TerminationSignals: the third SIGINT/SIGTERM ends the CLI.

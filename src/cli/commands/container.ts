@@ -9,6 +9,8 @@ import { infoCommands } from './container-info.js';
 import { lifecycleCommands } from './container-lifecycle.js';
 import { createCommand, runCommand } from './container-run.js';
 import { statsCommand } from './container-stats.js';
+import { cpCommand } from './container-cp.js';
+import { execCommand } from './container-exec.js';
 
 type Cmd = Command<Cli>;
 
@@ -21,8 +23,10 @@ export const containerGroup: Cmd = {
   subcommands: [
     l.attachCommand,
     i.commitCommand,
+    cpCommand,
     createCommand,
     i.diffCommand,
+    execCommand,
     i.exportCommand,
     i.inspectCommand,
     l.killCommand,
@@ -47,9 +51,11 @@ export const containerGroup: Cmd = {
 /** docker's top-level shortcuts for container commands. */
 export const containerShortcuts: Cmd[] = [
   { ...runCommand, categoryTop: 1 },
+  { ...execCommand, categoryTop: 2 },
   { ...i.psCommand('ps [OPTIONS]'), categoryTop: 3 },
   l.attachCommand,
   i.commitCommand,
+  cpCommand,
   createCommand,
   i.diffCommand,
   i.exportCommand,
