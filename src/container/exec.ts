@@ -1,19 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp, readFileSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ConflictError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/index.js';
 import { readJson, writeJsonAtomic } from '../store/index.js';
 import type { EventBus } from '../events/index.js';
 import { attach, readExitFile, waitExitFile, type AttachStreams, type RuntimeDriver } from '../runtime/driver/index.js';
-import { heldCapabilities } from './held-caps.js';
-import { replaceOrAppendEnv } from '../runtime/spec/env.js';
-import { resolveUser } from '../runtime/spec/user.js';
+import { execProcess } from './exec-process.js';
 import type { Logger } from '../util/index.js';
 import type { ContainerRecord } from './record.js';
 import { pump, type AttachOptions } from './stdio.js';
 import type { ContainerStore } from './store.js';
-import { readInRoot } from './rootfs.js';
 
 /** An exec instance as `GET /exec/{id}/json` shows it. */
 export interface ExecRecord {
@@ -192,27 +189,10 @@ export class ExecService {
 
   /** The exec's OCI process: the container's process settings with the exec's own args, env, user and cwd. */
   private processFor(rec: ContainerRecord, e: ExecRecord, hasTty: boolean): Record<string, unknown> {
-    const paths = this.d.store.paths(rec.id);
-    const spec = JSON.parse(readFileSync(path.join(paths.run, 'config.json'), 'utf8')) as { process: Record<string, unknown> };
-    const base = spec.process;
-    const userSpec = e.config.User || rec.config.User || '';
-    const user = resolveUser(userSpec, readInRoot(paths.rootfs, 'etc/passwd'), readInRoot(paths.rootfs, 'etc/group'), e.config.User ? [] : rec.hostConfig.GroupAdd ?? []);
-    const env = replaceOrAppendEnv(base.env as string[] ?? [], e.config.Env);
-    const process: Record<string, unknown> = {
-      ...base,
-      terminal: hasTty,
-      args: e.config.Cmd,
-      env: hasTty && !env.some((x) => x.startsWith('TERM=')) ? [...env, 'TERM=xterm'] : env,
-      cwd: e.config.WorkingDir || (base.cwd as string) || '/',
-      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
-    };
-    delete process.consoleSize;
+    const process = execProcess(rec, this.d.store.paths(rec.id), {
+      args: e.config.Cmd, user: e.config.User, env: e.config.Env, workingDir: e.config.WorkingDir, hasTty, isPrivileged: e.config.Privileged,
+    });
     if (hasTty && e.consoleSize) process.consoleSize = { height: e.consoleSize[0], width: e.consoleSize[1] };
-    if (e.config.Privileged) {
-      const caps = (base.capabilities as Record<string, string[]> | undefined) ?? {};
-      const all = [...new Set([...(caps.bounding ?? []), ...heldCapabilities()])];
-      process.capabilities = { bounding: all, effective: all, permitted: all };
-    }
     return process;
   }
 

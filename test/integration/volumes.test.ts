@@ -307,6 +307,24 @@ describe('volumes and mounts through the real docker CLI', () => {
     await d.docker(['rm', 'rs1']);
   });
 
+  test('docker cp under a volume or a bind reads and writes the mount\'s source, running or stopped', async (t) => {
+    const host = await fsp.mkdtemp(path.join(d.dir, 'cpbind-'));
+    t.after(async () => { await removeContainers(d, 'cpv'); await d.docker(['volume', 'rm', '-f', 'cpvol'], { allowFailure: true }); await fsp.rm(host, { recursive: true, force: true }); });
+    await d.docker(['create', '--name', 'cpv', '-v', 'cpvol:/vol', '-v', `${host}:/bind`, 'busybox', 'sleep', '300']);
+    const src = path.join(d.dir, 'cp-src.txt');
+    await fsp.writeFile(src, 'into the volume\n');
+    await d.docker(['cp', src, 'cpv:/vol/in.txt']);
+    await d.docker(['cp', src, 'cpv:/bind/in.txt']);
+    assert.equal(readFileSync(path.join(d.dataRoot, 'volumes', 'cpvol', '_data', 'in.txt'), 'utf8'), 'into the volume\n', 'stopped: into the volume');
+    assert.equal(readFileSync(path.join(host, 'in.txt'), 'utf8'), 'into the volume\n', 'stopped: into the bind source');
+    await d.docker(['start', 'cpv']);
+    await fsp.writeFile(path.join(host, 'from-host.txt'), 'host side\n');
+    const back = path.join(d.dir, 'cp-back.txt');
+    await d.docker(['cp', 'cpv:/bind/from-host.txt', back]);
+    assert.equal(readFileSync(back, 'utf8'), 'host side\n');
+    assert.equal(out(await d.docker(['exec', 'cpv', 'cat', '/vol/in.txt'])), 'into the volume\n', 'running: the container sees what was copied');
+  });
+
   test('a removed container leaves no mount behind; every volume mount is gone after rm', async (t) => {
     t.after(() => d.docker(['volume', 'rm', '-f', 'leak'], { allowFailure: true }));
     const id = out(await d.docker(['run', '-d', '-v', 'leak:/l', '-v', `${d.dir}:/host:ro`, '--tmpfs', '/tm', 'withvol', 'sleep', '300'])).trim();
