@@ -40,7 +40,7 @@ import { Attachments, writeLogs, type AttachOptions, type LogsOptions } from './
 import type { Readable, Writable } from 'node:stream';
 import type { VolumeService } from '../volume/index.js';
 import { ContainerVolumes } from './volumes.js';
-import { checkUsernsMode, chownToRoot, toHostId, type IdRemap } from './userns.js';
+import { checkUsernsMode, chownToRoot, toHostId, unshiftIds, type IdRemap } from './userns.js';
 
 export interface ContainerServiceDeps extends LifecycleDeps {
   volumes: VolumeService;
@@ -283,8 +283,9 @@ export class ContainerService {
     const rec = this.d.store.resolve(idOrName);
     const paths = this.d.store.paths(rec.id);
     const wasMounted = isMounted(paths.rootfs);
-    if (!wasMounted) await mountRootfs(this.d.snapshots, rec.imageChainId, paths);
-    const tar = this.d.snapshots.diffTar(paths.rootfs);
+    // A remapped container's rootfs is seen through its idmapped layers, then mapped back.
+    if (!wasMounted) await mountRootfs(this.d.snapshots, rec.imageChainId, paths, rec.idMappings && this.d.idRemap ? { usernsFd: this.d.idRemap.usernsFd } : undefined);
+    const tar = this.d.snapshots.diffTar(paths.rootfs, unshiftIds(rec.idMappings));
     tar.once('close', () => { if (!wasMounted && this.d.store.get(rec.id)?.state.status !== 'running') unmountRootfs(paths.rootfs); });
     this.d.events.publish('container', 'export', rec.id, this.lifecycle.attributes(rec));
     return tar;
@@ -299,7 +300,7 @@ export class ContainerService {
       const id = await this.d.images.lock.run('images', () => commit(
         { content: this.d.content, snapshots: this.d.snapshots, store: this.d.images },
         {
-          diff: () => this.d.snapshots.diffTar(this.d.store.paths(rec.id).upper),
+          diff: () => this.d.snapshots.diffTar(this.d.store.paths(rec.id).upper, unshiftIds(rec.idMappings)),
           imageId: rec.imageId,
           containerConfig: { ...stripForImage(rec.config), ...(o.config ?? {}) } as Record<string, unknown>,
           changes: o.changes,

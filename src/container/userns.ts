@@ -62,3 +62,15 @@ export function applyUserns(spec: OciSpec, m: ContainerIdMappings): void {
     if (mount.type === 'cgroup') mount.options = (mount.options ?? []).filter((o) => o !== 'ro');
   }
 }
+
+/** A host id back to the container's (the overflow id when outside every range), as dockerd's archives map them. */
+export function toContainerId(mappings: readonly IdMapping[], hostId: number): number {
+  for (const m of mappings) if (hostId >= m.hostID && hostId < m.hostID + m.size) return m.containerID + (hostId - m.hostID);
+  return 65534;
+}
+
+/** The tar owner mapping of a remapped container's files (commit, export); undefined when not remapped. */
+export function unshiftIds(m: ContainerIdMappings | undefined): ((uid: number, gid: number) => [number, number]) | undefined {
+  if (!m) return undefined;
+  return (uid, gid) => [toContainerId(m.uidMappings, uid), toContainerId(m.gidMappings, gid)];
+}

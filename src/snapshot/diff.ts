@@ -19,14 +19,18 @@ import { OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX, isOverlayWhiteout, isOver
  * The upper directory must not change while it is read: pause or stop the container first
  * (docker commit pauses). Only the final component of each path is opened O_NOFOLLOW.
  */
-export function diffTar(upperDir: string, logger: Logger): Readable {
-  return Readable.from(diffBlocks(upperDir, logger), { objectMode: false });
+/** Maps a file's host owner to the owner the tar records (userns-remap: host ids back to the container's). */
+export type IdMapper = (uid: number, gid: number) => [number, number];
+
+export function diffTar(upperDir: string, logger: Logger, mapIds?: IdMapper): Readable {
+  return Readable.from(diffBlocks(upperDir, logger, mapIds), { objectMode: false });
 }
 
-async function* diffBlocks(upperDir: string, logger: Logger): AsyncGenerator<Buffer> {
+async function* diffBlocks(upperDir: string, logger: Logger, mapIds?: IdMapper): AsyncGenerator<Buffer> {
   const firstNameOfInode = new Map<string, string>();
   for await (const item of walk(upperDir)) {
     for (const h of await headersFor(item, firstNameOfInode, logger)) {
+      if (mapIds) [h.uid, h.gid] = mapIds(h.uid, h.gid);
       yield encodeHeader(h);
       if (h.type !== 'file' || h.size === 0) continue;
       yield* fileContent(item, h.size);

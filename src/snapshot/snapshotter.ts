@@ -80,5 +80,5 @@ export interface Snapshotter {
    * A tar of the changes in an overlay upper directory, whiteouts in tar form (see diff.ts).
    * The directory must not change while the stream is read (pause the container).
    */
-  diffTar(upperDir: string): Readable;
+  diffTar(upperDir: string, mapIds?: (uid: number, gid: number) => [number, number]): Readable;
 }

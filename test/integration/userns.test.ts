@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { scratchDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { spawn } from 'node:child_process';
+import { dockerBin, scratchDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { importBusybox, inspectContainer, out, removeContainers } from '../helpers/containers.js';
 
 const BASE = 300000;
@@ -73,6 +74,25 @@ describe('userns-remap', () => {
     await d.docker(['commit', '-c', 'VOLUME /d', 'mkimg', 'withd']);
     assert.equal(out(await d.docker(['run', '--rm', '-v', 'ucopy:/d', 'withd', 'stat', '-c', '%u %g', '/d/f'])).trim(), '1000 1000');
     assert.equal(statSync(path.join(d.dataRoot, 'volumes', 'ucopy', '_data', 'f')).uid, BASE + 1000, 'on the host, shifted into the range');
+  });
+
+  test('commit and export map the remapped owners back to the container\'s', async (t) => {
+    t.after(() => removeContainers(d, 'uc'));
+    await d.docker(['run', '--name', 'uc', 'busybox', 'sh', '-c', 'touch /made && mkdir /home/u && chown 1000:1000 /home/u']);
+    await d.docker(['commit', 'uc', 'ucommit']);
+    assert.equal(out(await d.docker(['run', '--rm', '--userns', 'host', 'ucommit', 'stat', '-c', '%u %g', '/made', '/home/u'])), '0 0\n1000 1000\n');
+    const listing = await new Promise<string>((resolve, reject) => {
+      const p = spawn(dockerBin, ['export', 'uc'], { env: { PATH: process.env.PATH ?? '', DOCKER_HOST: d.host, HOME: d.dir } });
+      const tarList = spawn('tar', ['-tvf', '-', 'made', 'home/u/', 'bin/busybox', '--numeric-owner']);
+      p.stdout.pipe(tarList.stdin);
+      let text = '';
+      tarList.stdout.on('data', (c: Buffer) => { text += c.toString(); });
+      tarList.on('close', () => resolve(text));
+      tarList.on('error', reject);
+    });
+    assert.match(listing, /^\S+ 0\/0 .* bin\/busybox$/m);
+    assert.match(listing, /^\S+ 0\/0 .* made$/m);
+    assert.match(listing, /^\S+ 1000\/1000 .* home\/u\/$/m);
   });
 
   test('dockerd\'s refusals: privileged, host network or PID, an unknown --userns', async () => {

@@ -325,6 +325,28 @@ describe('volumes and mounts through the real docker CLI', () => {
     assert.equal(out(await d.docker(['exec', 'cpv', 'cat', '/vol/in.txt'])), 'into the volume\n', 'running: the container sees what was copied');
   });
 
+  test('berth: volume create/ls/inspect/rm/prune, run -v, --mount, --tmpfs, --volumes-from, rm -v', async (t) => {
+    t.after(async () => { await removeContainers(d, 'bvf'); await d.docker(['volume', 'rm', '-f', 'bv1'], { allowFailure: true }); });
+    const b = async (args: string[]) => out(await d.berth(args));
+    assert.equal(await b(['volume', 'create', '--label', 'team=berth', 'bv1']), 'bv1\n');
+    assert.equal(await b(['volume', 'ls', '-q', '--filter', 'label=team=berth']), 'bv1\n');
+    assert.equal((await b(['volume', 'inspect', '-f', '{{.Mountpoint}}', 'bv1'])).trim(), path.join(d.dataRoot, 'volumes', 'bv1', '_data'));
+    await b(['run', '--rm', '-v', 'bv1:/d', 'busybox', 'sh', '-c', 'echo via-berth > /d/f']);
+    assert.equal(await b(['run', '--rm', '--mount', 'type=volume,src=bv1,dst=/e,readonly', 'busybox', 'cat', '/e/f']), 'via-berth\n');
+    assert.match(await b(['run', '--rm', '--tmpfs', '/t:size=1m', 'busybox', 'grep', ' /t ', '/proc/mounts']), /^tmpfs \/t tmpfs .*size=1024k/);
+    await b(['create', '--name', 'bvf', '-v', 'bv1:/shared', '-v', '/anon', 'busybox']);
+    assert.equal(await b(['run', '--rm', '--volumes-from', 'bvf', 'busybox', 'cat', '/shared/f']), 'via-berth\n');
+    const inUse = await d.berth(['volume', 'rm', 'bv1'], { allowFailure: true });
+    assert.equal(inUse.code, 1);
+    assert.match(inUse.stderr, /remove bv1: volume is in use/);
+    const anon = ((await inspectContainer(d, 'bvf')) as unknown as { Mounts: MountJson[] }).Mounts.find((m) => m.Destination === '/anon')!.Name!;
+    await b(['rm', '-v', 'bvf']);
+    assert.ok(!(await volumes()).includes(anon), 'berth rm -v removes the anonymous volume');
+    assert.equal(await b(['volume', 'rm', 'bv1']), 'bv1\n');
+    await b(['volume', 'create', 'bv-prune']);
+    assert.match(await b(['volume', 'prune', '-af']), /Deleted Volumes:\n(.*\n)*bv-prune\n/);
+  });
+
   test('a removed container leaves no mount behind; every volume mount is gone after rm', async (t) => {
     t.after(() => d.docker(['volume', 'rm', '-f', 'leak'], { allowFailure: true }));
     const id = out(await d.docker(['run', '-d', '-v', 'leak:/l', '-v', `${d.dir}:/host:ro`, '--tmpfs', '/tm', 'withvol', 'sleep', '300'])).trim();
