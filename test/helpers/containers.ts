@@ -195,3 +195,11 @@ export function demux(body: Buffer): Array<[number, string]> {
   }
   return frames;
 }
+
+/** Runs a detached container to its exit; returns its id, removed after the test. */
+export async function runToExit(d: TestDaemon, t: { after: (fn: () => Promise<void>) => void }, args: string[]): Promise<string> {
+  const id = out(await d.docker(['run', '-d', ...args])).trim();
+  t.after(() => removeContainers(d, id));
+  await d.docker(['wait', id]);
+  return id;
+}

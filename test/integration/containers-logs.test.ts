@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { demux, importBusybox, inspectContainer, out, removeContainers, requestBytes, streamDocker } from '../helpers/containers.js';
+import { demux, importBusybox, inspectContainer, out, removeContainers, requestBytes, runToExit, streamDocker } from '../helpers/containers.js';
 
 /** Docker's `logs -t` stamp: RFC 3339 with nine fixed fraction digits (jsonmessage.RFC3339NanoFixed). */
 const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z) (.*)$/;
@@ -18,18 +18,11 @@ describe('containers: logs through the real docker CLI', () => {
   });
   after(async () => { await d?.stop(); });
 
-  /** Runs a detached container to its exit; returns its id (removed after the test). */
-  async function runToExit(t: { after: (fn: () => Promise<void>) => void }, args: string[]): Promise<string> {
-    const id = out(await d.docker(['run', '-d', ...args])).trim();
-    t.after(() => removeContainers(d, id));
-    await d.docker(['wait', id]);
-    return id;
-  }
 
   test('stdout and stderr stay apart: docker logs writes each to its own stream', async (t) => {
     // Paced: conmon reads each pipe in batches, so lines written within one wake-up keep no
     // order across the two streams (dockerd's json-file has the same limit).
-    const id = await runToExit(t, ['busybox', 'sh', '-c', 'echo out1; usleep 50000; echo err1 >&2; usleep 50000; echo out2; usleep 50000; echo err2 >&2; usleep 50000; echo out3']);
+    const id = await runToExit(d, t, ['busybox', 'sh', '-c', 'echo out1; usleep 50000; echo err1 >&2; usleep 50000; echo out2; usleep 50000; echo err2 >&2; usleep 50000; echo out3']);
     const r = await d.docker(['logs', id]);
     assert.equal(out(r), 'out1\nout2\nout3\n');
     assert.equal(r.stderr, 'err1\nerr2\n');
@@ -45,7 +38,7 @@ describe('containers: logs through the real docker CLI', () => {
   });
 
   test('-t prefixes each line with its RFC 3339 nano timestamp, in order, within the run', async (t) => {
-    const id = await runToExit(t, ['busybox', 'sh', '-c', 'echo a; echo b >&2; echo c']);
+    const id = await runToExit(d, t, ['busybox', 'sh', '-c', 'echo a; echo b >&2; echo c']);
     const c = await inspectContainer(d, id);
     const r = await d.docker(['logs', '-t', id]);
     const lines = (out(r) + r.stderr).trim().split('\n');
@@ -66,7 +59,7 @@ describe('containers: logs through the real docker CLI', () => {
   });
 
   test('--tail N shows the last N lines (0 none, all every one)', async (t) => {
-    const id = await runToExit(t, ['busybox', 'seq', '1', '10']);
+    const id = await runToExit(d, t, ['busybox', 'seq', '1', '10']);
     assert.equal(out(await d.docker(['logs', '--tail', '2', id])), '9\n10\n');
     assert.equal(out(await d.docker(['logs', '--tail', '0', id])), '');
     assert.equal(out(await d.docker(['logs', '--tail', 'all', id])), Array.from({ length: 10 }, (_, i) => `${i + 1}\n`).join(''));
@@ -74,7 +67,7 @@ describe('containers: logs through the real docker CLI', () => {
   });
 
   test('--since and --until select lines by time', async (t) => {
-    const id = await runToExit(t, ['busybox', 'sh', '-c', 'echo one; usleep 300000; echo two; usleep 300000; echo three']);
+    const id = await runToExit(d, t, ['busybox', 'sh', '-c', 'echo one; usleep 300000; echo two; usleep 300000; echo three']);
     const stamped = out(await d.docker(['logs', '-t', id])).trim().split('\n').map((l) => STAMP.exec(l)!);
     assert.deepEqual(stamped.map((m) => m[2]), ['one', 'two', 'three']);
     // Bounds 100 ms from a line: the lines are 300 ms apart, so no bound sits on a line.
@@ -118,9 +111,9 @@ describe('containers: logs through the real docker CLI', () => {
   });
 
   test('a last line without a newline is kept as written; long output is complete', async (t) => {
-    const partial = await runToExit(t, ['busybox', 'sh', '-c', 'echo full; printf "no newline"']);
+    const partial = await runToExit(d, t, ['busybox', 'sh', '-c', 'echo full; printf "no newline"']);
     assert.equal(out(await d.docker(['logs', partial])), 'full\nno newline');
-    const big = await runToExit(t, ['busybox', 'seq', '1', '100000']);
+    const big = await runToExit(d, t, ['busybox', 'seq', '1', '100000']);
     const text = out(await d.docker(['logs', big]));
     const lines = text.split('\n');
     assert.equal(lines.length, 100_001);
@@ -130,7 +123,7 @@ describe('containers: logs through the real docker CLI', () => {
   });
 
   test('--log-opt max-size/max-file: docker logs shows a contiguous tail within the size', async (t) => {
-    const id = await runToExit(t, ['--log-opt', 'max-size=10k', '--log-opt', 'max-file=2', 'busybox', 'seq', '1', '20000']);
+    const id = await runToExit(d, t, ['--log-opt', 'max-size=10k', '--log-opt', 'max-file=2', 'busybox', 'seq', '1', '20000']);
     const text = out(await d.docker(['logs', id]));
     const nums = text.trim().split('\n').map(Number);
     assert.equal(nums.at(-1), 20000, 'the newest line is kept');
@@ -140,7 +133,7 @@ describe('containers: logs through the real docker CLI', () => {
   });
 
   test('a TTY container\'s logs are one raw stream with CRLF line ends', async (t) => {
-    const id = await runToExit(t, ['-t', 'busybox', 'sh', '-c', 'echo tty-out; echo tty-err >&2']);
+    const id = await runToExit(d, t, ['-t', 'busybox', 'sh', '-c', 'echo tty-out; echo tty-err >&2']);
     const r = await d.docker(['logs', id]);
     assert.equal(out(r), 'tty-out\r\ntty-err\r\n');
     assert.equal(r.stderr, '');

@@ -3,7 +3,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { importBusybox, inspectContainer, out, removeContainers } from '../helpers/containers.js';
+import { importBusybox, inspectContainer, out, removeContainers, runToExit } from '../helpers/containers.js';
 
 /** Lines of `docker logs` as numbers, and the places where they are not consecutive. */
 function sequence(text: string): { nums: number[]; gaps: string[] } {
@@ -25,12 +25,6 @@ describe('log drivers through the real docker CLI', () => {
   });
   after(async () => { await d?.stop(); });
 
-  async function runToExit(t: { after: (fn: () => Promise<void>) => void }, args: string[]): Promise<string> {
-    const id = out(await d.docker(['run', '-d', ...args])).trim();
-    t.after(() => removeContainers(d, id));
-    await d.docker(['wait', id]);
-    return id;
-  }
 
   test('none: output still reaches an attached client; nothing is kept; docker logs says what docker says', async (t) => {
     t.after(() => removeContainers(d, 'ln'));
@@ -63,17 +57,17 @@ describe('log drivers through the real docker CLI', () => {
   });
 
   test('the daemon\'s log-opts apply to json-file containers, under their own options', async (t) => {
-    const a = await runToExit(t, ['busybox', 'true']);
+    const a = await runToExit(d, t, ['busybox', 'true']);
     assert.deepEqual((await inspectContainer(d, a) as unknown as { HostConfig: { LogConfig: unknown } }).HostConfig.LogConfig, { Type: 'json-file', Config: { 'max-size': '64k', 'max-file': '4' } });
-    const b = await runToExit(t, ['--log-opt', 'max-file=2', 'busybox', 'true']);
+    const b = await runToExit(d, t, ['--log-opt', 'max-file=2', 'busybox', 'true']);
     assert.deepEqual((await inspectContainer(d, b) as unknown as { HostConfig: { LogConfig: unknown } }).HostConfig.LogConfig, { Type: 'json-file', Config: { 'max-file': '2', 'max-size': '64k' } });
-    const c = await runToExit(t, ['--log-driver', 'local', 'busybox', 'true']);
+    const c = await runToExit(d, t, ['--log-driver', 'local', 'busybox', 'true']);
     assert.deepEqual((await inspectContainer(d, c) as unknown as { HostConfig: { LogConfig: unknown } }).HostConfig.LogConfig, { Type: 'local', Config: {} });
   });
 
   test('rotation with compress under a 50 MB writer, max-size 1m, max-file 3: the last files kept, gzipped, docker logs one contiguous tail', async (t) => {
     // 50 MB of numbered lines, 8 bytes and a newline each.
-    const id = await runToExit(t, ['--log-opt', 'max-size=1m', '--log-opt', 'max-file=3', '--log-opt', 'compress=true', 'busybox', 'sh', '-c', 'seq 10000000 15555555']);
+    const id = await runToExit(d, t, ['--log-opt', 'max-size=1m', '--log-opt', 'max-file=3', '--log-opt', 'compress=true', 'busybox', 'sh', '-c', 'seq 10000000 15555555']);
     const dir = path.join(d.dataRoot, 'containers', id);
     const files = (await fsp.readdir(dir)).filter((f) => f.includes('-json.log')).sort();
     assert.deepEqual(files.map((f) => f.slice(id.length)), ['-json.log.1.gz', '-json.log.2.gz'].concat(files.some((f) => f.endsWith('-json.log')) ? ['-json.log'] : []).sort());
@@ -95,7 +89,7 @@ describe('log drivers through the real docker CLI', () => {
   });
 
   test('local: rotated and compressed by default (20m × 5), LogPath empty, docker logs reads it', async (t) => {
-    const id = await runToExit(t, ['--log-driver', 'local', 'busybox', 'seq', '1', '5000']);
+    const id = await runToExit(d, t, ['--log-driver', 'local', 'busybox', 'seq', '1', '5000']);
     const c = await inspectContainer(d, id);
     assert.equal((c as unknown as { LogPath: string }).LogPath, '');
     const { nums, gaps } = sequence(out(await d.docker(['logs', id])));
@@ -105,7 +99,7 @@ describe('log drivers through the real docker CLI', () => {
   });
 
   test('logs are the same across a berthd restart, rotated files included', async (t) => {
-    const id = await runToExit(t, ['--log-opt', 'max-size=16k', '--log-opt', 'max-file=3', '--log-opt', 'compress=true', 'busybox', 'seq', '1', '20000']);
+    const id = await runToExit(d, t, ['--log-opt', 'max-size=16k', '--log-opt', 'max-file=3', '--log-opt', 'compress=true', 'busybox', 'seq', '1', '20000']);
     const before = out(await d.docker(['logs', '-t', id]));
     await d.proc.kill('SIGKILL');
     await new Promise((resolve) => d.proc.once('exit', resolve));

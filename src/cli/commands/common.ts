@@ -2,6 +2,7 @@
 import type { Readable } from 'node:stream';
 import type { FlagSpec } from '../framework/flags.js';
 import type { Cli } from '../context.js';
+import type { Filters as FilterSet } from '../../client/index.js';
 
 export const FORMAT_HELP = `Format output using a custom template:
 'table':            Print output in table format with column headers (default)
@@ -71,4 +72,18 @@ export function platformParam(spec: string): string {
   const p: Record<string, string> = { architecture: ARCH_ALIASES[arch] ?? arch, os: os! };
   if (variant) p.variant = variant;
   return JSON.stringify(p);
+}
+
+/** command.PruneFilters: the config file's pruneFilters join the command line's, unless it says the opposite. */
+export function withConfigPruneFilters(cli: Cli, filters: FilterSet): FilterSet {
+  const extra = cli.config.file.pruneFilters;
+  if (!Array.isArray(extra)) return filters;
+  for (const f of extra) {
+    if (typeof f !== 'string' || !f.includes('=')) continue;
+    const [k, v] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
+    if (k === 'label' && filters.get('label!').includes(v)) continue;
+    if (k === 'label!' && filters.get('label').includes(v)) continue;
+    filters.add(k, v);
+  }
+  return filters;
 }

@@ -13,7 +13,7 @@ import { parseRestartPolicy } from '../opts/values.js';
 import { DetachError } from '../stream/escape.js';
 import { humanSize } from '../format/units.js';
 import type { Cli } from '../context.js';
-import { CancelledError, confirm, pathName } from './common.js';
+import { CancelledError, confirm, pathName, withConfigPruneFilters } from './common.js';
 import { ttySize } from '../stream/terminal.js';
 import { attachContainer, detachKeysOf, monitorTtySize, proxySignals, resizeTty, waitContainer, waitExitOrRemoved, type AttachSession } from './container-session.js';
 
@@ -414,17 +414,7 @@ const pruneCommand: Cmd = {
     { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation' },
   ],
   run: async ({ ctx, flags }) => {
-    const filters = flags.filters('filter').clone();
-    const extra = ctx.config.file.pruneFilters;
-    if (Array.isArray(extra)) {
-      for (const f of extra) {
-        if (typeof f !== 'string' || !f.includes('=')) continue;
-        const [k, v] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
-        if (k === 'label' && filters.get('label!').includes(v)) continue;
-        if (k === 'label!' && filters.get('label').includes(v)) continue;
-        filters.add(k, v);
-      }
-    }
+    const filters = withConfigPruneFilters(ctx, flags.filters('filter').clone());
     if (!flags.bool('force') && !(await confirm(ctx, PRUNE_WARNING))) throw new CancelledError('container prune has been cancelled');
     const report = await ctx.client.json<ContainerPruneReport>('POST', '/containers/prune', { query: { filters: filters.toQuery() }, signal: ctx.signal });
     const deleted = report?.ContainersDeleted ?? [];

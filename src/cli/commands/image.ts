@@ -14,7 +14,7 @@ import { humanSize } from '../format/units.js';
 import { runInspect } from '../inspect.js';
 import { parseAnyReference, parseNormalizedNamed, ReferenceError } from '../reference.js';
 import type { Cli } from '../context.js';
-import { CancelledError, confirm, formatFlag, INSPECT_FORMAT_HELP, pathName, platformParam } from './common.js';
+import { CancelledError, confirm, formatFlag, INSPECT_FORMAT_HELP, pathName, platformParam, withConfigPruneFilters } from './common.js';
 import { importCommand, loadCommand, saveCommand } from './image-archive.js';
 import { registryImageSubcommands } from './registry.js';
 
@@ -200,18 +200,6 @@ const removeCommand = (use: string, aliases?: string[]): Cmd => ({
 const ALL_IMAGES_WARNING = 'WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue?';
 const DANGLING_WARNING = 'WARNING! This will remove all dangling images.\nAre you sure you want to continue?';
 
-/** Adds the config file's pruneFilters unless the command line says the opposite. */
-function withConfigPruneFilters(cli: Cli, filters: ReturnType<Inv['flags']['filters']>): void {
-  const extra = cli.config.file.pruneFilters;
-  if (!Array.isArray(extra)) return;
-  for (const f of extra) {
-    if (typeof f !== 'string' || !f.includes('=')) continue;
-    const [k, v] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
-    if (k === 'label' && filters.get('label!').includes(v)) continue;
-    if (k === 'label!' && filters.get('label').includes(v)) continue;
-    filters.add(k, v);
-  }
-}
 
 async function runPrune({ ctx, flags }: Inv): Promise<void> {
   const all = flags.bool('all');

@@ -20,7 +20,7 @@ import { compactJson, indentJson } from '../inspect.js';
 import { bytesFlag, mapFlag } from '../opts/flag-values.js';
 import { validateLabel } from '../opts/validators.js';
 import type { Cli } from '../context.js';
-import { CancelledError, confirm, formatFlag, INSPECT_FORMAT_HELP, pathName } from './common.js';
+import { CancelledError, confirm, formatFlag, INSPECT_FORMAT_HELP, pathName, withConfigPruneFilters } from './common.js';
 
 type Cmd = Command<Cli>;
 type Inv = Invocation<Cli>;
@@ -378,18 +378,6 @@ const removeCommand: Cmd = {
 const ANONYMOUS_WARNING = 'WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue?';
 const ALL_WARNING = 'WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue?';
 
-/** command.PruneFilters: the config file's pruneFilters, unless the command line says the opposite. */
-function withConfigPruneFilters(cli: Cli, filters: ReturnType<Inv['flags']['filters']>): void {
-  const extra = cli.config.file.pruneFilters;
-  if (!Array.isArray(extra)) return;
-  for (const f of extra) {
-    if (typeof f !== 'string' || !f.includes('=')) continue;
-    const [k, v] = [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)];
-    if (k === 'label' && filters.get('label!').includes(v)) continue;
-    if (k === 'label!' && filters.get('label').includes(v)) continue;
-    filters.add(k, v);
-  }
-}
 
 async function runPrune({ ctx, flags }: Inv): Promise<void> {
   const filters = flags.filters('filter').clone();
