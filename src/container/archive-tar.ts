@@ -23,20 +23,23 @@ const CHUNK_BYTES = 64 * 1024;
  * file is opened O_NOFOLLOW under its directory's fd and must still be the regular file
  * the walk saw. Closes `top`.
  */
-export async function* tarResource(top: number, rebase: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
+/** Maps a file's host owner to the owner an archive records (userns-remap: back to the container's ids). */
+export type OwnerMap = (uid: number, gid: number) => [number, number];
+
+export async function* tarResource(top: number, rebase: string, signal?: AbortSignal, mapIds?: OwnerMap): AsyncGenerator<Buffer> {
   const seenInodes = new Map<string, string>();
   try {
     const st = fstatBig(top);
     if (st.isDirectory()) {
-      if (rebase !== '') yield encodeHeader(headerFor(rebase, st, 'dir', ''));
-      yield* walkDir(top, rebase, seenInodes, signal);
+      if (rebase !== '') yield encodeHeader(headerFor(rebase, st, 'dir', '', mapIds));
+      yield* walkDir(top, rebase, seenInodes, signal, mapIds);
     } else if (st.isSymbolicLink()) {
-      yield encodeHeader(headerFor(rebase, st, 'symlink', readlinkSync(fdPath(top))));
+      yield encodeHeader(headerFor(rebase, st, 'symlink', readlinkSync(fdPath(top)), mapIds));
     } else if (st.isFile()) {
-      yield* fileEntry(fdPath(top), rebase, st, true);
+      yield* fileEntry(fdPath(top), rebase, st, true, mapIds);
     } else {
       const type = specialType(st);
-      if (type) yield encodeHeader(headerFor(rebase, st, type, ''));
+      if (type) yield encodeHeader(headerFor(rebase, st, type, '', mapIds));
     }
     yield END_OF_ARCHIVE;
   } finally {
@@ -44,7 +47,7 @@ export async function* tarResource(top: number, rebase: string, signal?: AbortSi
   }
 }
 
-async function* walkDir(dirPathFd: number, prefix: string, seen: Map<string, string>, signal?: AbortSignal): AsyncGenerator<Buffer> {
+async function* walkDir(dirPathFd: number, prefix: string, seen: Map<string, string>, signal?: AbortSignal, mapIds?: OwnerMap): AsyncGenerator<Buffer> {
   // An O_PATH fd cannot be listed: open the directory it pins for reading.
   const dir = openChildSelf(dirPathFd);
   try {
@@ -64,8 +67,8 @@ async function* walkDir(dirPathFd: number, prefix: string, seen: Map<string, str
           throw err;
         }
         try {
-          yield encodeHeader(headerFor(entryName, st, 'dir', ''));
-          yield* walkDir(child, entryName, seen, signal);
+          yield encodeHeader(headerFor(entryName, st, 'dir', '', mapIds));
+          yield* walkDir(child, entryName, seen, signal, mapIds);
         } finally {
           closeSync(child);
         }
@@ -75,19 +78,19 @@ async function* walkDir(dirPathFd: number, prefix: string, seen: Map<string, str
           if (isErrno(err, 'EINVAL') || isErrno(err, 'ENOENT')) continue;
           throw err;
         }
-        yield encodeHeader(headerFor(entryName, st, 'symlink', target));
+        yield encodeHeader(headerFor(entryName, st, 'symlink', target, mapIds));
       } else if (st.isFile()) {
         const key = `${st.dev}:${st.ino}`;
         const first = st.nlink > 1n ? seen.get(key) : undefined;
         if (first !== undefined) {
-          yield encodeHeader(headerFor(entryName, st, 'link', first));
+          yield encodeHeader(headerFor(entryName, st, 'link', first, mapIds));
           continue;
         }
         if (st.nlink > 1n) seen.set(key, entryName);
-        yield* fileEntry(at(dir, name), entryName, st);
+        yield* fileEntry(at(dir, name), entryName, st, false, mapIds);
       } else {
         const type = specialType(st);
-        if (type) yield encodeHeader(headerFor(entryName, st, type, ''));
+        if (type) yield encodeHeader(headerFor(entryName, st, type, '', mapIds));
       }
     }
   } finally {
@@ -101,7 +104,7 @@ function openChildSelf(pathFd: number): number {
 }
 
 /** A regular file's header and bytes. A file that changes size meanwhile still yields exactly the header's size. */
-async function* fileEntry(hostPath: string, name: string, seenStat: BigIntStats, isPinned = false): AsyncGenerator<Buffer> {
+async function* fileEntry(hostPath: string, name: string, seenStat: BigIntStats, isPinned = false, mapIds?: OwnerMap): AsyncGenerator<Buffer> {
   let fd: number;
   try {
     // O_NONBLOCK: if the file was swapped for a FIFO since the lstat, open must not hang.
@@ -115,7 +118,7 @@ async function* fileEntry(hostPath: string, name: string, seenStat: BigIntStats,
     const st = fstatBig(fd);
     if (!st.isFile() || st.ino !== seenStat.ino) return; // Swapped meanwhile: not copied.
     const size = Number(st.size);
-    yield encodeHeader(headerFor(name, st, 'file', ''));
+    yield encodeHeader(headerFor(name, st, 'file', '', mapIds));
     let done = 0;
     while (done < size) {
       const buf = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size - done));
@@ -141,11 +144,12 @@ function specialType(st: BigIntStats): EntryType | undefined {
   return undefined; // Sockets are not archived, as in go-archive.
 }
 
-function headerFor(name: string, st: BigIntStats, type: EntryType, linkname: string): TarHeader {
+function headerFor(name: string, st: BigIntStats, type: EntryType, linkname: string, mapIds?: OwnerMap): TarHeader {
   const rdev = Number(st.rdev);
+  const [uid, gid] = mapIds ? mapIds(Number(st.uid), Number(st.gid)) : [Number(st.uid), Number(st.gid)];
   return {
     name, type, linkname,
-    mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid),
+    mode: Number(st.mode) & 0o7777, uid, gid,
     size: type === 'file' ? Number(st.size) : 0,
     mtimeSec: Number(st.mtimeNs / 1_000_000_000n),
     devmajor: type === 'char' || type === 'block' ? ((rdev >> 8) & 0xfff) | ((rdev >>> 32) & ~0xfff) : 0,
@@ -159,6 +163,8 @@ export interface ExtractOptions {
   noOverwriteDirNonDir: boolean;
   /** copyUIDGID: every entry owned by the container's user instead of the archive's ids. */
   chown?: { uid: number; gid: number };
+  /** userns-remap: the container's ids to the host's, applied to every owner written. */
+  mapOwner?: OwnerMap;
   signal?: AbortSignal;
 }
 
@@ -205,7 +211,9 @@ async function extractEntry(root: ScopedRoot, dest: string, parent: number, base
     }
     if (!(existing.isDirectory() && h.type === 'dir')) removeTreeAt(parent, base);
   }
-  const owner = o.chown ?? { uid: h.uid, gid: h.gid };
+  const requested = o.chown ?? { uid: h.uid, gid: h.gid };
+  const [ownerUid, ownerGid] = o.mapOwner ? o.mapOwner(requested.uid, requested.gid) : [requested.uid, requested.gid];
+  const owner = { uid: ownerUid, gid: ownerGid };
   const target = at(parent, base);
   switch (h.type) {
     case 'dir': {

@@ -7,7 +7,7 @@ import { resolveUser } from '../runtime/spec/user.js';
 import { readTar, type SnapshotStore } from '../snapshot/index.js';
 import { resolveWithin } from '../store/index.js';
 import { fstatBig, ScopedRoot } from './archive-fs.js';
-import { extractInto, tarResource } from './archive-tar.js';
+import { extractInto, tarResource, type OwnerMap } from './archive-tar.js';
 import type { ContainerRecord } from './record.js';
 import { isMounted, mountRootfs, readInRoot, unmountRootfs } from './rootfs.js';
 import type { ContainerStore } from './store.js';
@@ -37,8 +37,10 @@ export interface ArchiveDeps {
   snapshots: Pick<SnapshotStore, 'lowerDirs'>;
   events: EventBus;
   attributes: (rec: ContainerRecord) => Record<string, string>;
-  /** The container's mounts a copy is routed to; none yet (volumes come later). */
+  /** The container's mounts a copy is routed to (its volumes and binds). */
   mountsOf?: (rec: ContainerRecord) => CopyMount[];
+  /** userns-remap: how a remapped container's rootfs is mounted, and its owners mapped both ways. */
+  remapOf?: (rec: ContainerRecord) => { idmap: { usernsFd: number }; toContainer: OwnerMap; toHost: OwnerMap } | undefined;
 }
 
 /**
@@ -82,7 +84,7 @@ export class ArchiveService {
         throw notFound(err, rawPath, idOrName);
       }
       const base = goBase(abs);
-      const tar = Readable.from(tarResource(top, base === '/' ? '' : base, signal), { objectMode: false });
+      const tar = Readable.from(tarResource(top, base === '/' ? '' : base, signal, this.d.remapOf?.(rec)?.toContainer), { objectMode: false });
       const opened = root;
       tar.once('close', () => { opened.close(); release(); });
       this.d.events.publish('container', 'archive-path', rec.id, this.d.attributes(rec));
@@ -115,7 +117,8 @@ export class ArchiveService {
       if (mount?.readonly) throw new InvalidArgumentError('mounted volume is marked read-only');
       if (!mount && rec.hostConfig.ReadonlyRootfs) throw new InvalidArgumentError('container rootfs is marked read-only');
       const chown = o.copyUIDGID ? this.containerUser(rec) : undefined;
-      await extractInto(root, dest, readTar(body), { noOverwriteDirNonDir: o.noOverwriteDirNonDir, ...(chown ? { chown } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+      const remap = this.d.remapOf?.(rec);
+      await extractInto(root, dest, readTar(body), { noOverwriteDirNonDir: o.noOverwriteDirNonDir, ...(chown ? { chown } : {}), ...(remap ? { mapOwner: remap.toHost } : {}), ...(o.signal ? { signal: o.signal } : {}) });
     });
     this.d.events.publish('container', 'extract-to-dir', rec.id, this.d.attributes(rec));
   }
@@ -167,7 +170,7 @@ export class ArchiveService {
     if (users === 0 && isMounted(paths.rootfs)) return () => undefined;
     this.mountUsers.set(rec.id, users + 1);
     try {
-      if (users === 0) await mountRootfs(this.d.snapshots, rec.imageChainId, paths);
+      if (users === 0) await mountRootfs(this.d.snapshots, rec.imageChainId, paths, this.d.remapOf?.(rec)?.idmap);
     } catch (err) {
       this.release(rec.id);
       throw err;

@@ -87,6 +87,15 @@ export class ContainerService {
       store: d.store, snapshots: d.snapshots, events: d.events, attributes: (rec) => this.lifecycle.attributes(rec),
       // A copy under a volume or bind goes to its source, as dockerd mounts them for `docker cp`.
       mountsOf: (rec) => this.volumes.copyMounts(rec),
+      remapOf: (rec) => {
+        if (!rec.idMappings || !this.d.idRemap) return undefined;
+        const m = rec.idMappings;
+        return {
+          idmap: { usernsFd: this.d.idRemap.usernsFd },
+          toContainer: unshiftIds(m)!,
+          toHost: (uid, gid) => [toHostId(m.uidMappings, uid), toHostId(m.gidMappings, gid)],
+        };
+      },
     });
   }
 

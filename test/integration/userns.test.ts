@@ -95,6 +95,29 @@ describe('userns-remap', () => {
     assert.match(listing, /^\S+ 1000\/1000 .* home\/u\/$/m);
   });
 
+  test('docker cp into and out of a remapped container maps owners both ways', async (t) => {
+    t.after(() => removeContainers(d, 'ucp'));
+    await d.docker(['run', '-d', '--name', 'ucp', 'busybox', 'sh', '-c', 'mkdir /home/me && chown 1000:1000 /home/me && sleep 300']);
+    const src = path.join(d.dir, 'ucp.txt');
+    await fsp.writeFile(src, 'copied in\n');
+    await d.docker(['cp', src, 'ucp:/home/me/in.txt']);
+    const c = await inspectContainer(d, 'ucp');
+    const st = statSync(path.join(d.dataRoot, 'containers', c.Id, 'upper', 'home', 'me', 'in.txt'));
+    assert.deepEqual([st.uid, st.gid], [BASE, BASE], 'a copied-in file is the remapped root\'s on the host');
+    assert.equal(out(await d.docker(['exec', 'ucp', 'stat', '-c', '%u %g', '/home/me/in.txt'])), '0 0\n');
+    const listing = await new Promise<string>((resolve, reject) => {
+      const p = spawn(dockerBin, ['cp', 'ucp:/home/me', '-'], { env: { PATH: process.env.PATH ?? '', DOCKER_HOST: d.host, HOME: d.dir } });
+      const tarList = spawn('tar', ['-tvf', '-', '--numeric-owner']);
+      p.stdout.pipe(tarList.stdin);
+      let text = '';
+      tarList.stdout.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+      tarList.on('close', () => resolve(text));
+      tarList.on('error', reject);
+    });
+    assert.match(listing, /^\S+ 1000\/1000 .* me\/$/m, 'copied out with the container\'s ids');
+    assert.match(listing, /^\S+ 0\/0 .* me\/in\.txt$/m);
+  });
+
   test('dockerd\'s refusals: privileged, host network or PID, an unknown --userns', async () => {
     for (const [args, message] of [
       [['--privileged'], 'privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode'],
