@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
-import { createApi, listenUnix } from './api/index.js';
+import { createApi, destroyUpgraded, listenUnix } from './api/index.js';
 import { loadConfig, type Flags } from './config/index.js';
 import { DaemonStartError, startDaemon } from './daemon/index.js';
 import { EngineError } from './errors/index.js';
@@ -118,6 +118,8 @@ async function closeAll(servers: Server[], sockets: string[]): Promise<void> {
   await Promise.all(servers.map((server) => new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();
+    // Attach and exec streams were hijacked from the server but still hold its close.
+    destroyUpgraded(server);
   })));
   for (const sock of sockets) await rm(sock, { force: true });
 }

@@ -10,6 +10,7 @@ import { createApiServer } from './server.js';
 
 export { Router, splitVersion } from './router.js';
 export { listenUnix } from './listen.js';
+export { destroyUpgraded } from './server.js';
 export { MIN_API_VERSION, MAX_API_VERSION } from './version.js';
 
 export type Backend = SystemBackend & ImagesBackend & ContainersBackend & VolumesBackend & RegistryBackend;

@@ -8,6 +8,14 @@ import { Router, splitVersion } from './router.js';
 import { MAX_API_VERSION } from './version.js';
 import { BERTH_VERSION } from '../system/index.js';
 
+/** Hijacked connections (attach, exec) per server: the server no longer owns them, but they hold its close. */
+const upgradedSockets = new WeakMap<Server, Set<Duplex>>();
+
+/** Drops every hijacked connection of `server` (at shutdown, after `closeAllConnections`). */
+export function destroyUpgraded(server: Server): void {
+  for (const s of upgradedSockets.get(server) ?? []) s.destroy();
+}
+
 /**
  * The Engine API over HTTP: strips and checks the version prefix, routes, and maps errors in
  * one place. Every response carries the headers docker clients read for negotiation.
@@ -15,7 +23,13 @@ import { BERTH_VERSION } from '../system/index.js';
 export function createApiServer(router: Router, logger: Logger): () => Server {
   return () => {
     const server = createServer((req, res) => { void handle(router, logger, req, res); });
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => { void handleUpgrade(router, logger, req, socket, head); });
+    const upgraded = new Set<Duplex>();
+    upgradedSockets.set(server, upgraded);
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      upgraded.add(socket);
+      socket.once('close', () => upgraded.delete(socket));
+      void handleUpgrade(router, logger, req, socket, head);
+    });
     server.keepAliveTimeout = 5_000;
     server.requestTimeout = 0;
     server.headersTimeout = 60_000;

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { Socket } from 'node:net';
 import { existsSync, promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { berthdBin, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxRootfsTar } from '../helpers/fixtures.js';
+import { importBusybox, out } from '../helpers/containers.js';
 
 describe('berthd: socket, API versions, errors, events', () => {
   let d: TestDaemon;
@@ -126,6 +129,31 @@ describe('berthd lifecycle', () => {
     assert.equal(existsSync(d.socket), false);
     assert.equal(existsSync(pidfile), false);
     await d.stop();
+  });
+
+  // Regression: an attach stream still open kept the server's close waiting forever: berthd
+  // logged "shutting down" and never exited.
+  test('SIGTERM with an attach stream and a plain log stream open still exits 0 at once', async () => {
+    const d = await startDaemon('lifecycle-attach');
+    try {
+      await importBusybox(d);
+      const id = out(await d.docker(['run', '-d', 'busybox', 'sleep', '300'])).trim();
+      const upgraded = await new Promise<Socket>((resolve, reject) => {
+        const req = http.request({ socketPath: d.socket, method: 'POST', path: `/containers/${id}/attach?stream=1&stdout=1&stderr=1`, headers: { Connection: 'Upgrade', Upgrade: 'tcp' } });
+        req.on('upgrade', (_res, socket) => resolve(socket as Socket));
+        req.on('error', reject);
+        req.end();
+      });
+      const follow = http.request({ socketPath: d.socket, method: 'GET', path: `/containers/${id}/logs?stdout=1&follow=1` });
+      follow.on('error', () => undefined);
+      follow.end();
+      const exited = new Promise<number | null>((resolve) => d.proc.once('exit', (c) => resolve(c)));
+      d.proc.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      upgraded.destroy();
+    } finally {
+      await d.stop();
+    }
   });
 
   test('a bad daemon.json is refused with the key named', async () => {
