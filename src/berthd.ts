@@ -27,6 +27,8 @@ Options:
   -h, --help                 Print usage
 `;
 
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
 async function main(argv: string[]): Promise<number> {
   let values;
   try {
@@ -107,8 +109,17 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  await closeAll(servers, sockets);
-  await daemon.close();
+  // Bounded: a stream that will not end must not keep berthd from stopping (containers run on).
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => { timer = setTimeout(resolve, SHUTDOWN_TIMEOUT_MS, 'timeout'); });
+  const closed = (async () => { await closeAll(servers, sockets); await daemon.close(); return 'closed' as const; })();
+  if ((await Promise.race([closed, deadline])) === 'timeout') {
+    logger.warn({ component: 'daemon', timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown did not finish in time; exiting anyway');
+    for (const sock of sockets) await rm(sock, { force: true });
+    await rm(config.pidfile, { force: true });
+    return 0;
+  }
+  clearTimeout(timer);
   logger.info({ component: 'daemon' }, 'stopped');
   return 0;
 }
