@@ -14,6 +14,8 @@ export const berthdBin = path.join(repoRoot, 'bin/berthd');
 export const dockerBin = '/usr/local/bin/docker';
 
 /** A scratch directory for one test file, under BERTH_TEST_TMP when the suite sets it. */
+const STOP_TIMEOUT_MS = 30_000;
+
 export async function scratchDir(prefix: string): Promise<string> {
   const base = process.env.BERTH_TEST_TMP ?? '/tmp';
   await fsp.mkdir(base, { recursive: true });
@@ -78,14 +80,27 @@ export async function startDaemon(name: string, extraArgs: string[] = [], opts: 
         for (const id of ids) await d.request('DELETE', `/containers/${id}?force=1`).catch(() => undefined);
       }
       let code: number | null = proc.exitCode;
+      let hung = false;
       if (code === null && proc.signalCode === null) {
         const exited = new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
         proc.kill(signal);
-        code = await exited;
+        // A berthd that does not stop fails the test instead of hanging the suite.
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<'hung'>((resolve) => { timer = setTimeout(resolve, STOP_TIMEOUT_MS, 'hung'); });
+        const first = await Promise.race([exited, deadline]);
+        clearTimeout(timer);
+        if (first === 'hung') {
+          hung = true;
+          proc.kill('SIGKILL');
+          code = await exited;
+        } else {
+          code = first;
+        }
       }
       await sweepRuntime(path.join(dir, 'exec'));
       await cleanupMounts(dir);
       await fsp.rm(dir, { recursive: true, force: true });
+      if (hung) throw new Error(`berthd ${name} did not exit within ${STOP_TIMEOUT_MS} ms of ${signal}`);
       return code;
     },
   };
