@@ -9,10 +9,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mountsUnder, removeLeftovers, startBerthd } from './lib/berthd.mjs';
+import { benchBerthd, mountsUnder } from './lib/berthd.mjs';
 import { spawn } from 'node:child_process';
 import { DOCKER, docker, dockerTarget, removeLabelled } from './lib/docker.mjs';
-import { pool, runTool } from './lib/proc.mjs';
+import { pool } from './lib/proc.mjs';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const progress = (msg) => process.stderr.write(`bench: ${msg}\n`);
@@ -31,10 +31,7 @@ async function main() {
   const tmp = values.tmp ? resolve(values.tmp) : await mkdtemp('/tmp/berth-bench.');
   const cleanups = [];
   try {
-    const rootfsTar = join(tmp, 'busybox-rootfs.tar');
-    await runTool('bash', [join(REPO_ROOT, 'scripts/make-busybox-rootfs.sh'), rootfsTar], { timeoutMs: 60_000 });
-    const berthd = await startBerthd({ repoRoot: REPO_ROOT, tmp });
-    cleanups.push(async () => { await berthd.stop(); await removeLeftovers({ tmp, runcRoots: [join(berthd.execRoot, 'runtime/runc')] }); });
+    const { berthd, rootfsTar } = await benchBerthd({ repoRoot: REPO_ROOT, tmp, cleanups });
     const b = dockerTarget('berthd', berthd.host);
     cleanups.push(() => removeLabelled(b, null, { timeoutMs: 300_000 }));
     await docker(b, ['import', '--change', 'CMD ["sh"]', rootfsTar, 'bench/busybox:health']);

@@ -9,9 +9,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { mountsUnder, removeLeftovers, startBerthd } from './lib/berthd.mjs';
+import { benchBerthd, mountsUnder } from './lib/berthd.mjs';
 import { docker, dockerTarget } from './lib/docker.mjs';
-import { runTool } from './lib/proc.mjs';
 import { median } from './lib/report.mjs';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,10 +57,7 @@ async function main() {
   const tmp = values.tmp ? resolve(values.tmp) : await mkdtemp('/tmp/berth-bench.');
   const cleanups = [];
   try {
-    const rootfsTar = join(tmp, 'busybox-rootfs.tar');
-    await runTool('bash', [join(REPO_ROOT, 'scripts/make-busybox-rootfs.sh'), rootfsTar], { timeoutMs: 60_000 });
-    const berthd = await startBerthd({ repoRoot: REPO_ROOT, tmp });
-    cleanups.push(async () => { await berthd.stop(); await removeLeftovers({ tmp, runcRoots: [join(berthd.execRoot, 'runtime/runc')] }); });
+    const { berthd, rootfsTar } = await benchBerthd({ repoRoot: REPO_ROOT, tmp, cleanups });
     const b = dockerTarget('berthd', berthd.host);
     await docker(b, ['import', '--change', 'CMD ["sh"]', rootfsTar, 'bench/busybox:logs']);
     const id = (await docker(b, ['create', 'bench/busybox:logs', 'true'])).stdout.trim();

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { mountsUnder, removeLeftovers, startBerthd } from './lib/berthd.mjs';
+import { benchBerthd, mountsUnder } from './lib/berthd.mjs';
 import { docker, dockerTarget, serverVersion } from './lib/docker.mjs';
 import { runTool } from './lib/proc.mjs';
 import { fmtRatio, median } from './lib/report.mjs';
@@ -45,14 +45,8 @@ async function main() {
   process.once('SIGTERM', () => ac.abort());
   const signal = ac.signal;
   try {
-    const rootfsTar = join(tmp, 'busybox-rootfs.tar');
-    await runTool('bash', [join(REPO_ROOT, 'scripts/make-busybox-rootfs.sh'), rootfsTar], { signal, timeoutMs: 60_000 });
     progress('starting berthd');
-    const berthd = await startBerthd({ repoRoot: REPO_ROOT, tmp, signal });
-    cleanups.push(async () => {
-      await berthd.stop();
-      for (const p of await removeLeftovers({ tmp, runcRoots: [join(berthd.execRoot, 'runtime/runc')] })) progress(`cleanup: ${p}`);
-    });
+    const { berthd, rootfsTar } = await benchBerthd({ repoRoot: REPO_ROOT, tmp, signal, cleanups });
     const runId = String(process.pid);
     const image = `berth-bench/busybox:vol${runId}`;
     const volume = `berth-bench-vol-${runId}`;

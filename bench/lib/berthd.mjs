@@ -128,3 +128,18 @@ export async function removeLeftovers({ tmp, runcRoots }) {
   }
   return problems;
 }
+
+/**
+ * The common start of the single-daemon benches: a busybox rootfs tarball in `tmp` and a
+ * berthd of their own. Its stop and cleanup go on `cleanups` (run in reverse by the caller).
+ */
+export async function benchBerthd({ repoRoot, tmp, signal, cleanups }) {
+  const rootfsTar = join(tmp, 'busybox-rootfs.tar');
+  await runTool('bash', [join(repoRoot, 'scripts/make-busybox-rootfs.sh'), rootfsTar], { signal, timeoutMs: 60_000 });
+  const berthd = await startBerthd({ repoRoot, tmp, signal });
+  cleanups.push(async () => {
+    await berthd.stop();
+    await removeLeftovers({ tmp, runcRoots: [join(berthd.execRoot, 'runtime/runc')] });
+  });
+  return { berthd, rootfsTar };
+}
