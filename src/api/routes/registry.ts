@@ -22,6 +22,16 @@ function lazyJsonStream(res: ServerResponse): (msg: unknown) => void {
   };
 }
 
+/**
+ * Runs a pull or push whose progress streams to the response (the head goes with the first
+ * message), then ends the response, with a bare 200 head if nothing was streamed.
+ */
+async function streamProgress(ctx: Ctx, run: (emit: (msg: unknown) => void) => Promise<void>): Promise<void> {
+  await run(lazyJsonStream(ctx.res));
+  if (!ctx.res.headersSent) ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+  ctx.res.end();
+}
+
 function authOf(ctx: Ctx): AuthConfig {
   const h = ctx.req.headers['x-registry-auth'];
   return decodeAuthHeader(Array.isArray(h) ? h[0] : h);
@@ -32,33 +42,27 @@ export function pullRoute(b: RegistryBackend): (ctx: Ctx) => Promise<void> {
   return async (ctx) => {
     const fromImage = ctx.query.get('fromImage') ?? '';
     if (!fromImage.trim()) throw new InvalidArgumentError('fromImage or fromSrc is required');
-    const emit = lazyJsonStream(ctx.res);
-    await b.registry.pull({
+    await streamProgress(ctx, (emit) => b.registry.pull({
       fromImage,
       tag: ctx.query.get('tag') ?? undefined,
       platform: ctx.query.get('platform') || undefined,
       auth: authOf(ctx),
       emit,
       signal: ctx.signal,
-    });
-    if (!ctx.res.headersSent) ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
-    ctx.res.end();
+    }));
   };
 }
 
 export function registryRoutes(r: Router, b: RegistryBackend): void {
   r.add('POST', '/images/{name:.*}/push', async (ctx) => {
-    const emit = lazyJsonStream(ctx.res);
-    await b.registry.push({
+    await streamProgress(ctx, (emit) => b.registry.push({
       name: ctx.params.name!,
       tag: ctx.query.get('tag') || undefined,
       platform: ctx.query.get('platform') || undefined,
       auth: authOf(ctx),
       emit,
       signal: ctx.signal,
-    });
-    if (!ctx.res.headersSent) ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
-    ctx.res.end();
+    }));
   });
   r.add('POST', '/auth', async (ctx) => {
     const body = await readJsonBody(ctx.req);
