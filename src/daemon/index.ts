@@ -14,7 +14,7 @@ import os from 'node:os';
 import { ContainerService, ContainerStore, validateLogConfig } from '../container/index.js';
 import { RegistryService } from '../registry/index.js';
 import { detectCgroupLayout } from '../runtime/cgroups/index.js';
-import { ExitWatcher, RuntimeDriver, type ExitEvent } from '../runtime/driver/index.js';
+import { ConmonDriver, ExitWatcher, type ExitEvent } from '../runtime/driver/index.js';
 import { VolumeService } from '../volume/index.js';
 import { openRemap, type Remap } from './userns.js';
 
@@ -105,7 +105,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     await containerStore.init();
     const exitDir = path.join(paths.execRoot, 'exits');
     const runtimes = Object.fromEntries(Object.entries(config.runtimes).map(([name, r]) => [name, { name, path: lookPath(r.path), runtimeArgs: r.runtimeArgs, root: path.join(paths.execRoot, 'runtime', name) }]));
-    const driver = new RuntimeDriver({ runtimes, exitDir, logger: logger });
+    const driver = new ConmonDriver({ runtimes, exitDir, logger: logger });
     const containers = new ContainerService({
       store: containerStore, images: store, content, snapshots, driver, events, logger: logger, volumes,
       cgroups: detectCgroupLayout(), exitDir, initPath: config.initPath, kernelRelease: os.release(),
