@@ -61,17 +61,14 @@ export class Router {
 
   /** Finds the handler for a request path without its version prefix. */
   match(method: string, path: string): { handler: Handler; params: Record<string, string> } {
-    let pathMatched = false;
     for (const r of this.routes) {
       const m = r.re.exec(path);
       if (!m) continue;
-      pathMatched = true;
       if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) continue;
       const params: Record<string, string> = {};
       r.names.forEach((n, i) => { params[n] = decodeURIComponent(m[i + 1]!); });
       return { handler: r.handler, params };
     }
-    void pathMatched;
     throw new NotFoundError('page not found');
   }
 }
