@@ -22,13 +22,20 @@ export function destroyUpgraded(server: Server): void {
  */
 export function createApiServer(router: Router, logger: Logger): () => Server {
   return () => {
-    const server = createServer((req, res) => { void handle(router, logger, req, res); });
+    // Node's request callbacks are synchronous; handle() answers every error itself, so a
+    // rejection here is a bug in the error path: log it rather than leave it unhandled.
+    const server = createServer((req, res) => {
+      handle(router, logger, req, res).catch((err: unknown) => logger.error({ component: 'api', method: req.method, url: req.url, err }, 'request handling failed'));
+    });
     const upgraded = new Set<Duplex>();
     upgradedSockets.set(server, upgraded);
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       upgraded.add(socket);
       socket.once('close', () => upgraded.delete(socket));
-      void handleUpgrade(router, logger, req, socket, head);
+      handleUpgrade(router, logger, req, socket, head).catch((err: unknown) => {
+        logger.error({ component: 'api', method: req.method, url: req.url, err }, 'upgrade handling failed');
+        socket.destroy();
+      });
     });
     server.keepAliveTimeout = 5_000;
     server.requestTimeout = 0;

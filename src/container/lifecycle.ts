@@ -343,7 +343,7 @@ export class Lifecycle {
   private scheduleRestart(rec: ContainerRecord): void {
     const delay = this.backoff.get(rec.id) ?? RESTART_BACKOFF_START_MS;
     this.backoff.set(rec.id, Math.min(delay * 2, RESTART_BACKOFF_MAX_MS));
-    void this.d.store.save({ ...rec, state: { ...rec.state, status: 'restarting' } });
+    void this.d.store.save({ ...rec, state: { ...rec.state, status: 'restarting' } }).catch((err: unknown) => this.d.logger.warn({ component: 'container', containerId: rec.id, err }, 'saving the restarting state failed'));
     const timer = setTimeout(() => {
       this.restartTimers.delete(rec.id);
       void this.locks.run(rec.id, async () => {
