@@ -4,3 +4,4 @@ export { createLogger, silentLogger, type Logger } from './logger.js';
 export { parseFilters, checkFilterNames, matchLabels, boolFilter, globMatch, FilterError, type Filters } from './filters.js';
 export { humanDuration } from './units.js';
 export { duBytes } from './du.js';
+export { handleUnexpectedErrors, type ProcessEvents } from './unexpected-errors.js';
