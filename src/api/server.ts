@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { EngineError } from '../errors/index.js';
 import type { Logger } from '../util/index.js';
 import { sendError } from './http.js';
-import { Router, splitVersion } from './router.js';
+import { parseQuery, Router, splitVersion } from './router.js';
 import { MAX_API_VERSION } from './version.js';
 import { BERTH_VERSION } from '../system/index.js';
 
@@ -58,7 +58,7 @@ async function handle
     const { version, path } = splitVersion(url.pathname);
     const { handler, params } = router.match(req.method ?? 'GET', path);
     logger.debug({ component: 'api', requestId, method: req.method, path: url.pathname }, 'request');
-    await handler({ req, res, params, query: url.searchParams, version, signal: controller.signal, requestId });
+    await handler({ req, res, params, query: parseQuery(url.search), version, signal: controller.signal, requestId });
   } catch (err) {
     if (controller.signal.aborted) {
       logger.debug({ component: 'api', requestId, err }, 'client went away');
@@ -91,7 +91,7 @@ async function handleUpgrade(router: Router, logger: Logger, req: IncomingMessag
       return;
     }
     logger.debug({ component: 'api', requestId, method: req.method, path: url.pathname }, 'upgrade');
-    await found.handler({ req, params: found.params, query: url.searchParams, version, signal: controller.signal, requestId }, socket, head);
+    await found.handler({ req, params: found.params, query: parseQuery(url.search), version, signal: controller.signal, requestId }, socket, head);
   } catch (err) {
     if (controller.signal.aborted) return;
     const status = err instanceof EngineError ? err.status : 500;
