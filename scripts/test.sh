@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs berth's whole test suite: type-checked build, layer check, unit tests, then integration
-# and e2e tests against real berthd daemons (as root: they mount overlayfs and run runc).
+# Runs berth's whole test suite: type-checked build, lint (floating promises), layer check, unit
+# tests, then integration and e2e tests against real berthd daemons (as root: they mount
+# overlayfs and run runc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run build --silent
+npm run lint --silent
 if [ -f ../shared/tools/check-layers.mjs ]; then node ../shared/tools/check-layers.mjs src; fi
 if [ "$(id -u)" != 0 ]; then
   echo "test: the integration tests need root (overlayfs, mknod, runc, cgroups)" >&2

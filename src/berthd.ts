@@ -6,7 +6,7 @@ import { loadConfig, type Flags } from './config/index.js';
 import { DaemonStartError, startDaemon } from './daemon/index.js';
 import { EngineError } from './errors/index.js';
 import { BERTH_VERSION } from './system/index.js';
-import { createLogger } from './util/index.js';
+import { createLogger, handleUnexpectedErrors } from './util/index.js';
 
 const USAGE = `Usage:	berthd [OPTIONS]
 
@@ -77,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const logger = createLogger({ debug: config.debug });
+  handleUnexpectedErrors(logger);
   let daemon;
   const servers: Server[] = [];
   const sockets: string[] = [];

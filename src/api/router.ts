@@ -39,11 +39,12 @@ export class Router {
   }
 
   matchUpgrade(method: string, path: string): { handler: UpgradeHandler; params: Record<string, string> } | undefined {
+    decodeComponent(path);
     for (const r of this.upgrades) {
       const m = r.re.exec(path);
       if (!m || r.method !== method) continue;
       const params: Record<string, string> = {};
-      r.names.forEach((n, i) => { params[n] = decodeURIComponent(m[i + 1]!); });
+      r.names.forEach((n, i) => { params[n] = decodeComponent(m[i + 1]!); });
       return { handler: r.handler, params };
     }
     return undefined;
@@ -61,17 +62,16 @@ export class Router {
 
   /** Finds the handler for a request path without its version prefix. */
   match(method: string, path: string): { handler: Handler; params: Record<string, string> } {
-    let pathMatched = false;
+    // Checked before routing, as Go's net/url parses the whole request URI before dockerd's mux.
+    decodeComponent(path);
     for (const r of this.routes) {
       const m = r.re.exec(path);
       if (!m) continue;
-      pathMatched = true;
       if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) continue;
       const params: Record<string, string> = {};
-      r.names.forEach((n, i) => { params[n] = decodeURIComponent(m[i + 1]!); });
+      r.names.forEach((n, i) => { params[n] = decodeComponent(m[i + 1]!); });
       return { handler: r.handler, params };
     }
-    void pathMatched;
     throw new NotFoundError('page not found');
   }
 }
@@ -88,4 +88,40 @@ export function splitVersion(pathname: string): { version: string; path: string 
     throw new InvalidArgumentError(`client version ${version} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
   }
   return { version, path: m[2]! };
+}
+
+/**
+ * decodeURIComponent, with a malformed escape as the client's error (400) rather than the
+ * URIError that would be a 500. The message is Go's (net/url), which dockerd answers with: a
+ * `%` without two hex digits is `invalid URL escape "%A/"`; escapes that are not UTF-8 (Go
+ * would pass the bytes on, a JS string cannot hold them) are named the same way.
+ */
+export function decodeComponent(s: string): string {
+  const bad = /%(?![0-9A-Fa-f]{2})/.exec(s);
+  if (bad) throw new InvalidArgumentError(`invalid URL escape ${JSON.stringify(s.slice(bad.index, bad.index + 3))}`);
+  try {
+    return decodeURIComponent(s);
+  } catch (err) {
+    if (!(err instanceof URIError)) throw err;
+    const run = [...s.matchAll(/(?:%[0-9A-Fa-f]{2})+/g)].find((m) => !isUtf8Escapes(m[0]));
+    throw new InvalidArgumentError(`invalid URL escape ${JSON.stringify(run?.[0] ?? s)}`, { cause: err });
+  }
+}
+
+function isUtf8Escapes(run: string): boolean {
+  try {
+    decodeURIComponent(run);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A request's query (`?a=b&c=%20`), checked for malformed escapes first: URLSearchParams
+ * would silently turn them into U+FFFD, where dockerd (Go's ParseQuery) answers 400.
+ */
+export function parseQuery(search: string): URLSearchParams {
+  decodeComponent(search.replace(/^\?/, ''));
+  return new URLSearchParams(search);
 }

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { EngineError } from '../errors/index.js';
 import type { Logger } from '../util/index.js';
 import { sendError } from './http.js';
-import { Router, splitVersion } from './router.js';
+import { parseQuery, Router, splitVersion } from './router.js';
 import { MAX_API_VERSION } from './version.js';
 import { BERTH_VERSION } from '../system/index.js';
 
@@ -22,13 +22,20 @@ export function destroyUpgraded(server: Server): void {
  */
 export function createApiServer(router: Router, logger: Logger): () => Server {
   return () => {
-    const server = createServer((req, res) => { void handle(router, logger, req, res); });
+    // Node's request callbacks are synchronous; handle() answers every error itself, so a
+    // rejection here is a bug in the error path: log it rather than leave it unhandled.
+    const server = createServer((req, res) => {
+      handle(router, logger, req, res).catch((err: unknown) => logger.error({ component: 'api', method: req.method, url: req.url, err }, 'request handling failed'));
+    });
     const upgraded = new Set<Duplex>();
     upgradedSockets.set(server, upgraded);
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       upgraded.add(socket);
       socket.once('close', () => upgraded.delete(socket));
-      void handleUpgrade(router, logger, req, socket, head);
+      handleUpgrade(router, logger, req, socket, head).catch((err: unknown) => {
+        logger.error({ component: 'api', method: req.method, url: req.url, err }, 'upgrade handling failed');
+        socket.destroy();
+      });
     });
     server.keepAliveTimeout = 5_000;
     server.requestTimeout = 0;
@@ -51,7 +58,7 @@ async function handle
     const { version, path } = splitVersion(url.pathname);
     const { handler, params } = router.match(req.method ?? 'GET', path);
     logger.debug({ component: 'api', requestId, method: req.method, path: url.pathname }, 'request');
-    await handler({ req, res, params, query: url.searchParams, version, signal: controller.signal, requestId });
+    await handler({ req, res, params, query: parseQuery(url.search), version, signal: controller.signal, requestId });
   } catch (err) {
     if (controller.signal.aborted) {
       logger.debug({ component: 'api', requestId, err }, 'client went away');
@@ -84,7 +91,7 @@ async function handleUpgrade(router: Router, logger: Logger, req: IncomingMessag
       return;
     }
     logger.debug({ component: 'api', requestId, method: req.method, path: url.pathname }, 'upgrade');
-    await found.handler({ req, params: found.params, query: url.searchParams, version, signal: controller.signal, requestId }, socket, head);
+    await found.handler({ req, params: found.params, query: parseQuery(url.search), version, signal: controller.signal, requestId }, socket, head);
   } catch (err) {
     if (controller.signal.aborted) return;
     const status = err instanceof EngineError ? err.status : 500;

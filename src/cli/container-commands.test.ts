@@ -41,7 +41,7 @@ class FakeContainer {
     this.stdinDoneP = new Promise((r) => { this.stdinDone = r; });
   }
 
-  async attach(req: Recorded, socket: Duplex): Promise<void> {
+  async attach(_req: Recorded, socket: Duplex): Promise<void> {
     acceptUpgrade(socket, this.tty ? 'application/vnd.docker.raw-stream' : undefined);
     const input: Buffer[] = [];
     socket.on('data', (c: Buffer) => input.push(c));
@@ -55,7 +55,6 @@ class FakeContainer {
     if (this.stdout) socket.write(encodeFrame(StdStream.Stdout, this.stdout));
     if (this.stderr) socket.write(encodeFrame(StdStream.Stderr, this.stderr));
     if (this.echoStdin && input.length) socket.write(encodeFrame(StdStream.Stdout, Buffer.concat(input)));
-    void req;
     socket.end();
   }
 

@@ -42,11 +42,10 @@ describe('system commands against a fake Engine API', () => {
         Volumes: [{ Name: 'data', Driver: 'local', UsageData: { Size: 2048, RefCount: 0 } }],
         BuildCache: [],
       }),
-      'GET /events': (req, res) => {
+      'GET /events': (_req, res) => {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.write('{"status":"tag","id":"sha256:3f57","from":"","Type":"image","Action":"tag","Actor":{"ID":"sha256:3f57","Attributes":{"name":"busybox:latest"}},"scope":"local","time":1795428000,"timeNano":1795428000123456789}\n');
         res.end('{"Type":"image","Action":"delete","Actor":{"ID":"sha256:aded","Attributes":{}},"scope":"local","time":1795428001,"timeNano":1795428001000000001}\n');
-        void req;
       },
     }, { apiVersion: '1.43' });
   });

@@ -18,7 +18,7 @@ describe('EngineClient', () => {
 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'berth-client-'));
-    server = http.createServer(async (req, res) => {
+    const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
       let body = '';
       for await (const c of req) body += c;
       seen.push({ method: req.method!, url: req.url!, body, contentType: req.headers['content-type'] });
@@ -32,6 +32,10 @@ describe('EngineClient', () => {
       if (p === '/no-message') return res.writeHead(409, { 'Content-Type': 'application/json' }).end('{}');
       if (p.startsWith('/echo')) return res.writeHead(200).end(body);
       res.writeHead(404).end();
+    };
+    // A throw here is this test's own bug: drop the connection so the call under test fails.
+    server = http.createServer((req, res) => {
+      serve(req, res).catch((err: unknown) => res.destroy(err as Error));
     });
     await new Promise<void>((r) => server.listen(path.join(dir, 's.sock'), r));
   });

@@ -172,8 +172,7 @@ export function applyDaemonJson(base: Config, json: unknown): Config {
  * Defaults, then the config file (missing is fine unless it was named explicitly), then flags.
  * Flags given both on the command line and in the file are a conflict, as in dockerd.
  */
-export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
-  void env;
+export function loadConfig(flags: Flags): Readonly<Config> {
   let c = defaults();
   const file = flags.configFile ?? DEFAULT_CONFIG_FILE;
   let json: unknown;

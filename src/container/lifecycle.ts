@@ -5,7 +5,7 @@ import type { EventBus } from '../events/index.js';
 import { freezerState, type CgroupLayout } from '../runtime/cgroups/index.js';
 import { OciRuntimeError, monitorPaths, readExitFile, type RuntimeDriver } from '../runtime/driver/index.js';
 import { cgroupsPathFor } from '../runtime/spec/generate.js';
-import { exec, type Logger } from '../util/index.js';
+import { exec } from '../util/index.js';
 import { writeBundle, type BundleDeps } from './bundle.js';
 import { eventAttributes } from './events.js';
 import type { HealthMonitor } from './health.js';

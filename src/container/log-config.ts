@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import type { LogConfig } from '../types/container.js';
+import { parseGoBool } from '../util/index.js';
 
 /** The log drivers berth has: json-file and local keep a log `docker logs` reads; none keeps nothing. */
 export const LOG_DRIVERS = ['json-file', 'local', 'none'] as const;
@@ -93,8 +94,3 @@ export function parseLogSize(v: string): number | undefined {
   return Math.floor(Number(m[1]) * mult[m[2]!.toLowerCase()]!);
 }
 
-function parseGoBool(s: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(s)) return false;
-  return undefined;
-}

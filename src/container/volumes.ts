@@ -37,7 +37,7 @@ export class ContainerVolumes {
    * `--mount`, then an anonymous volume for each declared volume path not mounted otherwise.
    * Volumes are created as needed; `created` collects the names this call made, for undo.
    */
-  async plan(containerId: string, config: ContainerConfig, hc: HostConfig, created: string[]): Promise<MountPoint[]> {
+  async plan(_containerId: string, config: ContainerConfig, hc: HostConfig, created: string[]): Promise<MountPoint[]> {
     const points = new Map<string, MountPoint>();
     for (const spec of hc.VolumesFrom ?? []) {
       const { container, mode } = parseVolumesFrom(spec);
@@ -80,7 +80,6 @@ export class ContainerVolumes {
       await this.attachVolume(mp, {}, created);
       points.set(destination, mp);
     }
-    void containerId;
     return [...points.values()].sort((a, b) => a.Destination.localeCompare(b.Destination));
   }
 

@@ -36,10 +36,9 @@ export async function writeImage(
       const diffId = diffIds[i]!;
       const chainId = chainIdOf(parent, diffId);
       if (!(await deps.content.has(diffId))) {
-        const { sizeBytes } = await deps.content.ingest(await decompressed(await open()), { expected: diffId, signal: opts.signal })
+        await deps.content.ingest(await decompressed(await open()), { expected: diffId, signal: opts.signal })
           .catch((err: unknown) => { throw layerError(i, diffId, err); });
         undo.push(() => deps.content.delete(diffId));
-        void sizeBytes;
       }
       if (!(await deps.snapshots.has(chainId))) {
         await deps.snapshots.applyLayer(parent, deps.content.open(diffId), { expectedDiffId: diffId, signal: opts.signal });

@@ -15,8 +15,8 @@ const require = createRequire(import.meta.url);
 const koffi = require('koffi') as typeof import('koffi');
 const lib = koffi.load('libc.so.6');
 
-/** struct mount_attr (MOUNT_ATTR_SIZE_VER0 = 32 bytes). */
-const MountAttr = koffi.struct('berth_mount_attr', {
+/** struct mount_attr (MOUNT_ATTR_SIZE_VER0 = 32 bytes), registered by name for the signatures below. */
+koffi.struct('berth_mount_attr', {
   attr_set: 'uint64',
   attr_clr: 'uint64',
   propagation: 'uint64',
@@ -35,7 +35,6 @@ const fns = {
   fsconfigFd: lib.func('int fsconfig(int fd, unsigned int cmd, const char *key, const void *value, int aux)') as
     (fd: number, cmd: number, key: string, value: null, aux: number) => number,
 };
-void MountAttr; // registered by name for the signature above
 
 const AT_FDCWD = -100;
 const AT_EMPTY_PATH = 0x1000;

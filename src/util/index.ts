@@ -4,3 +4,11 @@ export { createLogger, silentLogger, type Logger } from './logger.js';
 export { parseFilters, checkFilterNames, matchLabels, boolFilter, globMatch, FilterError, type Filters } from './filters.js';
 export { humanDuration } from './units.js';
 export { duBytes } from './du.js';
+export { handleUnexpectedErrors, type ProcessEvents } from './unexpected-errors.js';
+export { goQuote, parseGoBool, parseGoInt } from './go-strconv.js';
+export { formatGoDuration, parseGoDuration } from './go-duration.js';
+export { parseUlimit } from './ulimit.js';
+export {
+  DEFAULT_DOMAIN, familiarName, familiarString, fullName, isDigest, parseDigest, parseNormalizedNamed, parseTag, toString,
+  withDefaultTag, type Digest, type Reference,
+} from './reference.js';

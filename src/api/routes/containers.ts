@@ -251,13 +251,12 @@ function attachOptions(q: URLSearchParams) {
  * The upgraded attach (`Connection: Upgrade`, `Upgrade: tcp`) the docker CLI and docker-py use:
  * 101, then raw bytes both ways on the socket. Returns false when the request is not one.
  */
-export async function upgradeAttach(b: ContainersBackend, ctx: { params: Record<string, string>; query: URLSearchParams; version: string; signal: AbortSignal }, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+export async function upgradeAttach(b: ContainersBackend, ctx: { params: Record<string, string>; query: URLSearchParams; version: string; signal: AbortSignal }, _req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   const att = b.containers.prepareAttach(ctx.params.id!);
   const opts = attachOptions(ctx.query);
   const type = att.isTty || !versionAtLeast(ctx.version, '1.42') ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
   socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${type}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
   if (head.length) socket.unshift(head);
-  void req;
   await att.run(opts, opts.stdin ? socket : undefined, socket, ctx.signal);
   socket.end();
 }

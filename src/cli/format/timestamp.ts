@@ -4,24 +4,21 @@
  * without a zone (none means the local zone), become "seconds.nanoseconds"; a Unix
  * timestamp passes through unchanged.
  */
-
-const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+import { parseGoDuration } from '../../util/index.js';
 
 /** time.ParseDuration, in nanoseconds; undefined when `s` is not a duration. */
-export function parseGoDuration(s: string): number | undefined {
-  const m = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/.exec(s);
-  if (!m) return s === '0' ? 0 : undefined;
-  let total = 0;
-  for (const part of s.slice(m[1]!.length).matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
-    total += Number(part[1]) * UNIT_NS[part[2]!]!;
+function durationNs(s: string): number | undefined {
+  try {
+    return parseGoDuration(s);
+  } catch {
+    return undefined;
   }
-  return m[1] === '-' ? -total : total;
 }
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?)?(Z|[+-]\d{2}:\d{2})?$/;
 
 export function getTimestamp(value: string, nowMs = Date.now()): string {
-  const d = parseGoDuration(value);
+  const d = durationNs(value);
   if (value !== '0' && d !== undefined) return String(Math.floor((nowMs - d / 1e6) / 1000));
   const m = DATE_TIME.exec(value);
   if (!m) {

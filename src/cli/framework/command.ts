@@ -44,7 +44,6 @@ export interface Command<C> {
 }
 
 /** Any command, whatever its context type: for code that only reads the tree. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = Command<any>;
 
 export function nameOf(cmd: AnyCommand): string {

@@ -5,6 +5,7 @@
  * argument: 'f' in -f", `invalid argument "x" for "-a, --all" flag: …`).
  */
 import { Filters } from '../../client/index.js';
+import { parseGoBool } from '../../util/index.js';
 
 /**
  * pflag value types; the name shows in help ("--format string", "--filter filter").
@@ -130,12 +131,6 @@ function convert(s: FlagSpec, raw: string, current: Value | undefined): Value {
   }
 }
 
-/** strconv.ParseBool. */
-export function parseGoBool(s: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(s)) return false;
-  return undefined;
-}
 
 export interface ParseResult {
   flags: ParsedFlags;

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Mount } from '../../types/container.js';
-import { parseGoBool } from '../framework/flags.js';
+import { parseGoBool } from '../../util/index.js';
 import { parseGoUint } from './go-parse.js';
 import { ramInBytes } from './values.js';
 

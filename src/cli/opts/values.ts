@@ -3,8 +3,10 @@
  * memory sizes, CPU counts, ulimits, restart policies, block-IO device limits. Each parser
  * throws docker's own text; the flag parser wraps it as pflag does.
  */
-import type { RestartPolicy, ThrottleDevice, Ulimit, WeightDevice } from '../../types/container.js';
+import type { RestartPolicy, ThrottleDevice, WeightDevice } from '../../types/container.js';
 import { parseGoFloat, parseGoInt, parseGoUint } from './go-parse.js';
+
+export { parseUlimit } from '../../util/index.js';
 
 const BINARY: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 
@@ -76,26 +78,6 @@ function parseRational(s: string): { num: bigint; den: bigint } | undefined {
 /** big.NewRat(nanos, 1e9).FloatString(3), as `--cpus` prints its value. */
 export function formatCpus(nanos: number): string {
   return (nanos / 1e9).toFixed(3);
-}
-
-const ULIMIT_NAMES = new Set(['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack']);
-
-/** go-units ParseUlimit: "name=soft[:hard]", hard defaulting to soft. */
-export function parseUlimit(val: string): Required<Ulimit> {
-  const eq = val.indexOf('=');
-  if (eq < 0) throw new Error(`invalid ulimit argument: ${val}`);
-  const name = val.slice(0, eq);
-  if (!ULIMIT_NAMES.has(name)) throw new Error(`invalid ulimit type: ${name}`);
-  const limits = val.slice(eq + 1).split(':');
-  if (limits.length > 2) throw new Error(`too many limit value arguments - ${val.slice(eq + 1)}, can only have up to two, \`soft[:hard]\``);
-  const hardGiven = limits.length === 2 ? parseGoInt(limits[1]!) : undefined;
-  const soft = parseGoInt(limits[0]!);
-  const hard = hardGiven ?? soft;
-  if (hard !== -1) {
-    if (soft === -1) throw new Error(`ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: ${hard}`);
-    if (soft > hard) throw new Error(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
-  }
-  return { Name: name, Hard: hard, Soft: soft };
 }
 
 /** opts.ParseRestartPolicy: "policy[:max-retries]"; the daemon validates the policy's name. */

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { jsonObjects, StreamError } from '../../client/index.js';
 import { humanSize } from '../format/units.js';
 import { rfc3339NanoFixed } from '../format/time.js';
+import { formatGoDuration } from '../../util/index.js';
 
 export interface JsonProgress {
   current?: number;
@@ -56,19 +57,9 @@ export function progressString(p: JsonProgress, width: number, nowMs = Date.now(
   let left = '';
   if (width > 50 && current > 0 && p.start && p.start > 0 && pct < 50) {
     const perEntry = (nowMs - p.start * 1000) / current;
-    left = ` ${goDuration(Math.round(((total - current) * perEntry) / 1000))}`;
+    left = ` ${formatGoDuration(Math.round(((total - current) * perEntry) / 1000) * 1e9)}`;
   }
   return bar + numbers + left;
-}
-
-/** time.Duration.String() of whole seconds: "45s", "1m30s", "2h0m5s". */
-function goDuration(seconds: number): string {
-  const h = Math.trunc(seconds / 3600);
-  const m = Math.trunc((seconds % 3600) / 60);
-  const sec = seconds % 60;
-  if (h > 0) return `${h}h${m}m${sec}s`;
-  if (m > 0) return `${m}m${sec}s`;
-  return `${sec}s`;
 }
 
 function messageError(m: JsonMessage): StreamError | undefined {

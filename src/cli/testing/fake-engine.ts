@@ -61,7 +61,7 @@ export async function startFakeEngine(routes: Record<string, Handler>, opts: { a
   const socket = path.join(dir, 'engine.sock');
   const table = Object.entries(routes).map(([k, h]) => ({ ...matcher(k), h }));
   const requests: Recorded[] = [];
-  const server = http.createServer(async (req, res) => {
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -80,6 +80,14 @@ export async function startFakeEngine(routes: Record<string, Handler>, opts: { a
     const route = table.find((r) => r.method === rec.method && r.re.test(rec.path));
     if (!route) return sendError(res, 404, 'page not found');
     await route.h(rec, res);
+  };
+  // A route that throws is a bug in the test: answer 500 with its message, so the command under
+  // test prints it and the test fails saying why.
+  const server = http.createServer((req, res) => {
+    serve(req, res).catch((err: unknown) => {
+      if (res.headersSent) res.destroy();
+      else sendError(res, 500, `fake engine: ${req.method} ${req.url}: ${String(err)}`);
+    });
   });
   const upgraded = new Set<Duplex>();
   const upgradeTable = Object.entries(opts.upgrades ?? {}).map(([k, h]) => ({ ...matcher(k), h }));
@@ -99,7 +107,10 @@ export async function startFakeEngine(routes: Record<string, Handler>, opts: { a
       sock.end('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 29\r\n\r\n{"message":"page not found"}\n');
       return;
     }
-    void route.h(rec, sock);
+    Promise.resolve(route.h(rec, sock)).catch((err: unknown) => {
+      process.stderr.write(`fake engine: upgrade ${rec.method} ${rec.path} failed: ${String(err)}\n`);
+      sock.destroy();
+    });
   });
   await new Promise<void>((resolve) => server.listen(socket, resolve));
   return {

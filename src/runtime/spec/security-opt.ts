@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../../errors/index.js';
-import { goQuote, parseGoBool } from './go-format.js';
+import { parseGoBool } from '../../util/index.js';
+import { goQuote } from './go-format.js';
 
 export interface SecurityOptions {
   hasNoNewPrivileges: boolean;
@@ -56,7 +57,7 @@ export function parseSecurityOpts(opts: readonly string[], defaults: { hasNoNewP
 
 function boolValue(opt: string, value: string): boolean {
   const b = parseGoBool(value);
-  if (b === null) throw new InvalidArgumentError(`invalid --security-opt 2: ${goQuote(opt)}`);
+  if (b === undefined) throw new InvalidArgumentError(`invalid --security-opt 2: ${goQuote(opt)}`);
   return b;
 }
 
