@@ -215,7 +215,7 @@ export class NetworkService {
   }
 
   /** `POST /networks/prune`: user-defined networks without containers. */
-  async prune(filters: Filters): Promise<{ NetworksDeleted: string[] }> {
+  async prune(filters: Filters): Promise<{ NetworksDeleted: string[] | null }> {
     const deleted: string[] = [];
     for (const rec of this.sorted()) {
       if (rec.isPredefined || !matchPruneFilters(rec, filters) || Object.keys(rec.endpoints).length > 0) continue;
@@ -228,7 +228,8 @@ export class NetworkService {
         throw err;
       }
     }
-    return { NetworksDeleted: deleted };
+    // Go's nil slice: null when nothing went, as dockerd answers.
+    return { NetworksDeleted: deleted.length > 0 ? deleted : null };
   }
 
   /** Sets up the container's networks in its namespace; see the class comment for the contract. */
