@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// ADR 11's measurement: the time to set up and tear down one container network namespace on a
+// ADR 12's measurement: the time to set up and tear down one container network namespace on a
 // bridge, with one published port and DNS, through netavark + aardvark-dns and through the CNI
 // reference plugins (bridge + host-local, portmap, firewall). Each round makes a fresh netns
 // (`ip netns add`), runs the stack's setup and teardown, and removes the netns; the two stacks

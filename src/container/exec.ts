@@ -146,10 +146,17 @@ export class ExecService {
     return path.join(this.d.store.paths(containerId).dir, 'execs', `${id}.json`);
   }
 
+  /**
+   * Under the container's lock, and only while the container exists: a save racing its removal
+   * must not make its directory again.
+   */
   private async save(e: ExecRecord): Promise<void> {
-    const file = this.recordPath(e.containerId, e.id);
-    await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    await writeJsonAtomic(file, e);
+    await this.d.store.withLock(e.containerId, async () => {
+      if (!this.d.store.get(e.containerId)) return;
+      const file = this.recordPath(e.containerId, e.id);
+      await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      await writeJsonAtomic(file, e);
+    });
   }
 
   /**

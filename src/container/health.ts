@@ -3,26 +3,11 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { EventBus } from '../events/index.js';
 import { readLog, waitExitFile, type RuntimeDriver } from '../runtime/driver/index.js';
-import type { KeyedLock } from '../store/index.js';
 import type { HealthConfig } from '../types/container.js';
 import type { Logger } from '../util/index.js';
 import { execProcess } from './exec-process.js';
-import type { ContainerRecord } from './record.js';
+import type { ContainerRecord, HealthState } from './record.js';
 import type { ContainerStore } from './store.js';
-
-/** State.Health as inspect shows it. */
-export interface HealthState {
-  Status: 'starting' | 'healthy' | 'unhealthy';
-  FailingStreak: number;
-  Log: HealthLogEntry[];
-}
-
-export interface HealthLogEntry {
-  Start: string;
-  End: string;
-  ExitCode: number;
-  Output: string;
-}
 
 // moby daemon/health.go defaults and limits.
 const DEFAULT_INTERVAL_NS = 30e9;
@@ -80,7 +65,7 @@ export interface HealthDeps {
 export class HealthMonitor {
   private readonly monitors = new Map<string, Monitor>();
 
-  constructor(private readonly d: HealthDeps, private readonly locks: KeyedLock) {}
+  constructor(private readonly d: HealthDeps) {}
 
   /**
    * The container (re)started: its health starts over as `starting`, or, when `resume` (a
@@ -139,27 +124,15 @@ export class HealthMonitor {
     m.process ??= execProcess(rec, this.d.store.paths(rec.id), { args, user: '', env: [], workingDir: '', hasTty: false, isPrivileged: false });
     const result = await this.runProbe(rec, args, m.process, timeoutNs, m.abort.signal);
     if (m.abort.signal.aborted) return;
-    await this.locks.run(id, async () => {
+    await this.d.store.withLock(id, async () => {
       const cur = this.d.store.get(id);
       if (!cur || cur.state.status !== 'running' || this.monitors.get(id) !== m) return;
-      const h = cur.config.Healthcheck ?? {};
       const prev = cur.state.health ?? { Status: 'starting' as const, FailingStreak: 0, Log: [] };
-      const next: HealthState = { ...prev, Log: [...prev.Log, { Start: start.toISOString(), End: new Date().toISOString(), ExitCode: result.exitCode, Output: result.output }].slice(-MAX_LOG_ENTRIES) };
-      if (result.exitCode === 0) {
-        next.FailingStreak = 0;
-        next.Status = 'healthy';
-      } else {
-        const inStartPeriod = start.getTime() - Date.parse(cur.state.startedAt) < (h.StartPeriod || 0) / 1e6;
-        if (!(prev.Status === 'starting' && inStartPeriod)) {
-          next.FailingStreak = prev.FailingStreak + 1;
-          if (next.FailingStreak >= (h.Retries || DEFAULT_RETRIES)) next.Status = 'unhealthy';
-        }
-      }
-      const saved = { ...cur, state: { ...cur.state, health: next } };
+      const next = nextHealth(prev, cur, start, result);
       // Written when the status or the streak changes; a new log entry alone stays in memory
       // (a probe a second must not cost an fsync a second).
-      if (next.Status !== prev.Status || next.FailingStreak !== prev.FailingStreak) await this.d.store.save(saved);
-      else this.d.store.remember(saved);
+      const changed = next.Status !== prev.Status || next.FailingStreak !== prev.FailingStreak;
+      const saved = await this.d.store.update(id, (c) => ({ ...c, state: { ...c.state, health: next } }), { memoryOnly: !changed });
       if (next.Status !== prev.Status) this.d.events.publish('container', `health_status: ${next.Status}`, id, this.d.attributes(saved));
     });
   }
@@ -201,6 +174,23 @@ export class HealthMonitor {
       await fsp.rm(execDir, { recursive: true, force: true }).catch(() => undefined);
     }
   }
+}
+
+/** The health state after one probe (moby's handleProbeResult). */
+function nextHealth(prev: HealthState, rec: ContainerRecord, start: Date, result: { exitCode: number; output: string }): HealthState {
+  const h = rec.config.Healthcheck ?? {};
+  const next: HealthState = { ...prev, Log: [...prev.Log, { Start: start.toISOString(), End: new Date().toISOString(), ExitCode: result.exitCode, Output: result.output }].slice(-MAX_LOG_ENTRIES) };
+  if (result.exitCode === 0) {
+    next.FailingStreak = 0;
+    next.Status = 'healthy';
+  } else {
+    const inStartPeriod = start.getTime() - Date.parse(rec.state.startedAt) < (h.StartPeriod || 0) / 1e6;
+    if (!(prev.Status === 'starting' && inStartPeriod)) {
+      next.FailingStreak = prev.FailingStreak + 1;
+      if (next.FailingStreak >= (h.Retries || DEFAULT_RETRIES)) next.Status = 'unhealthy';
+    }
+  }
+  return next;
 }
 
 /** The probe's stdout and stderr in order, cut at 4 KiB as Docker cuts it. */

@@ -1,7 +1,20 @@
 import type { ContainerConfig, HostConfig } from '../types/container.js';
 import type { MountPoint } from './mounts.js';
-import type { HealthState } from './health.js';
 import type { ContainerIdMappings } from './userns.js';
+
+/** State.Health as inspect shows it. */
+export interface HealthState {
+  Status: 'starting' | 'healthy' | 'unhealthy';
+  FailingStreak: number;
+  Log: HealthLogEntry[];
+}
+
+export interface HealthLogEntry {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 

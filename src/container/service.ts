@@ -7,14 +7,21 @@ import type { EventBus } from '../events/index.js';
 import type { ImageStore } from '../image/index.js';
 import { chainIds, parseUntil } from '../image/index.js';
 import type { SnapshotStore } from '../snapshot/index.js';
-import { KeyedLock } from '../store/index.js';
 import type { HostConfig } from '../types/container.js';
 import { checkFilterNames, duBytes, matchLabels, type Filters, type Logger } from '../util/index.js';
 import { resolveCommand } from '../runtime/spec/command.js';
 import { decodeCreateBody } from './decode.js';
 
 import { validateCreate } from './validate.js';
-import { Lifecycle, type LifecycleDeps } from './lifecycle.js';
+import { Lifecycle } from './lifecycle.js';
+import { Waiters } from './waiters.js';
+import { HealthMonitor } from './health.js';
+import { eventAttributes } from './events.js';
+import { resourcesFor } from './bundle.js';
+import { defaultPreparers, type PreparerGroups } from './prepare/index.js';
+import type { RuntimeDriver } from '../runtime/driver/index.js';
+import type { CgroupLayout } from '../runtime/cgroups/index.js';
+import type { ExecRecord } from './exec.js';
 import { selectContainers } from './list.js';
 import { mergeImageConfig } from './merge.js';
 import { validateName } from './names.js';
@@ -41,50 +48,62 @@ import type { Readable, Writable } from 'node:stream';
 import type { VolumeService } from '../volume/index.js';
 import { ContainerVolumes } from './volumes.js';
 import { checkUsernsMode, chownToRoot, toHostId, unshiftIds, type IdRemap } from './userns.js';
+import type { PathStat } from './archive.js';
 
-export interface ContainerServiceDeps extends LifecycleDeps {
+export interface ContainerServiceDeps {
+  store: ContainerStore;
   volumes: VolumeService;
   content: ContentStore;
-  store: ContainerStore;
   images: ImageStore;
   snapshots: SnapshotStore;
+  driver: RuntimeDriver;
   events: EventBus;
   logger: Logger;
+  cgroups: CgroupLayout;
+  /** conmon's --exit-dir (one file per container id). */
+  exitDir: string;
+  initPath: string;
+  kernelRelease: string;
   runtimeNames: string[];
   defaultRuntime: string;
   /** daemon.json `userns-remap`, when set. */
   idRemap?: IdRemap;
   /** daemon.json `log-driver` and `log-opts`. */
   defaultLogConfig?: { type: string; opts: Record<string, string> };
+  /** The start path's steps; berthd's own (prepare/index.ts) unless a test gives others. */
+  preparers?: PreparerGroups;
 }
 
 /**
- * The container lifecycle behind `/containers/*`. State changes of one container are
- * serialised by a per-container lock; nothing takes a global lock.
+ * Containers, behind `/containers/*` and `/exec/*`: the one surface the API and the daemon
+ * see. Its parts (the state machine, execs, attach, archives, volumes, health) are built here
+ * with what each needs; every change of a record goes through the store's `update` under the
+ * container's lock (ADR 0011).
  */
 export class ContainerService {
-  readonly lifecycle: Lifecycle;
-  private readonly locks = new KeyedLock();
-
-  readonly attachments: Attachments;
-  readonly execs: ExecService;
-  readonly volumes: ContainerVolumes;
-  readonly archives: ArchiveService;
+  private readonly lifecycle: Lifecycle;
+  private readonly waiters = new Waiters();
+  private readonly attachments: Attachments;
+  private readonly execs: ExecService;
+  private readonly volumes: ContainerVolumes;
+  private readonly archives: ArchiveService;
+  private readonly health: HealthMonitor;
+  private readonly bundle: { isCgroup2: boolean; kernelRelease: string };
 
   constructor(private readonly d: ContainerServiceDeps) {
-    let attachments: Attachments | undefined;
-    let execs: ExecService | undefined;
+    this.bundle = { isCgroup2: d.cgroups.version === 2, kernelRelease: d.kernelRelease };
     this.volumes = new ContainerVolumes({ volumes: d.volumes, store: d.store, events: d.events, logger: d.logger });
-    d.volumes.users = (name) => this.volumes.users(name);
+    this.attachments = new Attachments(d.store, this.waiters);
+    this.execs = new ExecService({ store: d.store, driver: d.driver, events: d.events, logger: d.logger, attributes: eventAttributes });
+    this.health = new HealthMonitor({ store: d.store, driver: d.driver, events: d.events, logger: d.logger, attributes: eventAttributes });
     this.lifecycle = new Lifecycle({
-      ...d, containerVolumes: this.volumes, beforeStart: (rec) => attachments!.beforeStart(rec), afterFailedStart: (rec) => attachments!.release(rec.id), restoreExecs: (rec) => execs!.restore(rec),
-    }, this.locks);
-    attachments = new Attachments(d.store, this.lifecycle.waiters);
-    this.attachments = attachments;
-    execs = new ExecService({ store: d.store, driver: d.driver, events: d.events, logger: d.logger, attributes: (rec) => this.lifecycle.attributes(rec) });
-    this.execs = execs;
+      store: d.store, driver: d.driver, events: d.events, logger: d.logger, cgroups: d.cgroups, exitDir: d.exitDir,
+      initPath: d.initPath, kernelRelease: d.kernelRelease, isCgroup2: this.bundle.isCgroup2,
+      preparers: d.preparers ?? defaultPreparers({ store: d.store, snapshots: d.snapshots, cgroups: d.cgroups, volumes: this.volumes, idRemap: d.idRemap }),
+      waiters: this.waiters, health: this.health, attachments: this.attachments, execs: this.execs, volumes: this.volumes,
+    });
     this.archives = new ArchiveService({
-      store: d.store, snapshots: d.snapshots, events: d.events, attributes: (rec) => this.lifecycle.attributes(rec),
+      store: d.store, snapshots: d.snapshots, events: d.events, attributes: eventAttributes,
       // A copy under a volume or bind goes to its source, as dockerd mounts them for `docker cp`.
       mountsOf: (rec) => this.volumes.copyMounts(rec),
       remapOf: (rec) => {
@@ -99,8 +118,52 @@ export class ContainerService {
     });
   }
 
+  // The state machine (lifecycle.ts).
+  start(idOrName: string): Promise<void> { return this.lifecycle.start(idOrName); }
+  stop(idOrName: string, opts: { timeoutS?: number; signal?: string } = {}): Promise<void> { return this.lifecycle.stop(idOrName, opts); }
+  restart(idOrName: string, opts: { timeoutS?: number; signal?: string } = {}): Promise<void> { return this.lifecycle.restart(idOrName, opts); }
+  kill(idOrName: string, signal?: string): Promise<void> { return this.lifecycle.kill(idOrName, signal); }
+  pause(idOrName: string): Promise<void> { return this.lifecycle.pause(idOrName); }
+  unpause(idOrName: string): Promise<void> { return this.lifecycle.unpause(idOrName); }
+  remove(idOrName: string, opts: { force?: boolean; removeVolumes?: boolean } = {}): Promise<void> { return this.lifecycle.remove(idOrName, opts); }
+  /** An exit conmon reported (the daemon's exit watcher). */
+  handleExit(id: string, exitCode: number, finishedAt: Date): Promise<void> { return this.lifecycle.handleExit(id, exitCode, finishedAt); }
+
+  /** Live restore at daemon start: every container's record is brought in line with what runs. */
+  async restoreAll(onError: (id: string, err: unknown) => void): Promise<void> {
+    for (const rec of this.d.store.list()) await this.lifecycle.restore(rec.id).catch((err: unknown) => onError(rec.id, err));
+  }
+
+  /** Stops background work at daemon shutdown and writes any record kept only in memory. */
+  async close(): Promise<void> {
+    this.lifecycle.close();
+    this.d.store.close();
+    await this.d.store.flush().catch((err: unknown) => this.d.logger.warn({ component: 'container', err }, 'container records left unsaved at shutdown'));
+  }
+
+  // Execs (exec.ts).
+  createExec(containerIdOrName: string, body: unknown): Promise<string> { return this.execs.create(containerIdOrName, body); }
+  inspectExec(id: string): Record<string, unknown> { return this.execs.inspect(id); }
+  /** An exec as `start` needs it: its attach settings and terminal. */
+  getExec(id: string): ExecRecord { return this.execs.get(id); }
+  startExec(id: string, o: { detach: boolean; tty?: boolean; consoleSize?: unknown }, io?: { input: Readable | undefined; output: Writable; options: AttachOptions; signal: AbortSignal }): Promise<void> {
+    return this.execs.start(id, o, io);
+  }
+  async resizeExec(id: string, height: number, width: number): Promise<void> {
+    const e = this.execs.get(id);
+    if (!e.running) throw new ConflictError(`exec ${e.id} is not running`);
+    await resize(monitorPaths(this.execDir(e.containerId, e.id)).ctlPath, height, width);
+  }
+
+  // docker cp (archive.ts).
+  statPath(idOrName: string, rawPath: string): Promise<PathStat> { return this.archives.stat(idOrName, rawPath); }
+  getArchive(idOrName: string, rawPath: string, signal?: AbortSignal): Promise<{ stat: PathStat; tar: Readable }> { return this.archives.get(idOrName, rawPath, signal); }
+  putArchive(idOrName: string, rawPath: string, body: AsyncIterable<Buffer>, o: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean; signal?: AbortSignal }): Promise<void> {
+    return this.archives.put(idOrName, rawPath, body, o);
+  }
+
   /** Where an exec's conmon keeps its ctl FIFO and attach socket. */
-  execDir(containerId: string, execId: string): string {
+  private execDir(containerId: string, execId: string): string {
     return path.join(this.d.store.paths(containerId).run, 'exec', execId.slice(0, 16));
   }
 
@@ -109,7 +172,7 @@ export class ContainerService {
     const rec = this.d.store.resolve(idOrName);
     if (!o.stdout && !o.stderr) throw new InvalidArgumentError('Bad parameters: you must choose at least one stream');
     if (rec.hostConfig.LogConfig?.Type === 'none') throw new NotImplementedError('configured logging driver does not support reading');
-    return { isTty: rec.config.Tty === true, write: () => writeLogs(this.d.store, this.lifecycle.waiters, rec, o, out, signal) };
+    return { isTty: rec.config.Tty === true, write: () => writeLogs(this.d.store, this.waiters, rec, o, out, signal) };
   }
 
   /** `POST /containers/{id}/attach`: resolves the container first so a 404 is still a 404. */
@@ -180,14 +243,14 @@ export class ContainerService {
           unmountRootfs(paths.rootfs);
         }
       }
-      await this.d.store.save(rec);
+      await this.d.store.add(rec);
     } catch (err) {
       this.d.store.names.release(recName);
       await this.volumes.undoCreated(madeVolumes);
       await fsp.rm(paths.dir, { recursive: true, force: true });
       throw err;
     }
-    this.d.events.publish('container', 'create', id, this.lifecycle.attributes(rec));
+    this.d.events.publish('container', 'create', id, eventAttributes(rec));
     return { Id: id, Warnings: warnings };
   }
 
@@ -211,28 +274,23 @@ export class ContainerService {
     return inspectJson(rec, this.d.store.paths(rec.id), lowers, { ...extra, execIds: this.execs.idsOf(rec.id) });
   }
 
-  /** Ids of containers using an image, for `rmi`'s conflict checks. */
-  usersOf(imageId: string): Array<{ containerId: string; isRunning: boolean }> {
-    return this.d.store.list().filter((c) => c.imageId === imageId).map((c) => ({ containerId: c.id, isRunning: ['running', 'paused', 'restarting'].includes(c.state.status) }));
-  }
-
   async rename(idOrName: string, newName: string): Promise<void> {
-    const rec = this.d.store.resolve(idOrName);
+    const { id } = this.d.store.resolve(idOrName);
     if (!newName) throw new InvalidArgumentError('Neither old nor new names may be empty');
     const next = validateName(newName);
-    if (next === rec.name) throw new InvalidArgumentError('Renaming a container with the same name as its current name');
-    await this.locks.run(rec.id, async () => {
-      this.d.store.names.reserve(next, rec.id);
-      const old = rec.name;
+    await this.d.store.withLock(id, async () => {
+      const old = this.d.store.resolve(id).name;
+      if (next === old) throw new InvalidArgumentError('Renaming a container with the same name as its current name');
+      this.d.store.names.reserve(next, id);
+      let updated: ContainerRecord;
       try {
-        await this.d.store.save({ ...rec, name: next });
+        updated = await this.d.store.update(id, (cur) => ({ ...cur, name: next }), { durable: true });
       } catch (err) {
         this.d.store.names.release(next);
         throw err;
       }
       this.d.store.names.release(old);
-      const updated = this.d.store.get(rec.id)!;
-      this.d.events.publish('container', 'rename', rec.id, { ...this.lifecycle.attributes(updated), oldName: old });
+      this.d.events.publish('container', 'rename', id, { ...eventAttributes(updated), oldName: old });
     });
   }
 
@@ -241,8 +299,8 @@ export class ContainerService {
     if (!['not-running', 'next-exit', 'removed', ''].includes(condition)) throw new InvalidArgumentError(`invalid condition: "${condition}"`);
     const isRunning = ['running', 'paused', 'restarting'].includes(rec.state.status);
     if ((condition === 'not-running' || condition === '') && !isRunning) return { StatusCode: rec.state.exitCode, Error: null };
-    if (condition === 'removed') return this.lifecycle.waiters.next('removed', rec.id, signal);
-    return this.lifecycle.waiters.next('exit', rec.id, signal);
+    if (condition === 'removed') return this.waiters.next('removed', rec.id, signal);
+    return this.waiters.next('exit', rec.id, signal);
   }
 
   async prune(filters: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
@@ -296,7 +354,7 @@ export class ContainerService {
     if (!wasMounted) await mountRootfs(this.d.snapshots, rec.imageChainId, paths, rec.idMappings && this.d.idRemap ? { usernsFd: this.d.idRemap.usernsFd } : undefined);
     const tar = this.d.snapshots.diffTar(paths.rootfs, unshiftIds(rec.idMappings));
     tar.once('close', () => { if (!wasMounted && this.d.store.get(rec.id)?.state.status !== 'running') unmountRootfs(paths.rootfs); });
-    this.d.events.publish('container', 'export', rec.id, this.lifecycle.attributes(rec));
+    this.d.events.publish('container', 'export', rec.id, eventAttributes(rec));
     return tar;
   }
 
@@ -322,7 +380,7 @@ export class ContainerService {
         const ref = withDefaultTag(parseRepositoryTag(o.repo, o.tag || undefined));
         await this.d.images.tag(ref, id);
       }
-      this.d.events.publish('container', 'commit', rec.id, { ...this.lifecycle.attributes(rec), comment: o.comment ?? '', imageID: id, imageRef: o.repo ?? '' });
+      this.d.events.publish('container', 'commit', rec.id, { ...eventAttributes(rec), comment: o.comment ?? '', imageID: id, imageRef: o.repo ?? '' });
       return id;
     } finally {
       if (paused) await this.lifecycle.unpause(rec.id);
@@ -331,22 +389,22 @@ export class ContainerService {
 
   /** `POST /containers/{id}/update`: resources and the restart policy. */
   async update(idOrName: string, body: unknown): Promise<{ Warnings: string[] }> {
-    const rec = this.d.store.resolve(idOrName);
+    const { id } = this.d.store.resolve(idOrName);
     const { hostConfig } = decodeCreateBody({ Image: 'x', HostConfig: body ?? {} });
-    const next: HostConfig = { ...rec.hostConfig };
-    for (const [k, v] of Object.entries(hostConfig)) if (v !== undefined && k !== 'RestartPolicy') (next as Record<string, unknown>)[k] = v;
-    if (hostConfig.RestartPolicy?.Name) next.RestartPolicy = hostConfig.RestartPolicy;
-    const warnings = validateCreate(rec.config, next, this.d.runtimeNames);
-    if (next.AutoRemove && next.RestartPolicy?.Name && next.RestartPolicy.Name !== 'no') throw new InvalidArgumentError(`Restart policy cannot be updated because AutoRemove is enabled for the container`);
-    await this.locks.run(rec.id, async () => {
-      const cur = this.d.store.get(rec.id)!;
+    return this.d.store.withLock(id, async () => {
+      const cur = this.d.store.resolve(id);
+      const next: HostConfig = { ...cur.hostConfig };
+      for (const [k, v] of Object.entries(hostConfig)) if (v !== undefined && k !== 'RestartPolicy') (next as Record<string, unknown>)[k] = v;
+      if (hostConfig.RestartPolicy?.Name) next.RestartPolicy = hostConfig.RestartPolicy;
+      const warnings = validateCreate(cur.config, next, this.d.runtimeNames);
+      if (next.AutoRemove && next.RestartPolicy?.Name && next.RestartPolicy.Name !== 'no') throw new InvalidArgumentError(`Restart policy cannot be updated because AutoRemove is enabled for the container`);
       if (cur.state.status === 'running' || cur.state.status === 'paused') {
-        await this.d.driver.update(cur.id, cur.runtime, this.lifecycle.resourcesFor({ ...cur, hostConfig: next }));
+        await this.d.driver.update(cur.id, cur.runtime, resourcesFor({ ...cur, hostConfig: next }, this.bundle));
       }
-      await this.d.store.save({ ...cur, hostConfig: next });
+      const updated = await this.d.store.update(id, (c) => ({ ...c, hostConfig: next }), { durable: true });
+      this.d.events.publish('container', 'update', id, eventAttributes(updated));
+      return { Warnings: warnings };
     });
-    this.d.events.publish('container', 'update', rec.id, this.lifecycle.attributes(rec));
-    return { Warnings: warnings };
   }
 
   async resize(idOrName: string, height: number, width: number): Promise<void> {

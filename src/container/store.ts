@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { ConflictError, NotFoundError } from '../errors/index.js';
-import { readJson, writeJsonAtomic } from '../store/index.js';
+import { EventEmitter } from 'node:events';
+import { ConflictError, InternalError, NotFoundError } from '../errors/index.js';
+import { KeyedLock, readJson, writeJsonAtomic } from '../store/index.js';
 import type { Logger } from '../util/index.js';
 import { NameRegistry } from './names.js';
 import type { ContainerRecord } from './record.js';
@@ -26,15 +27,42 @@ export interface ContainerPaths {
   run: string;
 }
 
+/** How `update` treats the disk write of a change. */
+export interface UpdateOptions {
+  /**
+   * The change is refused unless it is on disk (a rename, an update of the config): a failed
+   * write undoes it in memory and throws. Otherwise (state changes: an exit, a kill, a start)
+   * memory holds the true state at once; a failed write is logged and retried until it lands.
+   */
+  durable?: boolean;
+  /** Kept in memory only, written along with the next change (a health check's newest log entry). */
+  memoryOnly?: boolean;
+}
+
+const RETRY_MS = 1000;
+
 /**
- * Container records, indexed in memory by id and name. A record is only ever replaced whole
- * (atomic write), so a crash leaves the old or the new one.
+ * Container records, indexed in memory by id and name: the one owner of every record.
+ *
+ * Ownership rule (ADR 0011): a record changes only through `update(id, change)`, called while
+ * holding the container's lock (`withLock`). `update` reads the current record, applies
+ * `change` and saves the result, so no caller can save a copy it read before the lock (a stale
+ * copy would overwrite an exit recorded in between). Memory is the truth: a change is visible
+ * at once, and `waitUntil` wakes on it. On disk a record is only ever replaced whole (atomic
+ * write), so a crash leaves the old or the new one.
  */
 export class ContainerStore {
   private readonly records = new Map<string, ContainerRecord>();
   readonly names = new NameRegistry();
+  private readonly locks = new KeyedLock();
+  private readonly changes = new EventEmitter();
+  /** Records whose last write failed (a full disk): retried until they land. */
+  private readonly unsaved = new Set<string>();
+  private retryTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly root: string, private readonly execRoot: string, private readonly logger: Logger) {}
+  constructor(private readonly root: string, private readonly execRoot: string, private readonly logger: Logger) {
+    this.changes.setMaxListeners(0);
+  }
 
   async init(): Promise<ContainerRecord[]> {
     await fsp.mkdir(this.root, { recursive: true, mode: 0o710 });
@@ -92,17 +120,101 @@ export class ContainerStore {
     throw new NotFoundError(`No such container: ${idOrName}`);
   }
 
-  async save(rec: ContainerRecord): Promise<void> {
+  /** The containers using an image, for `rmi`'s conflict checks. */
+  imageUsers(imageId: string): Array<{ containerId: string; isRunning: boolean }> {
+    return this.list().filter((c) => c.imageId === imageId).map((c) => ({ containerId: c.id, isRunning: ['running', 'paused', 'restarting'].includes(c.state.status) }));
+  }
+
+  /** Ids of the containers (any state) whose mount points name a volume. */
+  volumeUsers(name: string): string[] {
+    return this.list().filter((c) => (c.mountPoints ?? []).some((m) => m.Type === 'volume' && m.Name === name)).map((c) => c.id);
+  }
+
+  /** Runs `fn` holding the container's lock (re-entrant: nested calls of one holder run at once). */
+  withLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(id, fn);
+  }
+
+  /** Saves a new container's first record; throws when it cannot be written (create fails). */
+  async add(rec: ContainerRecord): Promise<void> {
     await writeJsonAtomic(this.paths(rec.id).record, rec);
     this.records.set(rec.id, rec);
+    this.changes.emit(rec.id, rec);
   }
 
   /**
-   * Replaces the in-memory record without writing it: for state that may be lost in a crash
-   * (a health check's latest log entries); the next `save` writes it along.
+   * The one way to change a record: under the container's lock, `change` gets the current
+   * record and returns the next (or the same object for no change). Resolves with the record
+   * now current. NotFoundError when the container is gone.
    */
-  remember(rec: ContainerRecord): void {
-    if (this.records.has(rec.id)) this.records.set(rec.id, rec);
+  async update(id: string, change: (cur: ContainerRecord) => ContainerRecord, opts: UpdateOptions = {}): Promise<ContainerRecord> {
+    if (!this.locks.isHeld(id)) throw new InternalError(`container ${id}: record changed without holding its lock`);
+    const cur = this.records.get(id);
+    if (!cur) throw new NotFoundError(`No such container: ${id}`);
+    const next = change(cur);
+    if (next === cur) return cur;
+    this.records.set(id, next);
+    this.changes.emit(id, next);
+    if (opts.memoryOnly) { this.unsaved.add(id); return next; }
+    try {
+      await writeJsonAtomic(this.paths(id).record, next);
+      this.unsaved.delete(id);
+    } catch (err) {
+      if (opts.durable) {
+        if (this.records.get(id) === next) { this.records.set(id, cur); this.changes.emit(id, cur); }
+        throw err;
+      }
+      // Not written, but true: the state stays in memory and the write is tried again.
+      this.logger.warn({ component: 'container', containerId: id, err }, 'saving the container record failed; kept in memory and retried');
+      this.unsaved.add(id);
+      this.scheduleRetry();
+    }
+    return next;
+  }
+
+  /** Resolves with the record once `pred` holds for it (at once if it does), or undefined once it is removed. */
+  waitUntil(id: string, pred: (rec: ContainerRecord) => boolean, signal?: AbortSignal): Promise<ContainerRecord | undefined> {
+    return new Promise((resolve, reject) => {
+      const now = this.records.get(id);
+      if (!now || pred(now)) { resolve(now); return; }
+      const onChange = (rec: ContainerRecord | undefined) => { if (!rec || pred(rec)) { cleanup(); resolve(rec); } };
+      const onAbort = () => { cleanup(); reject(signal!.reason); };
+      const cleanup = () => { this.changes.off(id, onChange); signal?.removeEventListener('abort', onAbort); };
+      if (signal?.aborted) { reject(signal.reason); return; }
+      this.changes.on(id, onChange);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Writes every record that is only in memory (at shutdown, and on retry). */
+  async flush(): Promise<void> {
+    for (const id of [...this.unsaved]) {
+      await this.locks.run(id, async () => {
+        const rec = this.records.get(id);
+        if (!rec) { this.unsaved.delete(id); return; }
+        await writeJsonAtomic(this.paths(id).record, rec);
+        this.unsaved.delete(id);
+      });
+    }
+  }
+
+  close(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.flush().then(() => {
+        if (this.unsaved.size) this.scheduleRetry();
+      }, (err: unknown) => {
+        this.logger.debug({ component: 'container', err }, 'retrying unsaved container records');
+        this.scheduleRetry();
+      });
+    }, RETRY_MS);
+    this.retryTimer.unref();
   }
 
   /** Forgets a container whose directory has been removed. */
@@ -111,5 +223,7 @@ export class ContainerStore {
     if (!rec) return;
     this.names.release(rec.name);
     this.records.delete(id);
+    this.unsaved.delete(id);
+    this.changes.emit(id, undefined);
   }
 }

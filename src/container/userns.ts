@@ -74,3 +74,14 @@ export function unshiftIds(m: ContainerIdMappings | undefined): ((uid: number, g
   if (!m) return undefined;
   return (uid, gid) => [toContainerId(m.uidMappings, uid), toContainerId(m.gidMappings, gid)];
 }
+
+/**
+ * The idmapped-layer mount of a remapped container (undefined for others), refused when the
+ * daemon runs with another mapping than the one the container was made with.
+ */
+export function idmapFor(rec: { id: string; idMappings?: ContainerIdMappings }, remap: IdRemap | undefined): { usernsFd: number } | undefined {
+  if (!rec.idMappings) return undefined;
+  const same = remap && JSON.stringify(remap.uidMappings) === JSON.stringify(rec.idMappings.uidMappings) && JSON.stringify(remap.gidMappings) === JSON.stringify(rec.idMappings.gidMappings);
+  if (!same) throw new InvalidArgumentError(`container ${rec.id} was created with userns-remap ranges ${JSON.stringify(rec.idMappings.uidMappings)}: start berthd with the same userns-remap setting to run it`);
+  return { usernsFd: remap.usernsFd };
+}

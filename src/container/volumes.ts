@@ -233,11 +233,6 @@ export class ContainerVolumes {
     }
     return out;
   }
-
-  /** Ids of the containers whose mount points name a volume. */
-  users(name: string): string[] {
-    return this.d.store.list().filter((c) => (c.mountPoints ?? []).some((m) => m.Type === 'volume' && m.Name === name)).map((c) => c.id);
-  }
 }
 
 /**

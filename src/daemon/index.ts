@@ -14,7 +14,7 @@ import os from 'node:os';
 import { ContainerService, ContainerStore, validateLogConfig } from '../container/index.js';
 import { RegistryService } from '../registry/index.js';
 import { detectCgroupLayout } from '../runtime/cgroups/index.js';
-import { ExitWatcher, RuntimeDriver, type ExitEvent } from '../runtime/driver/index.js';
+import { ConmonDriver, ExitWatcher, type ExitEvent } from '../runtime/driver/index.js';
 import { VolumeService } from '../volume/index.js';
 import { NetworkService } from '../network/index.js';
 import { openRemap, type Remap } from './userns.js';
@@ -71,7 +71,9 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     await snapshots.init();
     const store = new ImageStore(paths.images, content, logger);
     await store.init();
-    const images = new ImageService({ store, content, snapshots, events, logger, snapshotRoot: paths.snapshots });
+    // Made first (its records are read further down): images and volumes ask it who uses them.
+    const containerStore = new ContainerStore(paths.containers, paths.execRoot, logger);
+    const images = new ImageService({ store, content, snapshots, events, logger, snapshotRoot: paths.snapshots, users: (id) => containerStore.imageUsers(id) });
     const archive = new ImageArchive({ store, content, snapshots, events, logger, tmpDir: paths.tmp });
     const registry = new RegistryService({
       content, snapshots, store, events, logger, tmpDir: paths.tmp,
@@ -100,7 +102,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
       await fsp.chown(paths.containers, 0, remap.gidMappings[0]!.hostID);
       await fsp.chmod(paths.containers, 0o710);
     }
-    const volumes = new VolumeService({ root: paths.volumes, events, logger });
+    const volumes = new VolumeService({ root: paths.volumes, events, logger, users: (name) => containerStore.volumeUsers(name) });
     await volumes.init();
     const networks = new NetworkService({
       root: path.join(paths.dataRoot, 'networks'), configDir: path.join(paths.execRoot, 'netavark'), events, logger,
@@ -108,11 +110,10 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     });
     await networks.init();
     undo.push(() => networks.close());
-    const containerStore = new ContainerStore(paths.containers, paths.execRoot, logger);
-    const records = await containerStore.init();
+    await containerStore.init();
     const exitDir = path.join(paths.execRoot, 'exits');
     const runtimes = Object.fromEntries(Object.entries(config.runtimes).map(([name, r]) => [name, { name, path: lookPath(r.path), runtimeArgs: r.runtimeArgs, root: path.join(paths.execRoot, 'runtime', name) }]));
-    const driver = new RuntimeDriver({ runtimes, exitDir, logger: logger });
+    const driver = new ConmonDriver({ runtimes, exitDir, logger: logger });
     const containers = new ContainerService({
       store: containerStore, images: store, content, snapshots, driver, events, logger: logger, volumes,
       cgroups: detectCgroupLayout(), exitDir, initPath: config.initPath, kernelRelease: os.release(),
@@ -120,17 +121,14 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
       defaultLogConfig: { type: config.logDriver, opts: config.logOpts },
       ...(remap ? { idRemap: { uidMappings: remap.uidMappings, gidMappings: remap.gidMappings, usernsFd: remap.userns.fd } } : {}),
     });
-    images.users = (id) => containers.usersOf(id);
     const exits = new ExitWatcher({ dir: exitDir, logger: logger });
     exits.on('exit', (e: ExitEvent) => {
-      containers.lifecycle.handleExit(e.id, e.exitCode, e.finishedAt).catch((err: unknown) => logger.error({ component: 'container', containerId: e.id, err }, 'recording an exit failed'));
+      containers.handleExit(e.id, e.exitCode, e.finishedAt).catch((err: unknown) => logger.error({ component: 'container', containerId: e.id, err }, 'recording an exit failed'));
     });
     await exits.start();
     undo.push(() => exits.stop());
-    undo.push(() => containers.lifecycle.close());
-    for (const rec of records) {
-      await containers.lifecycle.restore(containerStore.get(rec.id) ?? rec).catch((err: unknown) => logger.error({ component: 'container', containerId: rec.id, err }, 'restore failed'));
-    }
+    undo.push(() => containers.close());
+    await containers.restoreAll((id, err) => logger.error({ component: 'container', containerId: id, err }, 'restore failed'));
     const countStates = () => {
       const all = containerStore.list();
       const running = all.filter((c) => c.state.status === 'running' || c.state.status === 'restarting').length;

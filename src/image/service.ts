@@ -20,17 +20,18 @@ export interface ImageServiceDeps {
   events: EventBus;
   logger: Logger;
   snapshotRoot: string;
-  users?: ImageUsers;
+  /** The containers using an image (the container store answers): `rmi` refuses to delete those. */
+  users: ImageUsers;
 }
 
 export type DeleteResponseItem = { Untagged: string } | { Deleted: string };
 
 /** The image-side operations behind `/images/*`: list, inspect, history, tag, delete, prune. */
 export class ImageService {
-  users: ImageUsers;
+  private readonly users: ImageUsers;
 
   constructor(private readonly d: ImageServiceDeps) {
-    this.users = d.users ?? (() => []);
+    this.users = d.users;
   }
 
   async list(opts: { all?: boolean; filters?: Filters; digests?: boolean } = {}): Promise<ImageSummary[]> {

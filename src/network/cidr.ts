@@ -1,6 +1,6 @@
 /**
  * IPv4 addresses and prefixes as unsigned 32-bit numbers, with netip's parsing rules (no
- * leading zeros, no shorthand) and printing. berth's networks are IPv4 only (ADR 11).
+ * leading zeros, no shorthand) and printing. berth's networks are IPv4 only (ADR 12).
  */
 export interface Prefix {
   /** The address as written (host bits may be set: `Masked` tells). */

@@ -1,7 +1,7 @@
 import { exec, type Logger } from '../util/index.js';
 
 /**
- * netavark's shared chains (ADR 11): `NETAVARK_FORWARD` in filter and `NETAVARK-HOSTPORT-*` in
+ * netavark's shared chains (ADR 12): `NETAVARK_FORWARD` in filter and `NETAVARK-HOSTPORT-*` in
  * nat, with their jumps from the built-in chains. netavark adds them on first use and never
  * removes them; berth removes them once nothing of netavark's is left in them, so a host
  * without berth networks in use has none of its rules. A chain that still holds rules (another

@@ -2,7 +2,7 @@ import { ForbiddenError, InvalidArgumentError, NotImplementedError } from '../er
 import { contains, firstAddr, formatIpv4, formatPrefix, isIpv6Text, isMasked, lastAddr, masked, overlaps, parseIpv4, parsePrefix, type Prefix } from './cidr.js';
 
 /**
- * berth's IPAM (ADR 11): subnets for new networks from the daemon's address pools, clear of the
+ * berth's IPAM (ADR 12): subnets for new networks from the daemon's address pools, clear of the
  * host's routes and of every other network; addresses inside a network, with Docker's rules and
  * messages (moby api/types/network/ipam.go ValidateIPAM, libnetwork ipams/defaultipam). Pure:
  * the caller passes what is in use and persists what comes back.

@@ -56,7 +56,7 @@ export interface NetavarkDeps {
 const TIMEOUT_MS = 60_000;
 
 /**
- * The netavark driver (ADR 11): one process per setup or teardown, driven by the JSON above.
+ * The netavark driver (ADR 12): one process per setup or teardown, driven by the JSON above.
  * Stateless: callers keep the options they set up with and pass the same ones to teardown.
  *
  * Errors: a failed setup may leave parts behind (netavark 1.4 does not undo its own

@@ -46,7 +46,7 @@ export interface NetworkServiceDeps {
 
 /**
  * Networks: the records (create, list, inspect, remove, prune) and the per-container part
- * (attach, detach) over netavark and aardvark-dns (ADR 11).
+ * (attach, detach) over netavark and aardvark-dns (ADR 12).
  *
  * Contract of the per-container part: the caller makes the network namespace, calls `attach`
  * before the runtime starts, and `detach` once the container has stopped (and before the

@@ -46,6 +46,8 @@ export interface VolumeServiceDeps {
   root: string;
   events: EventBus;
   logger: Logger;
+  /** Ids of the containers (any state) whose mount points name a volume: the container store answers. */
+  users: (name: string) => string[];
 }
 
 /**
@@ -53,16 +55,17 @@ export interface VolumeServiceDeps {
  * `volumes/<name>/_data` (what containers bind-mount) beside its `volume.json`. Volumes with
  * `type`/`device` options have that filesystem mounted on `_data` while at least one running
  * container uses them, as Docker's local driver does. Which containers reference a volume is the
- * container service's knowledge: it answers through `users`.
+ * container store's knowledge: it answers through `users`, given at construction.
  */
 export class VolumeService {
-  /** Ids of the containers (any state) whose mount points name this volume. */
-  users: (name: string) => string[] = () => [];
+  private readonly users: (name: string) => string[];
   private readonly records = new Map<string, VolumeRecord>();
   private readonly active = new Map<string, Set<string>>();
   private readonly locks = new KeyedLock();
 
-  constructor(private readonly d: VolumeServiceDeps) {}
+  constructor(private readonly d: VolumeServiceDeps) {
+    this.users = d.users;
+  }
 
   async init(): Promise<void> {
     await fsp.mkdir(this.d.root, { recursive: true, mode: 0o701 });

@@ -1,8 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ConflictError, InvalidArgumentError } from '../../errors/index.js';
-import { monitorPaths, resize } from '../../runtime/driver/index.js';
+import { InvalidArgumentError } from '../../errors/index.js';
 import type { ContainerService, PathStat } from '../../container/index.js';
 import { frame, parseDetachKeys } from '../../container/index.js';
 import { parseEventTime } from '../../events/index.js';
@@ -12,7 +11,9 @@ import type { Ctx, Router } from '../router.js';
 import { versionAtLeast } from '../version.js';
 
 export interface ContainersBackend {
-  containers: Pick<ContainerService, 'create' | 'list' | 'inspect' | 'rename' | 'wait' | 'prune' | 'logs' | 'prepareAttach' | 'top' | 'stats' | 'changes' | 'export' | 'commit' | 'update' | 'resize' | 'lifecycle' | 'execs' | 'execDir' | 'archives'>;
+  containers: Pick<ContainerService, 'create' | 'list' | 'inspect' | 'rename' | 'wait' | 'prune' | 'logs' | 'prepareAttach' | 'top' | 'stats' | 'changes' | 'export' | 'commit' | 'update' | 'resize'
+    | 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause' | 'remove'
+    | 'createExec' | 'inspectExec' | 'getExec' | 'startExec' | 'resizeExec' | 'statPath' | 'getArchive' | 'putArchive'>;
 }
 
 function timeoutParam(ctx: Ctx): number | undefined {
@@ -40,26 +41,26 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
   r.add('GET', '/containers/{id}/json', async (ctx) => sendJson(ctx.res, 200, await c.inspect(ctx.params.id!, { size: boolParam(ctx.query, 'size') })));
   r.add('POST', '/containers/{id}/start', async (ctx) => {
     if (ctx.query.get('detachKeys')) parseDetachKeys(ctx.query.get('detachKeys'));
-    await c.lifecycle.start(ctx.params.id!);
+    await c.start(ctx.params.id!);
     sendNoContent(ctx.res);
   });
   r.add('POST', '/containers/{id}/stop', async (ctx) => {
-    await c.lifecycle.stop(ctx.params.id!, { timeoutS: timeoutParam(ctx), signal: ctx.query.get('signal') ?? undefined });
+    await c.stop(ctx.params.id!, { timeoutS: timeoutParam(ctx), signal: ctx.query.get('signal') ?? undefined });
     sendNoContent(ctx.res);
   });
   r.add('POST', '/containers/{id}/restart', async (ctx) => {
-    await c.lifecycle.restart(ctx.params.id!, { timeoutS: timeoutParam(ctx), signal: ctx.query.get('signal') ?? undefined });
+    await c.restart(ctx.params.id!, { timeoutS: timeoutParam(ctx), signal: ctx.query.get('signal') ?? undefined });
     sendNoContent(ctx.res);
   });
   r.add('POST', '/containers/{id}/kill', async (ctx) => {
-    await c.lifecycle.kill(ctx.params.id!, ctx.query.get('signal') || 'SIGKILL');
+    await c.kill(ctx.params.id!, ctx.query.get('signal') || 'SIGKILL');
     sendNoContent(ctx.res);
   });
-  r.add('POST', '/containers/{id}/pause', async (ctx) => { await c.lifecycle.pause(ctx.params.id!); sendNoContent(ctx.res); });
-  r.add('POST', '/containers/{id}/unpause', async (ctx) => { await c.lifecycle.unpause(ctx.params.id!); sendNoContent(ctx.res); });
+  r.add('POST', '/containers/{id}/pause', async (ctx) => { await c.pause(ctx.params.id!); sendNoContent(ctx.res); });
+  r.add('POST', '/containers/{id}/unpause', async (ctx) => { await c.unpause(ctx.params.id!); sendNoContent(ctx.res); });
   r.add('POST', '/containers/{id}/rename', async (ctx) => { await c.rename(ctx.params.id!, ctx.query.get('name') ?? ''); sendNoContent(ctx.res); });
   r.add('DELETE', '/containers/{id}', async (ctx) => {
-    await c.lifecycle.remove(ctx.params.id!, { force: boolParam(ctx.query, 'force'), removeVolumes: boolParam(ctx.query, 'v') });
+    await c.remove(ctx.params.id!, { force: boolParam(ctx.query, 'force'), removeVolumes: boolParam(ctx.query, 'v') });
     sendNoContent(ctx.res);
   });
   r.add('POST', '/containers/{id}/wait', async (ctx) => {
@@ -134,38 +135,35 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
   });
   // `docker cp`: HEAD stats, GET reads a tar, PUT extracts one (moby's archive routes).
   r.add('HEAD', '/containers/{id}/archive', async (ctx) => {
-    const stat = await c.archives.stat(ctx.params.id!, ctx.query.get('path') ?? '');
+    const stat = await c.statPath(ctx.params.id!, ctx.query.get('path') ?? '');
     ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': encodeStat(stat), 'Content-Type': 'application/json' });
     ctx.res.end();
   });
   r.add('GET', '/containers/{id}/archive', async (ctx) => {
-    const { stat, tar } = await c.archives.get(ctx.params.id!, ctx.query.get('path') ?? '', ctx.signal);
+    const { stat, tar } = await c.getArchive(ctx.params.id!, ctx.query.get('path') ?? '', ctx.signal);
     ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': encodeStat(stat), 'Content-Type': 'application/x-tar' });
     await pipeline(tar, ctx.res, { signal: ctx.signal });
   });
   r.add('PUT', '/containers/{id}/archive', async (ctx) => {
     const q = ctx.query;
-    await c.archives.put(ctx.params.id!, q.get('path') ?? '', ctx.req, {
+    await c.putArchive(ctx.params.id!, q.get('path') ?? '', ctx.req, {
       noOverwriteDirNonDir: boolParam(q, 'noOverwriteDirNonDir'), copyUIDGID: boolParam(q, 'copyUIDGID'), signal: ctx.signal,
     });
     sendNoContent(ctx.res, 200);
   });
   r.add('POST', '/containers/{id}/exec', async (ctx) => {
-    sendJson(ctx.res, 201, { Id: await c.execs.create(ctx.params.id!, await readJsonBody(ctx.req)) });
+    sendJson(ctx.res, 201, { Id: await c.createExec(ctx.params.id!, await readJsonBody(ctx.req)) });
   });
-  r.add('GET', '/exec/{id}/json', (ctx) => sendJson(ctx.res, 200, c.execs.inspect(ctx.params.id!)));
+  r.add('GET', '/exec/{id}/json', (ctx) => sendJson(ctx.res, 200, c.inspectExec(ctx.params.id!)));
   r.add('POST', '/exec/{id}/resize', async (ctx) => {
-    const e = c.execs.get(ctx.params.id!);
-    if (!e.running) throw new ConflictError(`exec ${e.id} is not running`);
-    const dir = c.execDir(e.containerId, e.id);
-    await resize(monitorPaths(dir).ctlPath, intParam(ctx.query, 'h', 0)!, intParam(ctx.query, 'w', 0)!);
+    await c.resizeExec(ctx.params.id!, intParam(ctx.query, 'h', 0)!, intParam(ctx.query, 'w', 0)!);
     sendNoContent(ctx.res, 200);
   });
   r.add('POST', '/exec/{id}/start', async (ctx) => {
     const body = (await readJsonBody(ctx.req) ?? {}) as { Detach?: boolean; Tty?: boolean; ConsoleSize?: unknown };
-    const e = c.execs.get(ctx.params.id!);
+    const e = c.getExec(ctx.params.id!);
     if (body.Detach) {
-      await c.execs.start(e.id, { detach: true, consoleSize: body.ConsoleSize, ...(body.Tty !== undefined ? { tty: body.Tty } : {}) });
+      await c.startExec(e.id, { detach: true, consoleSize: body.ConsoleSize, ...(body.Tty !== undefined ? { tty: body.Tty } : {}) });
       sendNoContent(ctx.res, 200);
       return;
     }
@@ -173,7 +171,7 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     const isTty = body.Tty ?? e.config.Tty;
     ctx.res.writeHead(200, { 'Content-Type': isTty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
     ctx.res.flushHeaders();
-    await c.execs.start(e.id, { detach: false, tty: isTty, consoleSize: body.ConsoleSize }, { input: undefined, output: ctx.res, options: execAttach(e), signal: ctx.signal });
+    await c.startExec(e.id, { detach: false, tty: isTty, consoleSize: body.ConsoleSize }, { input: undefined, output: ctx.res, options: execAttach(e), signal: ctx.signal });
     ctx.res.end();
   });
   r.add('POST', '/containers/{id}/attach', async (ctx) => {
@@ -207,13 +205,13 @@ export async function upgradeExecStart(b: ContainersBackend, ctx: { params: Reco
       throw new InvalidArgumentError(`invalid JSON in request body: ${(err as Error).message}`);
     }
   }
-  const e = b.containers.execs.get(ctx.params.id!);
+  const e = b.containers.getExec(ctx.params.id!);
   const isTty = body.Tty ?? e.config.Tty;
   const type = isTty || !versionAtLeast(ctx.version, '1.42') ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
   socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${type}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
   if (bodyBytes.rest.length) socket.unshift(bodyBytes.rest);
   try {
-    await b.containers.execs.start(e.id, { detach: body.Detach === true, tty: isTty, consoleSize: body.ConsoleSize }, { input: e.config.AttachStdin ? socket : undefined, output: socket, options: execAttach(e), signal: ctx.signal });
+    await b.containers.startExec(e.id, { detach: body.Detach === true, tty: isTty, consoleSize: body.ConsoleSize }, { input: e.config.AttachStdin ? socket : undefined, output: socket, options: execAttach(e), signal: ctx.signal });
   } catch (err) {
     // After the 101 the only channel is the stream: dockerd writes the error there, and the
     // CLI takes the exit code (126/127) from `GET /exec/{id}/json`.

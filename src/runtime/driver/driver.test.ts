@@ -139,9 +139,9 @@ test('the container outlives the process that created it: conmon is detached, no
   // itself: a handle left on conmon would keep it alive past exec()'s deadline.
   const options = { runtimes: { runc: { name: 'runc', path: RUNC, runtimeArgs: [], root: fx.runcRoot } }, conmonPath: CONMON, exitDir: fx.exitDir };
   const script = [
-    `import { RuntimeDriver } from ${JSON.stringify(new URL('./driver.js', import.meta.url).href)};`,
+    `import { ConmonDriver } from ${JSON.stringify(new URL('./driver.js', import.meta.url).href)};`,
     `import { silentLogger } from ${JSON.stringify(new URL('../../util/index.js', import.meta.url).href)};`,
-    `const d = new RuntimeDriver({ ...${JSON.stringify(options)}, logger: silentLogger() });`,
+    `const d = new ConmonDriver({ ...${JSON.stringify(options)}, logger: silentLogger() });`,
     `const c = await d.create(${JSON.stringify({ id: b.id, bundleDir: b.bundleDir, runtime: 'runc', logPath: b.logPath })});`,
     `await d.start(${JSON.stringify(b.id)}, 'runc');`,
     'console.log(JSON.stringify(c));',

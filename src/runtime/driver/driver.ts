@@ -7,7 +7,7 @@ import { launchConmon, type SyncMessage } from './conmon.js';
 import { killQuietly, readPidFile } from './proc.js';
 import { runRuntime } from './runtime-cli.js';
 import { OciRuntimeError, lastJsonError } from './runtime-error.js';
-import type { Created, CreateOptions, ExecOptions, ExecStarted, MonitorPaths, RuntimeOptions, RuntimeState } from './types.js';
+import type { Created, CreateOptions, ExecOptions, ExecStarted, MonitorPaths, RuntimeDriver, RuntimeOptions, RuntimeState } from './types.js';
 
 export interface RuntimeDriverOptions {
   runtimes: Record<string, RuntimeOptions>;
@@ -34,7 +34,7 @@ export function monitorPaths(bundleDir: string): MonitorPaths {
  * OciRuntimeError (500) with the runtime's own message otherwise, InvalidArgumentError for
  * unknown runtime names and bad arguments.
  */
-export class RuntimeDriver {
+export class ConmonDriver implements RuntimeDriver {
   private readonly conmonPath: string;
 
   constructor(private readonly opts: RuntimeDriverOptions) {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { isErrno } from '../../errors/index.js';
 import { exec, silentLogger, waitFor } from '../../util/index.js';
-import { RuntimeDriver } from './driver.js';
+import { ConmonDriver } from './driver.js';
 import { isProcessAlive, killQuietly, readPidFile } from './proc.js';
 import { waitExitFile } from './exit-watcher.js';
 import type { Created, CreateOptions, ExitInfo } from './types.js';
@@ -49,7 +49,7 @@ export interface Fixture {
   dir: string;
   exitDir: string;
   runcRoot: string;
-  driver: RuntimeDriver;
+  driver: ConmonDriver;
   /** A bundle running `args` (tty off unless asked); removed with its container after the test. */
   bundle(args: string[], opts?: BundleOptions): Promise<Bundle>;
   /** bundle() then create(). */
@@ -74,7 +74,7 @@ export async function makeFixture(t: TestContext): Promise<Fixture> {
   const template = await specTemplate(dir, rootfs);
   const exitDir = join(dir, 'exits');
   const runcRoot = join(dir, 'runc');
-  const driver = new RuntimeDriver({
+  const driver = new ConmonDriver({
     runtimes: {
       runc: { name: 'runc', path: RUNC, runtimeArgs: [], root: runcRoot },
       crun: { name: 'crun', path: CRUN, runtimeArgs: [], root: join(dir, 'crun') },
@@ -146,7 +146,7 @@ async function specTemplate(dir: string, rootfs: string): Promise<Spec> {
 }
 
 /** Container, conmon and cgroups gone, even when the test failed half-way. */
-async function removeContainer(driver: RuntimeDriver, id: string, bundleDir: string): Promise<void> {
+async function removeContainer(driver: ConmonDriver, id: string, bundleDir: string): Promise<void> {
   const conmonPid = await readPidFile(join(bundleDir, 'conmon.pid'));
   await driver.delete(id, 'runc', { force: true });
   if (conmonPid !== undefined && (await isProcessAlive(conmonPid))) killQuietly(conmonPid);

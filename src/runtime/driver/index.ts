@@ -3,9 +3,9 @@
  * other commands, and reads what conmon leaves behind (exit files, the k8s-file log, the
  * attach socket, the ctl FIFO). It decides nothing about container state (container/ does).
  */
-export { RuntimeDriver, monitorPaths, type RuntimeDriverOptions } from './driver.js';
+export { ConmonDriver, monitorPaths, type RuntimeDriverOptions } from './driver.js';
 export type {
-  RuntimeOptions, CreateOptions, Created, ExecOptions, ExecStarted, MonitorPaths, RuntimeState, ExitInfo,
+  RuntimeDriver, RuntimeOptions, CreateOptions, Created, ExecOptions, ExecStarted, MonitorPaths, RuntimeState, ExitInfo,
 } from './types.js';
 export { OciRuntimeError } from './runtime-error.js';
 export { ExitWatcher, readExitFile, waitExitFile, type ExitEvent } from './exit-watcher.js';
@@ -14,3 +14,4 @@ export { resize, reopenLog } from './ctl.js';
 export { readLog, readCompressedLog, type ReadLogOptions } from './log-reader.js';
 export { isFullLine, parseTimeNs, type LogEntry, type LogStream } from './k8s-log.js';
 export { isProcessAlive, readProcStat, type ProcStat } from './proc.js';
+export { FakeDriver } from './fake.js';

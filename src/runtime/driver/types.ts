@@ -98,3 +98,33 @@ export interface ExitInfo {
   /** The exit file's mtime. */
   finishedAt: Date;
 }
+
+/**
+ * What berth asks of an OCI runtime and its monitor: one method per runtime operation, no
+ * state kept, no decision about container state (that is container/'s). ConmonDriver is the
+ * real one (conmon + runc/crun); FakeDriver runs nothing, for the state machine's unit tests.
+ *
+ * Errors: NotFoundError when the runtime does not know the container, ConflictError when it
+ * is in the wrong state for the command, OciRuntimeError (500) with the runtime's own message
+ * otherwise, InvalidArgumentError for unknown runtime names and bad arguments. An exit is
+ * never returned by a method: it is reported later through the exit directory (ExitWatcher).
+ */
+export interface RuntimeDriver {
+  /** Starts the monitor, which runs `runtime create`; resolves with the pids once created. Undoes itself on failure. */
+  create(o: CreateOptions): Promise<Created>;
+  /** `runtime start`: runs the process `create` prepared. */
+  start(id: string, runtime: string): Promise<void>;
+  /** `signal` as a number or name; `all` signals every process of the container. */
+  kill(id: string, runtime: string, signal: string | number, all?: boolean): Promise<void>;
+  pause(id: string, runtime: string): Promise<void>;
+  resume(id: string, runtime: string): Promise<void>;
+  /** A container the runtime does not know is already deleted (no error). */
+  delete(id: string, runtime: string, opts?: { force?: boolean }): Promise<void>;
+  /** Undefined when the runtime does not know the container. */
+  state(id: string, runtime: string): Promise<RuntimeState | undefined>;
+  ps(id: string, runtime: string): Promise<number[]>;
+  /** `runtime update` with OCI `linux.resources`. */
+  update(id: string, runtime: string, resources: object): Promise<void>;
+  /** A process in a running container, under its own monitor; its exit code lands in `<execDir>/exit`. */
+  exec(o: ExecOptions): Promise<ExecStarted>;
+}
