@@ -115,7 +115,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     const runtimes = Object.fromEntries(Object.entries(config.runtimes).map(([name, r]) => [name, { name, path: lookPath(r.path), runtimeArgs: r.runtimeArgs, root: path.join(paths.execRoot, 'runtime', name) }]));
     const driver = new ConmonDriver({ runtimes, exitDir, logger: logger });
     const containers = new ContainerService({
-      store: containerStore, images: store, content, snapshots, driver, events, logger: logger, volumes,
+      store: containerStore, images: store, content, snapshots, driver, events, logger: logger, volumes, networks,
       cgroups: detectCgroupLayout(), exitDir, initPath: config.initPath, kernelRelease: os.release(),
       runtimeNames: Object.keys(config.runtimes), defaultRuntime: config.defaultRuntime,
       defaultLogConfig: { type: config.logDriver, opts: config.logOpts },
