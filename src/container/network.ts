@@ -46,6 +46,9 @@ export function networkPreparer(d: { networks: ContainerNetworks }): Preparer {
         if (Object.keys(portBindingsOf(rec)).length > 0) throw new NotImplementedError('berth cannot publish ports of containers in user namespaces yet');
         return;
       }
+      // A start only happens for a container that is not running: networks still recorded for it
+      // are a previous run's that nobody released (a host restart, a crash between exit and release).
+      await d.networks.detach(rec.id);
       const result = await d.networks.attach({
         containerId: rec.id, containerName: rec.name.replace(/^\//, ''), netnsPath: ctx.netnsPath,
         endpoints: [{ network }], portBindings: portBindingsOf(rec), dnsServers: rec.hostConfig.Dns ?? [],
