@@ -5,6 +5,7 @@ import { systemRoutes, type SystemBackend } from './routes/system.js';
 import { pullRoute, registryRoutes, type RegistryBackend } from './routes/registry.js';
 import { containerRoutes, upgradeAttach, upgradeExecStart, type ContainersBackend } from './routes/containers.js';
 import { volumeRoutes, type VolumesBackend } from './routes/volumes.js';
+import { networkRoutes, type NetworksBackend } from './routes/networks.js';
 import { Router } from './router.js';
 import { createApiServer } from './server.js';
 
@@ -13,7 +14,8 @@ export { listenUnix } from './listen.js';
 export { destroyUpgraded } from './server.js';
 export { MIN_API_VERSION, MAX_API_VERSION } from './version.js';
 
-export type Backend = SystemBackend & ImagesBackend & ContainersBackend & VolumesBackend & RegistryBackend;
+export type Backend = SystemBackend & ImagesBackend & ContainersBackend & VolumesBackend & RegistryBackend & NetworksBackend;
+export type { NetworkConnector } from './routes/networks.js';
 
 /** Builds the Engine API over the given services: a factory of HTTP servers, one per socket. */
 export function createApi(backend: Backend, logger: Logger): () => Server {
@@ -23,6 +25,7 @@ export function createApi(backend: Backend, logger: Logger): () => Server {
   imageRoutes(router, backend, pullRoute(backend));
   containerRoutes(router, backend);
   volumeRoutes(router, backend);
+  networkRoutes(router, backend);
   router.addUpgrade('POST', '/containers/{id}/attach', (ctx, socket, head) => upgradeAttach(backend, ctx, ctx.req, socket, head));
   router.addUpgrade('POST', '/exec/{id}/start', (ctx, socket, head) => upgradeExecStart(backend, ctx, ctx.req, socket, head));
   return createApiServer(router, logger);

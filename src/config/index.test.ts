@@ -23,3 +23,19 @@ test('daemon.json errors name the key', () => {
   assert.throws(() => applyDaemonJson(defaults(), { 'max-concurrent-uploads': 0 }), { message: /"max-concurrent-uploads" must be a positive integer/ });
   assert.throws(() => applyDaemonJson(defaults(), []), { message: /must hold a JSON object/ });
 });
+
+test('network keys: default-address-pools, bip and bridge with Docker\'s names, each checked', () => {
+  const d = defaults();
+  assert.deepEqual(d.defaultAddressPools[0], { base: '172.17.0.0/16', size: 16 });
+  assert.deepEqual(d.defaultAddressPools.at(-1), { base: '192.168.0.0/16', size: 20 });
+  assert.equal(d.bridge, 'berth0');
+  const c = applyDaemonJson(d, { 'default-address-pools': [{ base: '10.99.0.0/16', size: 24 }], bip: '10.98.0.1/24', bridge: 'bt0' });
+  assert.deepEqual(c.defaultAddressPools, [{ base: '10.99.0.0/16', size: 24 }]);
+  assert.equal(c.bip, '10.98.0.1/24');
+  assert.equal(c.bridge, 'bt0');
+  assert.throws(() => applyDaemonJson(d, { 'default-address-pools': [{ base: '10.99.0.0/33', size: 24 }] }), { status: 400, message: 'invalid daemon configuration: "default-address-pools[0].base": invalid CIDR address: 10.99.0.0/33' });
+  assert.throws(() => applyDaemonJson(d, { 'default-address-pools': [{ base: '10.99.0.0/16', size: 8 }] }), { message: 'invalid daemon configuration: "default-address-pools[0].size": 8 must be between 16 and 32' });
+  assert.throws(() => applyDaemonJson(d, { 'default-address-pools': [{ base: '10.99.0.0/16' }] }), { message: /"default-address-pools\[0\]" needs "base" \(string\) and "size" \(number\)/ });
+  assert.throws(() => applyDaemonJson(d, { bip: '10.98.0.1' }), { message: 'invalid daemon configuration: "bip": invalid CIDR address: 10.98.0.1' });
+  assert.throws(() => applyDaemonJson(d, { bridge: 'a-name-far-too-long' }), { message: /"bridge": invalid interface name "a-name-far-too-long"/ });
+});

@@ -22,7 +22,12 @@ export interface Config {
   insecureRegistries: string[];
   logDriver: string;
   logOpts: Record<string, string>;
+  /** daemon.json `default-address-pools`: where new networks' subnets come from. */
   defaultAddressPools: Array<{ base: string; size: number }>;
+  /** daemon.json `bip`: the default bridge's gateway address and prefix (`192.168.1.5/24`); '' picks from the pools. */
+  bip: string;
+  /** daemon.json `bridge`: the default bridge network's device, berth0 (not docker0, so dockerd can run beside). */
+  bridge: string;
   maxConcurrentDownloads: number;
   maxConcurrentUploads: number;
   initPath: string;
@@ -66,7 +71,13 @@ export function defaults(): Config {
     insecureRegistries: [],
     logDriver: 'json-file',
     logOpts: {},
-    defaultAddressPools: [{ base: '172.17.0.0/16', size: 16 }, { base: '172.18.0.0/16', size: 16 }],
+    // dockerd's defaults (libnetwork ipamutils): 172.17–172.31 as /16s, then 192.168.0.0/16 as /20s.
+    defaultAddressPools: [
+      ...Array.from({ length: 15 }, (_, i) => ({ base: `172.${17 + i}.0.0/16`, size: 16 })),
+      { base: '192.168.0.0/16', size: 20 },
+    ],
+    bip: '',
+    bridge: 'berth0',
     maxConcurrentDownloads: 3,
     maxConcurrentUploads: 5,
     initPath: '/usr/bin/tini-static',
@@ -99,8 +110,15 @@ const KNOWN_KEYS = new Set([
   'data-root', 'exec-root', 'hosts', 'pidfile', 'debug', 'group', 'default-runtime', 'runtimes',
   'registry-mirrors', 'insecure-registries', 'log-driver', 'log-opts', 'default-address-pools',
   'max-concurrent-downloads', 'max-concurrent-uploads', 'init-path', 'labels', 'live-restore',
-  'storage-driver', 'log-level', 'userns-remap',
+  'storage-driver', 'log-level', 'userns-remap', 'bip', 'bridge',
 ]);
+
+/** An IPv4 CIDR's prefix length, or undefined when `s` is not one (`a.b.c.d/n`). */
+function cidrBits(s: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(s);
+  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) return undefined;
+  return Number(m[5]);
+}
 
 /** Applies a parsed daemon.json to `base`; every error names the key. */
 export function applyDaemonJson(base: Config, json: unknown): Config {
@@ -148,8 +166,21 @@ export function applyDaemonJson(base: Config, json: unknown): Config {
   if (pools) {
     c.defaultAddressPools = pools.map((p, i) => {
       if (typeof p?.base !== 'string' || typeof p?.size !== 'number') throw new InvalidArgumentError(`invalid daemon configuration: "default-address-pools[${i}]" needs "base" (string) and "size" (number)`);
+      const bits = cidrBits(p.base);
+      if (bits === undefined) throw new InvalidArgumentError(`invalid daemon configuration: "default-address-pools[${i}].base": invalid CIDR address: ${p.base}`);
+      if (!Number.isInteger(p.size) || p.size < bits || p.size > 32) throw new InvalidArgumentError(`invalid daemon configuration: "default-address-pools[${i}].size": ${p.size} must be between ${bits} and 32`);
       return { base: p.base, size: p.size };
     });
+  }
+  const bip = expect<string>(obj, 'bip', 'string');
+  if (bip !== undefined && bip !== '') {
+    if (cidrBits(bip) === undefined || cidrBits(bip)! > 30) throw new InvalidArgumentError(`invalid daemon configuration: "bip": invalid CIDR address: ${bip}`);
+    c.bip = bip;
+  }
+  const bridge = expect<string>(obj, 'bridge', 'string');
+  if (bridge !== undefined && bridge !== '') {
+    if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) throw new InvalidArgumentError(`invalid daemon configuration: "bridge": invalid interface name ${JSON.stringify(bridge)} (at most 15 letters, digits, '_', '.' or '-')`);
+    c.bridge = bridge;
   }
   for (const [key, field] of [['max-concurrent-downloads', 'maxConcurrentDownloads'], ['max-concurrent-uploads', 'maxConcurrentUploads']] as const) {
     const n = expect<number>(obj, key, 'number');

@@ -30,6 +30,7 @@ import type { ContainerStore } from './store.js';
 import { inspectJson, summaryJson } from './view.js';
 import type { WaitResult } from './waiters.js';
 import { writeEtcFiles } from './etc-files.js';
+import { networkExists, networkSettingsOf, type ContainerNetworks } from './network.js';
 import { ExecService } from './exec.js';
 import { ArchiveService } from './archive.js';
 import { createInitLayer } from './init-layer.js';
@@ -72,6 +73,8 @@ export interface ContainerServiceDeps {
   defaultLogConfig?: { type: string; opts: Record<string, string> };
   /** The start path's steps; berthd's own (prepare/index.ts) unless a test gives others. */
   preparers?: PreparerGroups;
+  /** Bridge networks (network/); without it containers get a namespace with loopback only. */
+  networks?: ContainerNetworks;
 }
 
 /**
@@ -99,7 +102,7 @@ export class ContainerService {
     this.lifecycle = new Lifecycle({
       store: d.store, driver: d.driver, events: d.events, logger: d.logger, cgroups: d.cgroups, exitDir: d.exitDir,
       initPath: d.initPath, kernelRelease: d.kernelRelease, isCgroup2: this.bundle.isCgroup2,
-      preparers: d.preparers ?? defaultPreparers({ store: d.store, snapshots: d.snapshots, cgroups: d.cgroups, volumes: this.volumes, idRemap: d.idRemap }),
+      preparers: d.preparers ?? defaultPreparers({ store: d.store, snapshots: d.snapshots, cgroups: d.cgroups, volumes: this.volumes, idRemap: d.idRemap, ...(d.networks ? { networks: d.networks } : {}) }),
       waiters: this.waiters, health: this.health, attachments: this.attachments, execs: this.execs, volumes: this.volumes,
     });
     this.archives = new ArchiveService({
@@ -188,7 +191,7 @@ export class ContainerService {
     const imageJson = this.d.images.config(image.id);
     if (platform) checkImagePlatform(requested.Image!, platform, { os: imageJson.os || 'linux', architecture: imageJson.architecture || hostArch(), ...(imageJson.variant ? { variant: imageJson.variant } : {}) }, hostArch());
     const imageConfig = imageJson.config ?? {};
-    const warnings = validateCreate(requested, hostConfig, this.d.runtimeNames);
+    const warnings = validateCreate(requested, hostConfig, this.d.runtimeNames, networkExists(this.d.networks));
     const merged = mergeImageConfig(requested, imageConfig);
     const cmd = resolveCommand(imageConfig, requested);
     merged.Cmd = cmd.cmd;
@@ -271,7 +274,7 @@ export class ContainerService {
     const rec = this.d.store.resolve(idOrName);
     const lowers = rec.imageChainId ? await this.d.snapshots.lowerDirs(rec.imageChainId).catch(() => []) : [];
     const extra = opts.size ? await this.sizes(rec) : {};
-    return inspectJson(rec, this.d.store.paths(rec.id), lowers, { ...extra, execIds: this.execs.idsOf(rec.id) });
+    return inspectJson(rec, this.d.store.paths(rec.id), lowers, { ...extra, execIds: this.execs.idsOf(rec.id), network: networkSettingsOf(this.d.networks, rec) });
   }
 
   async rename(idOrName: string, newName: string): Promise<void> {
@@ -396,7 +399,7 @@ export class ContainerService {
       const next: HostConfig = { ...cur.hostConfig };
       for (const [k, v] of Object.entries(hostConfig)) if (v !== undefined && k !== 'RestartPolicy') (next as Record<string, unknown>)[k] = v;
       if (hostConfig.RestartPolicy?.Name) next.RestartPolicy = hostConfig.RestartPolicy;
-      const warnings = validateCreate(cur.config, next, this.d.runtimeNames);
+      const warnings = validateCreate(cur.config, next, this.d.runtimeNames, networkExists(this.d.networks));
       if (next.AutoRemove && next.RestartPolicy?.Name && next.RestartPolicy.Name !== 'no') throw new InvalidArgumentError(`Restart policy cannot be updated because AutoRemove is enabled for the container`);
       if (cur.state.status === 'running' || cur.state.status === 'paused') {
         await this.d.driver.update(cur.id, cur.runtime, resourcesFor({ ...cur, hostConfig: next }, this.bundle));

@@ -10,7 +10,7 @@ const POLICIES = ['', 'no', 'always', 'unless-stopped', 'on-failure'];
  * The checks dockerd makes on a create request (daemon/container.go verifyContainerSettings
  * and verifyPlatformContainerSettings), with its messages. Returns warnings to show.
  */
-export function validateCreate(config: ContainerConfig, host: HostConfig, runtimes: readonly string[]): string[] {
+export function validateCreate(config: ContainerConfig, host: HostConfig, runtimes: readonly string[], hasNetwork: (name: string) => boolean = () => false): string[] {
   const warnings: string[] = [];
   const rp = host.RestartPolicy;
   if (rp) {
@@ -67,7 +67,7 @@ export function validateCreate(config: ContainerConfig, host: HostConfig, runtim
   if (config.StopSignal) parseSignal(config.StopSignal);
   if (config.StopTimeout !== undefined && config.StopTimeout !== null && !Number.isInteger(config.StopTimeout)) throw new InvalidArgumentError(`invalid StopTimeout: ${config.StopTimeout}`);
   const net = host.NetworkMode ?? 'default';
-  if (!['default', 'bridge', 'none', 'host'].includes(net) && !net.startsWith('container:')) {
+  if (!['default', 'bridge', 'none', 'host'].includes(net) && !net.startsWith('container:') && !hasNetwork(net)) {
     throw new InvalidArgumentError(`network ${net} not found`);
   }
   if (net === 'host' && config.Hostname) { /* Docker ignores it silently for host networking. */ }

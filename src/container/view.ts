@@ -44,7 +44,7 @@ export function stateJson(rec: ContainerRecord): Record<string, unknown> {
 }
 
 /** `GET /containers/{id}/json`. */
-export function inspectJson(rec: ContainerRecord, paths: ContainerPaths, lowerDirs: string[], extra: { sizeRw?: number; sizeRootFs?: number; execIds?: string[] } = {}): Record<string, unknown> {
+export function inspectJson(rec: ContainerRecord, paths: ContainerPaths, lowerDirs: string[], extra: { sizeRw?: number; sizeRootFs?: number; execIds?: string[]; network?: { networks: Record<string, unknown>; ports: Record<string, unknown> } | undefined } = {}): Record<string, unknown> {
   const networkMode = rec.hostConfig.NetworkMode || 'default';
   return {
     Id: rec.id,
@@ -78,11 +78,23 @@ export function inspectJson(rec: ContainerRecord, paths: ContainerPaths, lowerDi
     ...(extra.sizeRw !== undefined ? { SizeRw: extra.sizeRw, SizeRootFs: extra.sizeRootFs ?? 0 } : {}),
     Mounts: (rec.mountPoints ?? []).map(mountPointJson),
     Config: rec.config,
-    NetworkSettings: networkSettings(rec, networkMode),
+    NetworkSettings: networkSettings(rec, networkMode, extra.network),
   };
 }
 
-function networkSettings(rec: ContainerRecord, mode: string): Record<string, unknown> {
+function networkSettings(rec: ContainerRecord, mode: string, attached?: { networks: Record<string, unknown>; ports: Record<string, unknown> }): Record<string, unknown> {
+  if (attached) {
+    // dockerd repeats the default bridge's endpoint in the deprecated top-level fields.
+    const legacy = (attached.networks.bridge ?? {}) as Record<string, unknown>;
+    const pick = (k: string, dflt: unknown) => legacy[k] ?? dflt;
+    return {
+      Bridge: '', SandboxID: '', SandboxKey: rec.state.pid ? `/proc/${rec.state.pid}/ns/net` : '', Ports: attached.ports, HairpinMode: false,
+      LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null,
+      EndpointID: pick('EndpointID', ''), Gateway: pick('Gateway', ''), GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: pick('IPAddress', ''),
+      IPPrefixLen: pick('IPPrefixLen', 0), IPv6Gateway: '', MacAddress: pick('MacAddress', ''),
+      Networks: attached.networks,
+    };
+  }
   const name = mode === 'default' ? 'bridge' : mode;
   const networks = mode.startsWith('container:') ? {} : {
     [name === 'bridge' ? 'none' : name]: {

@@ -16,6 +16,7 @@ import { RegistryService } from '../registry/index.js';
 import { detectCgroupLayout } from '../runtime/cgroups/index.js';
 import { ConmonDriver, ExitWatcher, type ExitEvent } from '../runtime/driver/index.js';
 import { VolumeService } from '../volume/index.js';
+import { NetworkService } from '../network/index.js';
 import { openRemap, type Remap } from './userns.js';
 
 /** Every service the API serves, built over one data-root. */
@@ -27,6 +28,7 @@ export interface Services {
   archive: ImageArchive;
   containers: ContainerService;
   volumes: VolumeService;
+  networks: NetworkService;
   registry: RegistryService;
 }
 
@@ -102,12 +104,18 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     }
     const volumes = new VolumeService({ root: paths.volumes, events, logger, users: (name) => containerStore.volumeUsers(name) });
     await volumes.init();
+    const networks = new NetworkService({
+      root: path.join(paths.dataRoot, 'networks'), configDir: path.join(paths.execRoot, 'netavark'), events, logger,
+      defaultAddressPools: config.defaultAddressPools, bip: config.bip, defaultBridgeName: config.bridge,
+    });
+    await networks.init();
+    undo.push(() => networks.close());
     await containerStore.init();
     const exitDir = path.join(paths.execRoot, 'exits');
     const runtimes = Object.fromEntries(Object.entries(config.runtimes).map(([name, r]) => [name, { name, path: lookPath(r.path), runtimeArgs: r.runtimeArgs, root: path.join(paths.execRoot, 'runtime', name) }]));
     const driver = new ConmonDriver({ runtimes, exitDir, logger: logger });
     const containers = new ContainerService({
-      store: containerStore, images: store, content, snapshots, driver, events, logger: logger, volumes,
+      store: containerStore, images: store, content, snapshots, driver, events, logger: logger, volumes, networks,
       cgroups: detectCgroupLayout(), exitDir, initPath: config.initPath, kernelRelease: os.release(),
       runtimeNames: Object.keys(config.runtimes), defaultRuntime: config.defaultRuntime,
       defaultLogConfig: { type: config.logDriver, opts: config.logOpts },
@@ -145,7 +153,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     undo.push(() => fsp.rm(config.pidfile, { force: true }));
     let closing: Promise<void> | undefined;
     return {
-      services: { system, events, df, images, archive, containers, volumes, registry },
+      services: { system, events, df, images, archive, containers, volumes, networks, registry },
       close: () => (closing ??= (async () => {
         for (const step of undo.reverse()) await step();
       })()),

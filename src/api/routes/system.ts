@@ -33,12 +33,8 @@ export function systemRoutes(r: Router, b: SystemBackend): void {
     for (const t of types) if (!['container', 'image', 'volume', 'build-cache'].includes(t)) throw new InvalidArgumentError(`unknown object type: ${t}`);
     sendJson(ctx.res, 200, await b.df({ types, version: ctx.version }));
   });
-  // berth has no user-defined networks and no build cache yet: `docker system prune` (which
-  // calls every prune endpoint) finds nothing to remove there, after checking the filters.
-  r.add('POST', '/networks/prune', (ctx) => {
-    checkFilterNames(parseFilters(ctx.query.get('filters')), ['until', 'label', 'label!']);
-    sendJson(ctx.res, 200, { NetworksDeleted: null });
-  });
+  // berth has no build cache yet: `docker system prune` (which calls every prune endpoint)
+  // finds nothing to remove there, after checking the filters.
   r.add('POST', '/build/prune', (ctx) => {
     checkFilterNames(parseFilters(ctx.query.get('filters')), ['until', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private', 'label', 'label!']);
     sendJson(ctx.res, 200, { CachesDeleted: null, SpaceReclaimed: 0 });

@@ -11,7 +11,8 @@ import { inspectCommand } from './inspect.js';
 import { registryShortcuts } from './registry.js';
 import { systemGroup, systemShortcuts } from './system.js';
 import { volumeGroup } from './volume.js';
+import { networkGroup } from './network.js';
 
-export const groups: Array<Command<Cli>> = [containerGroup, imageGroup, systemGroup, volumeGroup];
+export const groups: Array<Command<Cli>> = [containerGroup, imageGroup, networkGroup, systemGroup, volumeGroup];
 
 export const topLevel: Array<Command<Cli>> = [...containerShortcuts, ...imageShortcuts, ...systemShortcuts, ...registryShortcuts, inspectCommand];

@@ -1,0 +1,7 @@
+export { NetworkService, DEFAULT_BRIDGE, type NetworkServiceDeps } from './service.js';
+export type {
+  AttachRequest, AttachResult, CreateNetworkRequest, EndpointRequest, EndpointSettingsOut, NetworkInspect, NetworkRecord,
+} from './types.js';
+export { parsePortBindings, portMapOf, type PortMapping, type PortRequest, type PortProtocol } from './ports.js';
+export { DOCKER_DEFAULT_POOLS, type AddressPool, type IpamConfigIn } from './ipam.js';
+export { removeIdleNetavarkChains } from './firewall.js';

@@ -1,0 +1,139 @@
+import { existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { InternalError, isErrno } from '../errors/index.js';
+import { unmount } from '../sys/index.js';
+import { exec, ExecError, type Logger } from '../util/index.js';
+
+/** netavark 1.4's description of one network (its `network_info` entries). */
+export interface NetavarkNetwork {
+  /** berth passes the network's id: netavark names its iptables chains after a hash of this. */
+  name: string;
+  id: string;
+  driver: 'bridge';
+  network_interface: string;
+  subnets: Array<{ subnet: string; gateway: string }>;
+  ipv6_enabled: boolean;
+  internal: boolean;
+  dns_enabled: boolean;
+  options?: Record<string, string>;
+  ipam_options: { driver: 'host-local' };
+}
+
+export interface NetavarkPortMapping {
+  host_ip: string;
+  container_port: number;
+  host_port: number;
+  range: number;
+  protocol: string;
+}
+
+/** What `netavark setup` and `teardown` read on stdin. */
+export interface NetavarkOptions {
+  container_id: string;
+  container_name: string;
+  port_mappings?: NetavarkPortMapping[];
+  networks: Record<string, { static_ips: string[]; aliases: string[]; interface_name: string; static_mac?: string }>;
+  network_info: Record<string, NetavarkNetwork>;
+  /** The container's own upstream servers for aardvark-dns (`--dns`). */
+  dns_servers?: string[];
+}
+
+/** What `netavark setup` prints, per network. */
+export type NetavarkStatus = Record<string, {
+  dns_search_domains?: string[];
+  dns_server_ips?: string[];
+  interfaces: Record<string, { mac_address: string; subnets?: Array<{ ipnet: string; gateway?: string }> }>;
+}>;
+
+export interface NetavarkDeps {
+  binary: string;
+  aardvarkBinary: string;
+  /** Per daemon (exec-root/netavark): aardvark-dns's config and pid live here. */
+  configDir: string;
+  logger: Logger;
+}
+
+const TIMEOUT_MS = 60_000;
+
+/**
+ * The netavark driver (ADR 12): one process per setup or teardown, driven by the JSON above.
+ * Stateless: callers keep the options they set up with and pass the same ones to teardown.
+ *
+ * Errors: a failed setup may leave parts behind (netavark 1.4 does not undo its own
+ * failures), so `setup` tears down with the same options before it throws. `teardown` is
+ * idempotent in effect: a namespace that is gone is replaced by an empty one holding a stand-in
+ * for each interface (so netavark goes on to the bridge, the rules and aardvark), and messages
+ * meaning "already gone" are logged, not thrown.
+ */
+export class Netavark {
+  constructor(private readonly d: NetavarkDeps) {}
+
+  async setup(netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<NetavarkStatus> {
+    await fsp.mkdir(this.d.configDir, { recursive: true, mode: 0o700 });
+    try {
+      const r = await this.run('setup', netnsPath, opts, signal);
+      return JSON.parse(r) as NetavarkStatus;
+    } catch (err) {
+      await this.teardown(netnsPath, opts).catch((e: unknown) => this.d.logger.warn({ component: 'network', containerId: opts.container_id, err: e }, 'teardown after a failed setup failed'));
+      throw err;
+    }
+  }
+
+  async teardown(netnsPath: string, opts: NetavarkOptions): Promise<void> {
+    await fsp.mkdir(this.d.configDir, { recursive: true, mode: 0o700 });
+    let ns = netnsPath;
+    let standIn: string | undefined;
+    if (!existsSync(netnsPath)) {
+      standIn = path.join(this.d.configDir, `standin-${opts.container_id.slice(0, 12)}`);
+      await makeStandInNetns(standIn, Object.values(opts.networks).map((n) => n.interface_name));
+      ns = standIn;
+    }
+    try {
+      await this.run('teardown', ns, opts);
+    } catch (err) {
+      const msg = (err as Error).message;
+      // What is already gone: aardvark stopped or its entry removed, or the interface left with its namespace.
+      if (/aardvark pid not found|IO error: No such file or directory|No such device/.test(msg)) {
+        this.d.logger.warn({ component: 'network', containerId: opts.container_id, err: msg }, 'netavark teardown: some parts were already gone');
+        return;
+      }
+      throw err;
+    } finally {
+      if (standIn) await removeNetnsFile(standIn);
+    }
+  }
+
+  private async run(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<string> {
+    const args = ['--config', this.d.configDir, '--rootless', 'false', '--aardvark-binary', this.d.aardvarkBinary, cmd, netnsPath];
+    const r = await exec(this.d.binary, args, {
+      input: JSON.stringify(opts), timeoutMs: TIMEOUT_MS, allowFailure: true, ...(signal ? { signal } : {}),
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', NETAVARK_FW: 'iptables' },
+    });
+    if (r.code === 0) return r.stdout.toString('utf8');
+    const text = `${r.stdout.toString('utf8')}\n${r.stderr}`;
+    const m = /\{"error":.*\}/.exec(text);
+    let message = text.trim();
+    if (m) {
+      try { message = (JSON.parse(m[0]) as { error: string }).error; } catch { /* not JSON after all: keep the raw text */ }
+    }
+    throw new InternalError(`netavark ${cmd}: ${message}`, { cause: new ExecError([this.d.binary, ...args], r.code, r.signal, r.stderr, false) });
+  }
+}
+
+/** An empty namespace bound to `file` with a veth end named after each of the container's interfaces. */
+async function makeStandInNetns(file: string, ifnames: readonly string[]): Promise<void> {
+  await fsp.writeFile(file, '', { mode: 0o444 });
+  await exec('unshare', [`--net=${file}`, 'ip', 'link', 'set', 'lo', 'up'], { timeoutMs: 10_000 });
+  for (let i = 0; i < ifnames.length; i++) {
+    await exec('nsenter', [`--net=${file}`, 'ip', 'link', 'add', ifnames[i]!, 'type', 'veth', 'peer', 'name', `standin${i}`], { timeoutMs: 10_000 });
+  }
+}
+
+async function removeNetnsFile(file: string): Promise<void> {
+  try {
+    unmount(file, true);
+  } catch (err) {
+    if (!isErrno(err, 'EINVAL') && !isErrno(err, 'ENOENT')) throw err;
+  }
+  await fsp.rm(file, { force: true });
+}

@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { ForbiddenError, InvalidArgumentError } from '../errors/index.js';
+import type { EventBus } from '../events/index.js';
+import type { PortMap } from '../types/container.js';
+import type { Logger } from '../util/index.js';
+import type { HostPortAllocator } from './host-ports.js';
+import { allocateAddress, prefixLength } from './ipam.js';
+import type { Netavark, NetavarkNetwork, NetavarkOptions } from './netavark.js';
+import { parsePortBindings, portMapOf } from './ports.js';
+import type { NetworkStore } from './store.js';
+import type { AttachRequest, AttachResult, EndpointRecord, EndpointSettingsOut, NetworkRecord, SandboxRecord } from './types.js';
+
+export interface SandboxesDeps {
+  store: NetworkStore;
+  ports: HostPortAllocator;
+  netavark: Netavark;
+  events: EventBus;
+  logger: Logger;
+  find: (term: string) => NetworkRecord;
+  lockNetwork: <T>(id: string, fn: () => Promise<T>) => Promise<T>;
+  /** Called after a container's last network went. */
+  whenIdle: () => Promise<void>;
+}
+
+type Undo = () => Promise<void> | void;
+
+/**
+ * The per-container part of NetworkService: endpoints, addresses, ports and netavark, with an
+ * undo step for each. Callers hold the container's lock.
+ */
+export class Sandboxes {
+  constructor(private readonly d: SandboxesDeps) {}
+
+  async attach(req: AttachRequest, signal?: AbortSignal): Promise<AttachResult> {
+    const existing = this.d.store.sandboxes.get(req.containerId);
+    const targets = req.endpoints.map((e) => ({ e, rec: this.d.find(e.network) }));
+    checkTargets(req, targets, existing);
+    const undo: Undo[] = [];
+    try {
+      const endpoints: Array<{ rec: NetworkRecord; ep: EndpointRecord; gateway: string; ifname: string }> = [];
+      const firstIf = existing ? Object.keys(existing.options.networks).length : 0;
+      for (const [i, { e, rec }] of targets.entries()) {
+        const { ep, gateway } = await this.d.lockNetwork(rec.id, async () => {
+          const current = this.d.store.networks.get(rec.id) ?? rec;
+          const taken = new Set(Object.values(current.endpoints).map((x) => x.ipAddress));
+          const { address, plan } = allocateAddress(current.subnets, taken, e.ipv4Address);
+          const shortId = req.containerId.slice(0, 12);
+          const aliases = [...(e.aliases ?? [])];
+          const made: EndpointRecord = {
+            containerId: req.containerId, containerName: req.containerName, endpointId: randomBytes(32).toString('hex'),
+            ipAddress: address, macAddress: e.macAddress ?? '', aliases,
+            dnsNames: current.dnsEnabled ? uniq([req.containerName, ...aliases, shortId]) : [],
+            ...(e.ipv4Address ? { requestedIp: e.ipv4Address } : {}),
+          };
+          current.endpoints[req.containerId] = made;
+          await this.d.store.saveNetwork(current);
+          return { ep: made, gateway: plan.gateway };
+        });
+        undo.push(() => this.dropEndpoint(rec.id, req.containerId));
+        endpoints.push({ rec, ep, gateway, ifname: `eth${firstIf + i}` });
+      }
+
+      // Ports are published once, with the first networks (dockerd: not on internal networks).
+      const publishing = !existing && endpoints.some((x) => !x.rec.internal);
+      const requests = publishing ? parsePortBindings(req.portBindings) : [];
+      const first = endpoints.find((x) => !x.rec.internal) ?? endpoints[0];
+      const ports = requests.length > 0 && first
+        ? await this.d.ports.reserve({ containerId: req.containerId, endpointName: req.containerName, endpointId: first.ep.endpointId, containerIp: first.ep.ipAddress }, requests)
+        : [];
+      if (ports.length > 0) undo.push(() => this.d.ports.release(req.containerId));
+
+      const added: NetavarkOptions = {
+        container_id: req.containerId,
+        container_name: req.containerName,
+        port_mappings: ports.map((p) => ({ host_ip: p.hostIp === '0.0.0.0' ? '' : p.hostIp, container_port: p.containerPort, host_port: p.hostPort, range: 1, protocol: p.protocol })),
+        networks: {},
+        network_info: {},
+        ...(req.dnsServers && req.dnsServers.length > 0 ? { dns_servers: req.dnsServers } : {}),
+      };
+      for (const x of endpoints) {
+        added.networks[x.rec.id] = {
+          static_ips: [x.ep.ipAddress], aliases: [...x.ep.aliases, req.containerId.slice(0, 12)], interface_name: x.ifname,
+          ...(x.ep.macAddress ? { static_mac: x.ep.macAddress } : {}),
+        };
+        added.network_info[x.rec.id] = netavarkNetwork(x.rec);
+      }
+      // On disk before netavark runs: a crash in between leaves what detach needs to undo it.
+      const sandbox: SandboxRecord = existing
+        ? { ...existing, options: { ...existing.options, networks: { ...existing.options.networks, ...added.networks }, network_info: { ...existing.options.network_info, ...added.network_info } } }
+        : { containerId: req.containerId, netnsPath: req.netnsPath, options: added, ports };
+      await this.d.store.saveSandbox(sandbox);
+      undo.push(() => (existing ? this.d.store.saveSandbox(existing) : this.d.store.deleteSandbox(req.containerId)));
+
+      const status = await this.d.netavark.setup(req.netnsPath, added, signal);
+
+      const result: AttachResult = { networks: {}, ports: portMapOf(ports), dnsSearchDomains: [], addresses: [] };
+      for (const x of endpoints) {
+        const st = status[x.rec.id];
+        const mac = st?.interfaces[x.ifname]?.mac_address ?? x.ep.macAddress;
+        if (mac !== x.ep.macAddress) {
+          await this.d.lockNetwork(x.rec.id, async () => {
+            const current = this.d.store.networks.get(x.rec.id);
+            const ep = current?.endpoints[req.containerId];
+            if (!current || !ep) return;
+            ep.macAddress = mac;
+            await this.d.store.saveNetwork(current);
+          });
+          x.ep.macAddress = mac;
+        }
+        result.networks[x.rec.name] = settingsFor(x.rec, x.ep, x.gateway);
+        result.addresses.push(x.ep.ipAddress);
+        if (x.rec.dnsEnabled && result.dnsServer === undefined) {
+          result.dnsServer = st?.dns_server_ips?.[0] ?? x.gateway;
+          result.dnsSearchDomains = (st?.dns_search_domains ?? []).filter((d) => d !== 'dns.podman');
+        }
+      }
+      for (const x of endpoints) this.d.events.publish('network', 'connect', x.rec.id, { container: req.containerId, name: x.rec.name, type: 'bridge' });
+      return result;
+    } catch (err) {
+      for (const step of undo.reverse()) {
+        try {
+          await step();
+        } catch (e) {
+          // The original error is what the caller must see; a failed undo step is logged for a human.
+          this.d.logger.error({ component: 'network', containerId: req.containerId, err: e }, 'undoing a failed network attach failed');
+        }
+      }
+      throw err;
+    }
+  }
+
+  async detach(containerId: string, netnsPath?: string, networks?: string[]): Promise<void> {
+    const sb = this.d.store.sandboxes.get(containerId);
+    if (!sb) return;
+    const ids = networks ? networks.map((n) => this.d.find(n).id).filter((id) => id in sb.options.networks) : Object.keys(sb.options.networks);
+    if (ids.length === 0) return;
+    const isAll = ids.length === Object.keys(sb.options.networks).length;
+    const part: NetavarkOptions = {
+      ...sb.options,
+      port_mappings: isAll ? sb.options.port_mappings ?? [] : [],
+      networks: Object.fromEntries(ids.map((id) => [id, sb.options.networks[id]!])),
+      network_info: Object.fromEntries(ids.map((id) => [id, sb.options.network_info[id]!])),
+    };
+    await this.d.netavark.teardown(netnsPath ?? sb.netnsPath, part);
+    for (const id of ids) await this.dropEndpoint(id, containerId);
+    if (isAll) {
+      this.d.ports.release(containerId);
+      await this.d.store.deleteSandbox(containerId);
+    } else {
+      const rest = Object.keys(sb.options.networks).filter((id) => !ids.includes(id));
+      await this.d.store.saveSandbox({
+        ...sb,
+        options: { ...sb.options, networks: Object.fromEntries(rest.map((id) => [id, sb.options.networks[id]!])), network_info: Object.fromEntries(rest.map((id) => [id, sb.options.network_info[id]!])) },
+      });
+    }
+    for (const id of ids) {
+      const rec = this.d.store.networks.get(id);
+      this.d.events.publish('network', 'disconnect', id, { container: containerId, name: rec?.name ?? sb.options.network_info[id]?.name ?? id, type: 'bridge' });
+    }
+    if (isAll) await this.d.whenIdle();
+  }
+
+  settingsOf(containerId: string): Record<string, EndpointSettingsOut> {
+    const out: Record<string, EndpointSettingsOut> = {};
+    for (const rec of this.d.store.networks.values()) {
+      const ep = rec.endpoints[containerId];
+      if (ep) out[rec.name] = settingsFor(rec, ep, rec.subnets[0]?.gateway ?? '');
+    }
+    return out;
+  }
+
+  portsOf(containerId: string): PortMap {
+    return portMapOf(this.d.store.sandboxes.get(containerId)?.ports ?? []);
+  }
+
+  private async dropEndpoint(networkId: string, containerId: string): Promise<void> {
+    await this.d.lockNetwork(networkId, async () => {
+      const rec = this.d.store.networks.get(networkId);
+      if (!rec || !(containerId in rec.endpoints)) return;
+      delete rec.endpoints[containerId];
+      await this.d.store.saveNetwork(rec);
+    });
+  }
+}
+
+/** dockerd's refusals before anything is set up. */
+function checkTargets(req: AttachRequest, targets: Array<{ e: AttachRequest['endpoints'][number]; rec: NetworkRecord }>, existing: SandboxRecord | undefined): void {
+  const seen = new Set<string>();
+  for (const { e, rec } of targets) {
+    if (rec.driver !== 'bridge') throw new InvalidArgumentError(`container cannot be disconnected from ${rec.name} network or connected to ${rec.name} network`);
+    if (seen.has(rec.id) || (existing && rec.id in existing.options.networks)) throw new ForbiddenError(`endpoint with name ${req.containerName} already exists in network ${rec.name}`);
+    seen.add(rec.id);
+    if (rec.isPredefined) {
+      if (e.ipv4Address) throw new InvalidArgumentError('user specified IP address is supported on user defined networks only');
+      if (e.aliases && e.aliases.length > 0) throw new InvalidArgumentError('network-scoped alias is supported only for containers in user defined networks');
+    }
+  }
+}
+
+function netavarkNetwork(rec: NetworkRecord): NetavarkNetwork {
+  const mtu = rec.options['com.docker.network.driver.mtu'];
+  return {
+    name: rec.id, id: rec.id, driver: 'bridge', network_interface: rec.bridge!,
+    subnets: rec.subnets.map((s) => ({ subnet: s.subnet, gateway: s.gateway })),
+    ipv6_enabled: false, internal: rec.internal, dns_enabled: rec.dnsEnabled,
+    ...(mtu && mtu !== '1500' ? { options: { mtu } } : {}),
+    ipam_options: { driver: 'host-local' },
+  };
+}
+
+function settingsFor(rec: NetworkRecord, ep: EndpointRecord, gateway: string): EndpointSettingsOut {
+  const plan = rec.subnets.find((s) => s.gateway === gateway) ?? rec.subnets[0];
+  return {
+    IPAMConfig: ep.requestedIp ? { IPv4Address: ep.requestedIp } : null,
+    Links: null,
+    Aliases: ep.aliases.length > 0 ? ep.aliases : null,
+    MacAddress: ep.macAddress,
+    DriverOpts: null,
+    GwPriority: 0,
+    NetworkID: rec.id,
+    EndpointID: ep.endpointId,
+    Gateway: gateway,
+    IPAddress: ep.ipAddress,
+    IPPrefixLen: prefixLength(plan?.subnet ?? ''),
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DNSNames: ep.dnsNames.length > 0 ? ep.dnsNames : null,
+  };
+}
+
+function uniq(xs: string[]): string[] {
+  return [...new Set(xs)];
+}

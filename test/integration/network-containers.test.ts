@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { removeIdleNetavarkChains } from '../../src/network/index.js';
+import { silentLogger, waitFor } from '../../src/util/index.js';
+import { importBusybox, out, removeContainers } from '../helpers/containers.js';
+import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { hostAddress, netState, type NetState } from '../helpers/network.js';
+
+interface Inspected {
+  NetworkSettings: { IPAddress: string; Ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null>; Networks: Record<string, { IPAddress: string; Gateway: string; NetworkID: string; DNSNames: string[] | null }> };
+}
+
+function httpGet(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path: '/', timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => { body += c.toString(); });
+      res.on('end', () => resolve(body));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${host}:${port}`)));
+    req.on('error', reject);
+  });
+}
+
+/** HTTP from busybox httpd, serving `text` on port 80. */
+const HTTPD = (text: string) => ['sh', '-c', `mkdir -p /www && echo ${text} > /www/index.html && exec httpd -f -p 80 -h /www`];
+
+/**
+ * Real containers on real bridges through the docker CLI: two containers on a user network
+ * fetch from each other by name, a published port answers on 127.0.0.1 and the host's other
+ * address, inspect shows the endpoint, and removal leaves no veth, bridge, rule or DNS server.
+ */
+describe('containers on networks', () => {
+  const tag = randomBytes(3).toString('hex');
+  let d: TestDaemon;
+  let before0: NetState;
+
+  before(async () => {
+    d = await startDaemon('network-containers', [], { config: { bridge: `bt${tag}`, 'default-address-pools': [{ base: '10.234.0.0/16', size: 24 }] } });
+    before0 = await netState(d.dir);
+    await importBusybox(d);
+  });
+  after(async () => {
+    await d?.stop();
+    await removeIdleNetavarkChains(silentLogger());
+  });
+
+  const inspect = async (id: string): Promise<Inspected> => (JSON.parse(out(await d.docker(['inspect', id]))) as Inspected[])[0]!;
+
+  test('two containers on a user network fetch from each other by name', async (t) => {
+    await d.docker(['network', 'create', `app-${tag}`]);
+    t.after(() => d.docker(['network', 'rm', `app-${tag}`], { allowFailure: true }));
+    const web = out(await d.docker(['run', '-d', '--name', `web-${tag}`, '--network', `app-${tag}`, 'busybox', ...HTTPD(`hi-${tag}`)])).trim();
+    t.after(() => removeContainers(d, web));
+    const ins = await inspect(web);
+    const ep = ins.NetworkSettings.Networks[`app-${tag}`]!;
+    assert.equal(ep.IPAddress, '10.234.1.2');
+    assert.equal(ep.Gateway, '10.234.1.1');
+    assert.deepEqual(ep.DNSNames, [`web-${tag}`, web.slice(0, 12)]);
+    const got = await waitFor('web to answer by name', async () => {
+      const r = await d.docker(['run', '--rm', '--network', `app-${tag}`, 'busybox', 'wget', '-qO-', `http://web-${tag}/`], { allowFailure: true });
+      return r.code === 0 ? out(r).trim() : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 200 });
+    assert.equal(got, `hi-${tag}`);
+    const resolv = out(await d.docker(['exec', web, 'cat', '/etc/resolv.conf']));
+    assert.equal(resolv, 'nameserver 10.234.1.1\n');
+    assert.match(out(await d.docker(['exec', web, 'cat', '/etc/hosts'])), new RegExp(`10\\.234\\.1\\.2\\s+${web.slice(0, 12)}`));
+    const unknown = await d.docker(['run', '--rm', '--network', 'nope', 'busybox', 'true'], { allowFailure: true });
+    assert.equal(unknown.code, 125);
+    assert.match(unknown.stderr, /network nope not found/);
+  });
+
+  test('a published port answers on 127.0.0.1 and on the host\'s address; a taken one fails the start', async (t) => {
+    const web = out(await d.docker(['run', '-d', '-p', '80', 'busybox', ...HTTPD(`pub-${tag}`)])).trim();
+    t.after(() => removeContainers(d, web));
+    const ins = await inspect(web);
+    const binding = ins.NetworkSettings.Ports['80/tcp']![0]!;
+    assert.equal(binding.HostIp, '0.0.0.0');
+    assert.equal(ins.NetworkSettings.IPAddress, '10.234.0.2', 'the default bridge\'s endpoint in the top-level fields');
+    const port = Number(binding.HostPort);
+    const body = await waitFor('httpd to answer on 127.0.0.1', () => httpGet('127.0.0.1', port).catch(() => undefined), { timeoutMs: 20_000, intervalMs: 100 });
+    assert.equal(body.trim(), `pub-${tag}`);
+    assert.equal((await httpGet(await hostAddress(), port)).trim(), `pub-${tag}`);
+    const clash = await d.docker(['run', '-d', '--name', `clash-${tag}`, '-p', `${port}:80`, 'busybox', 'sleep', '60'], { allowFailure: true });
+    t.after(() => d.docker(['rm', '-f', `clash-${tag}`], { allowFailure: true }));
+    assert.equal(clash.code, 125);
+    assert.match(clash.stderr, new RegExp(`Bind for 0\\.0\\.0\\.0:${port} failed: port is already allocated`));
+  });
+
+  test('after removal nothing of the networks is left on the host', async () => {
+    await waitFor('no containers', async () => (out(await d.docker(['ps', '-aq'])).trim() === '' ? true : undefined));
+    const now = await waitFor('aardvark-dns to exit', async () => {
+      const s = await netState(d.dir);
+      return s.aardvark.length === 0 ? s : undefined;
+    });
+    assert.deepEqual(now, before0);
+  });
+});
