@@ -7,6 +7,7 @@ import type { EventBus } from '../events/index.js';
 import type { ImageStore } from '../image/index.js';
 import { chainIds, parseUntil } from '../image/index.js';
 import type { SnapshotStore } from '../snapshot/index.js';
+import type { SysInfo } from '../sysinfo/index.js';
 import { KeyedLock } from '../store/index.js';
 import type { HostConfig } from '../types/container.js';
 import { checkFilterNames, duBytes, matchLabels, type Filters, type Logger } from '../util/index.js';
@@ -56,6 +57,8 @@ export interface ContainerServiceDeps extends LifecycleDeps {
   idRemap?: IdRemap;
   /** daemon.json `log-driver` and `log-opts`. */
   defaultLogConfig?: { type: string; opts: Record<string, string> };
+  /** What the host can honour, probed at start: create and update drop the rest. */
+  sysInfo: SysInfo;
 }
 
 /**
@@ -125,7 +128,7 @@ export class ContainerService {
     const imageJson = this.d.images.config(image.id);
     if (platform) checkImagePlatform(requested.Image!, platform, { os: imageJson.os || 'linux', architecture: imageJson.architecture || hostArch(), ...(imageJson.variant ? { variant: imageJson.variant } : {}) }, hostArch());
     const imageConfig = imageJson.config ?? {};
-    const warnings = validateCreate(requested, hostConfig, this.d.runtimeNames);
+    const warnings = validateCreate(requested, hostConfig, this.d.runtimeNames, this.d.sysInfo);
     const merged = mergeImageConfig(requested, imageConfig);
     const cmd = resolveCommand(imageConfig, requested);
     merged.Cmd = cmd.cmd;
@@ -336,7 +339,7 @@ export class ContainerService {
     const next: HostConfig = { ...rec.hostConfig };
     for (const [k, v] of Object.entries(hostConfig)) if (v !== undefined && k !== 'RestartPolicy') (next as Record<string, unknown>)[k] = v;
     if (hostConfig.RestartPolicy?.Name) next.RestartPolicy = hostConfig.RestartPolicy;
-    const warnings = validateCreate(rec.config, next, this.d.runtimeNames);
+    const warnings = validateCreate(rec.config, next, this.d.runtimeNames, this.d.sysInfo, true);
     if (next.AutoRemove && next.RestartPolicy?.Name && next.RestartPolicy.Name !== 'no') throw new InvalidArgumentError(`Restart policy cannot be updated because AutoRemove is enabled for the container`);
     await this.locks.run(rec.id, async () => {
       const cur = this.d.store.get(rec.id)!;
