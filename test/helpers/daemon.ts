@@ -51,7 +51,10 @@ export async function startDaemon(name: string, extraArgs: string[] = [], opts: 
   if (!existsSync(configFile)) await fsp.writeFile(configFile, JSON.stringify(opts.config ?? {}));
   // Appended, so a daemon restarted on the same directory (live restore) keeps the old log.
   const fh = await fsp.open(logFile, 'a');
-  const proc = spawn(process.execPath, [berthdBin, '--data-root', dataRoot, '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'berthd.pid'), '--config-file', path.join(dir, 'daemon.json'), ...extraArgs], {
+  // Every path of its own, so nothing on the machine's defaults (/var/lib/berth, /run/berth,
+  // /run/berth.sock, /etc/berth: a quick-start berthd may be using them) can change a test.
+  const certsArgs = extraArgs.includes('--certs-dir') ? [] : ['--certs-dir', path.join(dir, 'certs.d')];
+  const proc = spawn(process.execPath, [berthdBin, '--data-root', dataRoot, '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'berthd.pid'), '--config-file', path.join(dir, 'daemon.json'), ...certsArgs, ...extraArgs], {
     stdio: ['ignore', fh.fd, fh.fd],
   });
   await fh.close();

@@ -162,7 +162,7 @@ describe('berthd lifecycle', () => {
     const dir = await fsp.mkdtemp('/tmp/berth-cfg-');
     try {
       await fsp.writeFile(path.join(dir, 'daemon.json'), JSON.stringify({ 'max-concurrent-downloads': 'three' }));
-      const p = spawn(process.execPath, [berthdBin, '--data-root', path.join(dir, 'root'), '-H', `unix://${dir}/s.sock`, '--config-file', path.join(dir, 'daemon.json'), '--pidfile', path.join(dir, 'p')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(process.execPath, [berthdBin, '--data-root', path.join(dir, 'root'), '--exec-root', path.join(dir, 'exec'), '-H', `unix://${dir}/s.sock`, '--config-file', path.join(dir, 'daemon.json'), '--pidfile', path.join(dir, 'p')], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       p.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
       const code = await new Promise<number | null>((resolve) => p.on('close', (c) => resolve(c)));
