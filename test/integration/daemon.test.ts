@@ -5,11 +5,11 @@ import type { Socket } from 'node:net';
 import { existsSync, promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { berthdBin, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { berthdBin, needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxRootfsTar } from '../helpers/fixtures.js';
 import { importBusybox, out } from '../helpers/containers.js';
 
-describe('berthd: socket, API versions, errors, events', () => {
+describe('berthd: socket, API versions, errors, events', needsDocker, () => {
   let d: TestDaemon;
   before(async () => { d = await startDaemon('daemon'); });
   after(async () => { await d?.stop(); });
@@ -118,7 +118,7 @@ describe('berthd: socket, API versions, errors, events', () => {
   });
 });
 
-describe('berthd lifecycle', () => {
+describe('berthd lifecycle', needsDocker, () => {
   test('SIGTERM shuts down cleanly: socket and pidfile removed, exit 0', async () => {
     const d = await startDaemon('lifecycle');
     const pidfile = path.join(d.dir, 'berthd.pid');
