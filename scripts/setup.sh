@@ -18,3 +18,9 @@ fi
 # docker-registry's package starts a service where an init system runs; tests start their own.
 npm ci --no-audit --no-fund
 npm run build
+# The integration tests drive the real docker CLI: $DOCKER_CLI, else `docker` on PATH. Without
+# one, the suites that need it are skipped (each says so); install one to run them all.
+if [ -z "${DOCKER_CLI:-}" ] && ! command -v docker >/dev/null 2>&1; then
+  echo "setup: no docker CLI (DOCKER_CLI or docker on PATH): the tests that drive it will be skipped." >&2
+  echo "setup: to run them, 'apt-get install docker.io' (Debian's: CLI 20.10, API 1.41; its dockerd is not needed) or set DOCKER_CLI." >&2
+fi

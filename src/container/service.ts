@@ -7,6 +7,7 @@ import type { EventBus } from '../events/index.js';
 import type { ImageStore } from '../image/index.js';
 import { chainIds, parseUntil } from '../image/index.js';
 import type { SnapshotStore } from '../snapshot/index.js';
+import type { SysInfo } from '../sysinfo/index.js';
 import type { HostConfig } from '../types/container.js';
 import { checkFilterNames, duBytes, matchLabels, type Filters, type Logger } from '../util/index.js';
 import { resolveCommand } from '../runtime/spec/command.js';
@@ -75,6 +76,8 @@ export interface ContainerServiceDeps {
   preparers?: PreparerGroups;
   /** Bridge networks (network/); without it containers get a namespace with loopback only. */
   networks?: ContainerNetworks;
+  /** What the host can honour, probed at start: create and update drop the rest. */
+  sysInfo: SysInfo;
 }
 
 /**
@@ -191,7 +194,7 @@ export class ContainerService {
     const imageJson = this.d.images.config(image.id);
     if (platform) checkImagePlatform(requested.Image!, platform, { os: imageJson.os || 'linux', architecture: imageJson.architecture || hostArch(), ...(imageJson.variant ? { variant: imageJson.variant } : {}) }, hostArch());
     const imageConfig = imageJson.config ?? {};
-    const warnings = validateCreate(requested, hostConfig, this.d.runtimeNames, networkExists(this.d.networks));
+    const warnings = validateCreate(requested, hostConfig, this.d.runtimeNames, this.d.sysInfo, { hasNetwork: networkExists(this.d.networks) });
     const merged = mergeImageConfig(requested, imageConfig);
     const cmd = resolveCommand(imageConfig, requested);
     merged.Cmd = cmd.cmd;
@@ -399,7 +402,7 @@ export class ContainerService {
       const next: HostConfig = { ...cur.hostConfig };
       for (const [k, v] of Object.entries(hostConfig)) if (v !== undefined && k !== 'RestartPolicy') (next as Record<string, unknown>)[k] = v;
       if (hostConfig.RestartPolicy?.Name) next.RestartPolicy = hostConfig.RestartPolicy;
-      const warnings = validateCreate(cur.config, next, this.d.runtimeNames, networkExists(this.d.networks));
+      const warnings = validateCreate(cur.config, next, this.d.runtimeNames, this.d.sysInfo, { isUpdate: true, hasNetwork: networkExists(this.d.networks) });
       if (next.AutoRemove && next.RestartPolicy?.Name && next.RestartPolicy.Name !== 'no') throw new InvalidArgumentError(`Restart policy cannot be updated because AutoRemove is enabled for the container`);
       if (cur.state.status === 'running' || cur.state.status === 'paused') {
         await this.d.driver.update(cur.id, cur.runtime, resourcesFor({ ...cur, hostConfig: next }, this.bundle));

@@ -8,6 +8,7 @@ import { EventBus } from '../events/index.js';
 import { ContentStore, ImageStore } from '../image/index.js';
 import { FakeDriver } from '../runtime/driver/index.js';
 import { SnapshotStore } from '../snapshot/index.js';
+import { fakeSysInfo } from '../sysinfo/index.js';
 import type { HostConfig } from '../types/container.js';
 import { silentLogger } from '../util/index.js';
 import { VolumeService } from '../volume/index.js';
@@ -54,7 +55,7 @@ export async function containerHarness(): Promise<Harness> {
     volumes: new VolumeService({ root: path.join(root, 'volumes'), events: bus, logger, users: (n) => store.volumeUsers(n) }),
     content, images: new ImageStore(path.join(root, 'images'), content, logger), snapshots: new SnapshotStore({ root: path.join(root, 'snapshots'), logger }),
     cgroups: { version: 1, root: path.join(root, 'cgroup') }, initPath: '/usr/bin/tini-static', kernelRelease: os.release(),
-    runtimeNames: ['runc'], defaultRuntime: 'runc', preparers: [[fake]],
+    runtimeNames: ['runc'], defaultRuntime: 'runc', preparers: [[fake]], sysInfo: fakeSysInfo(),
   });
   driver.onExit = (id, code, at) => { void svc.handleExit(id, code, at); };
   const add = async (name: string, hostConfig: Partial<HostConfig> = {}): Promise<string> => {

@@ -1,16 +1,19 @@
-import os from 'node:os';
 import { constants as osConstants } from 'node:os';
 import { InvalidArgumentError } from '../errors/index.js';
+import type { SysInfo } from '../sysinfo/index.js';
 import type { ContainerConfig, HostConfig } from '../types/container.js';
 import { parseSecurityOpts } from '../runtime/spec/security-opt.js';
+import { verifyResources } from './verify-resources.js';
 
 const POLICIES = ['', 'no', 'always', 'unless-stopped', 'on-failure'];
 
 /**
- * The checks dockerd makes on a create request (daemon/container.go verifyContainerSettings
- * and verifyPlatformContainerSettings), with its messages. Returns warnings to show.
+ * The checks dockerd makes on a create or update request (daemon/container.go
+ * verifyContainerSettings and verifyPlatformContainerSettings), with its messages. Resources
+ * the host cannot honour (`sysInfo`) are dropped from `host` in place. Returns warnings to show.
  */
-export function validateCreate(config: ContainerConfig, host: HostConfig, runtimes: readonly string[], hasNetwork: (name: string) => boolean = () => false): string[] {
+export function validateCreate(config: ContainerConfig, host: HostConfig, runtimes: readonly string[], sysInfo: SysInfo, opts: { isUpdate?: boolean; hasNetwork?: (name: string) => boolean } = {}): string[] {
+  const hasNetwork = opts.hasNetwork ?? (() => false);
   const warnings: string[] = [];
   const rp = host.RestartPolicy;
   if (rp) {
@@ -21,37 +24,11 @@ export function validateCreate(config: ContainerConfig, host: HostConfig, runtim
     if (retries > 0 && name !== 'on-failure') throw new InvalidArgumentError(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
     if (host.AutoRemove && name !== '' && name !== 'no') throw new InvalidArgumentError(`can't create 'AutoRemove' container with restart policy`);
   }
-  const mem = host.Memory ?? 0;
-  if (mem < 0) throw new InvalidArgumentError(`invalid memory limit: ${mem}`);
-  if (mem > 0 && mem < 6 * 1024 * 1024) throw new InvalidArgumentError('Minimum memory limit allowed is 6MB');
-  const swap = host.MemorySwap ?? 0;
-  if (swap > 0 && mem === 0) throw new InvalidArgumentError('You should always set the Memory limit when using Memoryswap limit, see usage');
-  if (swap > 0 && swap < mem) throw new InvalidArgumentError('Minimum memoryswap limit should be larger than memory limit, see usage');
-  const reservation = host.MemoryReservation ?? 0;
-  if (mem > 0 && reservation > 0 && reservation > mem) throw new InvalidArgumentError('Minimum memory limit can not be less than memory reservation limit, see usage');
-  const swappiness = host.MemorySwappiness;
-  if (swappiness !== undefined && swappiness !== null && swappiness !== -1 && (swappiness < 0 || swappiness > 100)) {
-    throw new InvalidArgumentError(`Invalid value: ${swappiness}, valid memory swappiness range is 0-100`);
-  }
-  const nano = host.NanoCpus ?? 0;
-  if (nano > 0 && ((host.CpuPeriod ?? 0) > 0 || (host.CpuQuota ?? 0) > 0)) {
-    throw new InvalidArgumentError(`Conflicting options: Nano CPUs and CPU ${(host.CpuPeriod ?? 0) > 0 ? 'Period' : 'Quota'} cannot both be set`);
-  }
-  const ncpu = os.cpus().length;
-  if (nano < 0 || nano > ncpu * 1e9) throw new InvalidArgumentError(`Range of CPUs is from 0.01 to ${ncpu}.00, as there are only ${ncpu} CPUs available`);
-  const period = host.CpuPeriod ?? 0;
-  if (period !== 0 && (period < 1000 || period > 1_000_000)) throw new InvalidArgumentError('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
-  const quota = host.CpuQuota ?? 0;
-  if (quota > 0 && quota < 1000) throw new InvalidArgumentError('CPU cfs quota can not be less than 1ms (i.e. 1000)');
+  if ((host.Memory ?? 0) < 0) throw new InvalidArgumentError(`invalid memory limit: ${host.Memory}`);
   if ((host.CpuShares ?? 0) < 0) throw new InvalidArgumentError(`invalid CPU shares: ${host.CpuShares}`);
-  if (host.CpusetCpus && !validCpuset(host.CpusetCpus, ncpu)) throw new InvalidArgumentError(`Requested CPUs are not available - requested ${host.CpusetCpus}, available: 0-${ncpu - 1}`);
-  if (host.CpusetMems && !validCpuset(host.CpusetMems, 1)) throw new InvalidArgumentError(`Requested memory nodes are not available - requested ${host.CpusetMems}, available: 0`);
+  warnings.push(...verifyResources(host, sysInfo, opts.isUpdate ?? false));
   const oomAdj = host.OomScoreAdj ?? 0;
   if (oomAdj < -1000 || oomAdj > 1000) throw new InvalidArgumentError(`Invalid value ${oomAdj}, range for oom score adj is [-1000, 1000]`);
-  const bw = host.BlkioWeight ?? 0;
-  if (bw > 0 && (bw < 10 || bw > 1000)) throw new InvalidArgumentError('Range of blkio weight is from 10 to 1000');
-  if (bw > 0) warnings.push('Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.');
-  if ((host.KernelMemory ?? 0) > 0) warnings.push('Specifying a kernel memory limit is deprecated and will be removed in a future release.');
   if (host.Runtime && !runtimes.includes(host.Runtime)) throw new InvalidArgumentError(`unknown or invalid runtime name: ${host.Runtime}`);
   const hc = config.Healthcheck;
   if (hc) {
@@ -77,6 +54,12 @@ export function validateCreate(config: ContainerConfig, host: HostConfig, runtim
   if (!['', 'host'].includes(pid) && !/^container:./.test(pid)) throw new InvalidArgumentError(`invalid PID mode: ${pid}`);
   const cgroupns = host.CgroupnsMode ?? '';
   if (!['', 'private', 'host'].includes(cgroupns)) throw new InvalidArgumentError(`invalid cgroup namespace mode: ${cgroupns}, only private and host are supported`);
+  // The host-dependent warnings of dockerd's verifyPlatformContainerSettings.
+  if (!sysInfo.ipv4Forwarding && net !== 'host' && net !== 'none') warnings.push('IPv4 forwarding is disabled. Networking will not work.');
+  if (cgroupns === 'private' && !sysInfo.cgroupNamespaces) {
+    warnings.push('Your kernel does not support cgroup namespaces.  Cgroup namespace setting discarded.');
+    host.CgroupnsMode = 'host';
+  }
   const uts = host.UTSMode ?? '';
   if (!['', 'host'].includes(uts)) throw new InvalidArgumentError(`invalid UTS mode: ${uts}`);
   if (host.UTSMode === 'host' && config.Hostname) throw new InvalidArgumentError('conflicting options: hostname and the UTS mode');
@@ -84,17 +67,6 @@ export function validateCreate(config: ContainerConfig, host: HostConfig, runtim
     throw new InvalidArgumentError(`invalid hostname format: ${config.Hostname}`);
   }
   return warnings;
-}
-
-function validCpuset(spec: string, count: number): boolean {
-  for (const part of spec.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) return false;
-    const lo = Number(m[1]);
-    const hi = m[2] !== undefined ? Number(m[2]) : lo;
-    if (hi < lo || hi >= count) return false;
-  }
-  return true;
 }
 
 /** A signal given as a name (`SIGTERM`, `TERM`) or a number, as Docker's signal.ParseSignal. */

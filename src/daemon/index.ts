@@ -8,6 +8,7 @@ import { SnapshotStore } from '../snapshot/index.js';
 import { storePaths, writeFileAtomic } from '../store/index.js';
 import { readHostFacts, SystemService } from '../system/index.js';
 import { tryLockFile, unlockFile } from '../sys/index.js';
+import { probeSysInfo } from '../sysinfo/index.js';
 import type { Logger } from '../util/index.js';
 import { isErrno } from '../errors/index.js';
 import os from 'node:os';
@@ -83,6 +84,8 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     });
     await registry.init();
     const host = await readHostFacts(paths.dataRoot, config.runtimes, config.initPath);
+    const sysInfo = probeSysInfo();
+    for (const w of sysInfo.warnings) logger.warn({ component: 'daemon' }, w);
     let remap: Remap | undefined;
     if (config.usernsRemap) {
       try {
@@ -118,7 +121,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
       store: containerStore, images: store, content, snapshots, driver, events, logger: logger, volumes, networks,
       cgroups: detectCgroupLayout(), exitDir, initPath: config.initPath, kernelRelease: os.release(),
       runtimeNames: Object.keys(config.runtimes), defaultRuntime: config.defaultRuntime,
-      defaultLogConfig: { type: config.logDriver, opts: config.logOpts },
+      defaultLogConfig: { type: config.logDriver, opts: config.logOpts }, sysInfo,
       ...(remap ? { idRemap: { uidMappings: remap.uidMappings, gidMappings: remap.gidMappings, usernsFd: remap.userns.fd } } : {}),
     });
     const exits = new ExitWatcher({ dir: exitDir, logger: logger });
@@ -135,7 +138,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
       const paused = all.filter((c) => c.state.status === 'paused').length;
       return { containers: all.length, running, paused, stopped: all.length - running - paused };
     };
-    const system = new SystemService(config, host, engineId, () => ({
+    const system = new SystemService(config, host, sysInfo, engineId, () => ({
       images: store.list().length, ...countStates(), eventListeners: events.listenerCount(),
     }));
     const df = async ({ types }: { types: string[] }) => {

@@ -2,7 +2,10 @@ import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { exec } from '../util/index.js';
 
-/** Facts about the host that `/info` and `/version` report, read once at start. */
+/**
+ * Facts about the host that `/info` and `/version` report, read once at start; what its
+ * kernel supports is the SysInfo probe's (sysinfo/).
+ */
 export interface HostFacts {
   kernelVersion: string;
   operatingSystem: string;
@@ -13,10 +16,6 @@ export interface HostFacts {
   backingFilesystem: string;
   runtimeCommits: Record<string, string>;
   initVersion: string;
-  ipv4Forwarding: boolean;
-  memoryLimit: boolean;
-  swapLimit: boolean;
-  pidsLimit: boolean;
 }
 
 const FS_MAGIC: Record<number, string> = {
@@ -29,7 +28,6 @@ export async function readHostFacts(dataRoot: string, runtimes: Record<string, {
   const stat = await fsp.statfs(dataRoot);
   const commits: Record<string, string> = {};
   for (const [name, rt] of Object.entries(runtimes)) commits[name] = await runtimeCommit(rt.path);
-  const v1 = (c: string) => existsSync(`/sys/fs/cgroup/${c}`);
   return {
     kernelVersion: os.release(),
     operatingSystem: osRelease.PRETTY_NAME ?? 'Linux',
@@ -40,10 +38,6 @@ export async function readHostFacts(dataRoot: string, runtimes: Record<string, {
     backingFilesystem: FS_MAGIC[Number(stat.type)] ?? `0x${Number(stat.type).toString(16)}`,
     runtimeCommits: commits,
     initVersion: await initVersion(initPath),
-    ipv4Forwarding: readFirst('/proc/sys/net/ipv4/ip_forward') === '1',
-    memoryLimit: cgroupVersion === '2' || v1('memory'),
-    swapLimit: cgroupVersion === '2' ? existsSync('/sys/fs/cgroup/memory.swap.max') || true : existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
-    pidsLimit: cgroupVersion === '2' || v1('pids'),
   };
 }
 
@@ -60,10 +54,6 @@ function parseOsRelease(): Record<string, string> {
 function readFirstFile(paths: string[]): string {
   for (const p of paths) if (existsSync(p)) return readFileSync(p, 'utf8');
   return '';
-}
-
-function readFirst(p: string): string {
-  try { return readFileSync(p, 'utf8').trim(); } catch { return ''; }
 }
 
 /** The v2 unified hierarchy is mounted at /sys/fs/cgroup itself (not hybrid's unified/). */

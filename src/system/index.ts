@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { Config } from '../config/index.js';
 import { MAX_API, MIN_API, BERTH_VERSION } from './versions.js';
 import type { HostFacts } from './host.js';
+import { infoWarnings, type SysInfo } from '../sysinfo/index.js';
 
 export { readHostFacts, isCgroup2Unified, type HostFacts } from './host.js';
 export { MAX_API, MIN_API, BERTH_VERSION } from './versions.js';
@@ -21,6 +22,7 @@ export class SystemService {
   constructor(
     private readonly config: Readonly<Config>,
     private readonly host: HostFacts,
+    private readonly sysInfo: SysInfo,
     private readonly engineId: string,
     private readonly counts: () => Counts,
   ) {}
@@ -49,7 +51,9 @@ export class SystemService {
   info(): Record<string, unknown> {
     const c = this.counts();
     const h = this.host;
+    const s = this.sysInfo;
     const cfg = this.config;
+    const warnings = infoWarnings(s);
     return {
       ID: this.engineId,
       Containers: c.containers,
@@ -60,15 +64,19 @@ export class SystemService {
       Driver: 'overlay2',
       DriverStatus: [['Backing Filesystem', h.backingFilesystem], ['Supports d_type', 'true'], ['Using metacopy', 'false'], ['Native Overlay Diff', 'true'], ['userxattr', 'false']],
       Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['json-file', 'local', 'none'] },
-      MemoryLimit: h.memoryLimit,
-      SwapLimit: h.swapLimit,
-      CpuCfsPeriod: true,
-      CpuCfsQuota: true,
-      CPUShares: true,
-      CPUSet: true,
-      PidsLimit: h.pidsLimit,
-      OomKillDisable: h.cgroupVersion === '1',
-      IPv4Forwarding: h.ipv4Forwarding,
+      MemoryLimit: s.memoryLimit,
+      SwapLimit: s.swapLimit,
+      KernelMemory: s.kernelMemory,
+      KernelMemoryTCP: s.kernelMemoryTCP,
+      CpuCfsPeriod: s.cpuCfs,
+      CpuCfsQuota: s.cpuCfs,
+      CPUShares: s.cpuShares,
+      CPUSet: s.cpuset,
+      PidsLimit: s.pidsLimit,
+      OomKillDisable: s.oomKillDisable,
+      IPv4Forwarding: s.ipv4Forwarding,
+      BridgeNfIptables: s.bridgeNfIptables,
+      BridgeNfIp6tables: s.bridgeNfIp6tables,
       Debug: cfg.debug,
       NFd: 0,
       NGoroutines: 0,
@@ -111,9 +119,15 @@ export class SystemService {
       ContainerdCommit: { ID: '' },
       RuncCommit: { ID: h.runtimeCommits[cfg.defaultRuntime] ?? 'N/A' },
       InitCommit: { ID: h.initVersion },
-      SecurityOptions: ['name=seccomp,profile=builtin', ...(h.cgroupVersion === '2' ? ['name=cgroupns'] : [])],
+      // dockerd lists only what the kernel has (daemon/info.go `fillSecurityOptions`).
+      SecurityOptions: [
+        ...(s.appArmor ? ['name=apparmor'] : []),
+        ...(s.seccomp ? ['name=seccomp,profile=builtin'] : []),
+        ...(h.cgroupVersion === '2' && s.cgroupNamespaces ? ['name=cgroupns'] : []),
+      ],
       CDISpecDirs: [],
-      Warnings: h.cgroupVersion === '1' ? [] : null,
+      // Go's nil slice: null when there is nothing to warn about.
+      Warnings: warnings.length > 0 ? warnings : null,
     };
   }
 }

@@ -21,7 +21,7 @@ export interface ContainerJson {
   LogPath: string;
   RestartCount: number;
   Config: { Cmd: string[] | null; Entrypoint: string[] | null; Env: string[] | null; Labels: Record<string, string> | null; WorkingDir: string; User: string; Hostname: string; Image: string };
-  HostConfig: { RestartPolicy: { Name: string; MaximumRetryCount: number }; NanoCpus: number; Memory: number; PidsLimit: number | null; LogConfig: { Type: string }; Runtime: string; AutoRemove: boolean };
+  HostConfig: { RestartPolicy: { Name: string; MaximumRetryCount: number }; NanoCpus: number; BlkioWeight: number; Memory: number; PidsLimit: number | null; LogConfig: { Type: string }; Runtime: string; AutoRemove: boolean };
 }
 
 /** stdout of a docker CLI call as text. */

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,40 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '../../..');
 export const berthBin = path.join(repoRoot, 'bin/berth');
 export const berthdBin = path.join(repoRoot, 'bin/berthd');
-export const dockerBin = '/usr/local/bin/docker';
+
+/**
+ * The docker CLI the suite drives: $DOCKER_CLI, else `docker` on PATH. A DOCKER_CLI that is
+ * not an executable file is a mistake and fails loudly; no docker at all skips the suites that
+ * need one (`needsDocker`), each saying why. Debian's `docker.io` brings CLI 20.10 (API 1.41).
+ */
+function findDockerCli(): { path: string } | { missing: string } {
+  const given = process.env.DOCKER_CLI;
+  if (given) {
+    if (!isExecutable(given)) throw new Error(`DOCKER_CLI=${given} is not an executable file`);
+    return { path: given };
+  }
+  for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
+    const p = path.join(dir, 'docker');
+    if (isExecutable(p)) return { path: p };
+  }
+  return { missing: 'no docker CLI: set DOCKER_CLI or put docker on PATH (Debian: apt-get install docker.io)' };
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return statSync(p).isFile();
+  } catch {
+    // Absent or not executable: not a CLI we can run.
+    return false;
+  }
+}
+
+const dockerCli = findDockerCli();
+export const dockerBin = 'path' in dockerCli ? dockerCli.path : 'docker';
+/** Options for a `describe` whose tests run the docker CLI: skipped, with the reason, without one. */
+export const needsDocker: { skip: string | false } = { skip: 'missing' in dockerCli ? dockerCli.missing : false };
+if ('missing' in dockerCli) console.log(`# skipping the suites that drive the docker CLI: ${dockerCli.missing}`);
 
 /** A scratch directory for one test file, under BERTH_TEST_TMP when the suite sets it. */
 const STOP_TIMEOUT_MS = 30_000;
@@ -51,7 +84,10 @@ export async function startDaemon(name: string, extraArgs: string[] = [], opts: 
   if (!existsSync(configFile)) await fsp.writeFile(configFile, JSON.stringify(opts.config ?? {}));
   // Appended, so a daemon restarted on the same directory (live restore) keeps the old log.
   const fh = await fsp.open(logFile, 'a');
-  const proc = spawn(process.execPath, [berthdBin, '--data-root', dataRoot, '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'berthd.pid'), '--config-file', path.join(dir, 'daemon.json'), ...extraArgs], {
+  // Every path of its own, so nothing on the machine's defaults (/var/lib/berth, /run/berth,
+  // /run/berth.sock, /etc/berth: a quick-start berthd may be using them) can change a test.
+  const certsArgs = extraArgs.includes('--certs-dir') ? [] : ['--certs-dir', path.join(dir, 'certs.d')];
+  const proc = spawn(process.execPath, [berthdBin, '--data-root', dataRoot, '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'berthd.pid'), '--config-file', path.join(dir, 'daemon.json'), ...certsArgs, ...extraArgs], {
     stdio: ['ignore', fh.fd, fh.fd],
   });
   await fh.close();

@@ -3,7 +3,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exec, waitFor } from '../../src/util/index.js';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import {
   importBusybox, inspectContainer, leaksOf, out, removeContainers, streamDocker, unixSeconds, waitForGone, waitForLogs, waitForStatus,
 } from '../helpers/containers.js';
@@ -21,7 +21,7 @@ async function freezerState(id: string): Promise<string> {
  * codes, inspect, ps, events, and that nothing of a removed container is left behind. One
  * daemon for the file; each test removes the containers it made.
  */
-describe('containers: lifecycle through the real docker CLI', () => {
+describe('containers: lifecycle through the real docker CLI', needsDocker, () => {
   let d: TestDaemon;
   before(async () => {
     d = await startDaemon('ct-life');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { demux, importBusybox, inspectContainer, out, removeContainers, requestBytes, runToExit, streamDocker } from '../helpers/containers.js';
 
 /** Docker's `logs -t` stamp: RFC 3339 with nine fixed fraction digits (jsonmessage.RFC3339NanoFixed). */
@@ -10,7 +10,7 @@ const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z) (.*)$/;
  * `docker logs` over what conmon wrote: the two streams kept apart, timestamps, tail, since,
  * until, follow, and output written before and after the reader came.
  */
-describe('containers: logs through the real docker CLI', () => {
+describe('containers: logs through the real docker CLI', needsDocker, () => {
   let d: TestDaemon;
   before(async () => {
     d = await startDaemon('ct-logs');

@@ -3,7 +3,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exec } from '../../src/util/index.js';
-import { mountsUnder, scratchDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { mountsUnder, needsDocker, scratchDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { importBusybox, out, removeContainers } from '../helpers/containers.js';
 
 /**
@@ -12,7 +12,7 @@ import { importBusybox, out, removeContainers } from '../helpers/containers.js';
  * guarantees of the archive API: a symlink inside the container never makes a copy read or
  * write outside its root, not even while the container swaps directories for symlinks.
  */
-describe('cp: docker cp and the archive API', () => {
+describe('cp: docker cp and the archive API', needsDocker, () => {
   let d: TestDaemon;
   let work: string;
   before(async () => {

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { existsSync, promises as fsp, statSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { berthdBin, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { berthdBin, needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxRootfsTar } from '../helpers/fixtures.js';
 import { importBusybox, out } from '../helpers/containers.js';
 
-describe('berthd: socket, API versions, errors, events', () => {
+describe('berthd: socket, API versions, errors, events', needsDocker, () => {
   let d: TestDaemon;
   before(async () => { d = await startDaemon('daemon'); });
   after(async () => { await d?.stop(); });
@@ -18,6 +18,27 @@ describe('berthd: socket, API versions, errors, events', () => {
     const st = statSync(d.socket);
     assert.ok(st.isSocket());
     assert.equal(st.mode & 0o777, 0o660);
+  });
+
+  test('/info tells the truth about this host, and docker info prints exactly its warnings', async () => {
+    const info = JSON.parse((await d.request('GET', '/info')).body) as Record<string, unknown>;
+    const cg = (p: string) => existsSync(path.join('/sys/fs/cgroup', p));
+    if (!cg('cgroup.controllers')) {
+      // cgroup v1: each flag is a file's presence (dockerd's pkg/sysinfo).
+      assert.deepEqual(
+        { SwapLimit: info.SwapLimit, OomKillDisable: info.OomKillDisable, CPUShares: info.CPUShares, CpuCfsQuota: info.CpuCfsQuota, CPUSet: info.CPUSet, PidsLimit: info.PidsLimit, KernelMemoryTCP: info.KernelMemoryTCP },
+        {
+          SwapLimit: cg('memory/memory.memsw.limit_in_bytes'), OomKillDisable: cg('memory/memory.oom_control'), CPUShares: cg('cpu/cpu.shares'),
+          CpuCfsQuota: cg('cpu/cpu.cfs_quota_us'), CPUSet: cg('cpuset'), PidsLimit: cg('pids'), KernelMemoryTCP: cg('memory/memory.kmem.tcp.limit_in_bytes'),
+        },
+      );
+    }
+    assert.equal(info.IPv4Forwarding, readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() === '1');
+    const warnings = (info.Warnings as string[] | null) ?? [];
+    // dockerd (20.10.4+) does not warn about a missing blkio weight on cgroup v1: nobody can act on it.
+    assert.ok(!warnings.some((w) => w.includes('blkio weight')), warnings.join('\n'));
+    const r = await d.docker(['info']);
+    assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('WARNING:')), warnings);
   });
 
   test('/_ping answers GET and HEAD with the headers the docker CLI reads', async () => {
@@ -118,7 +139,7 @@ describe('berthd: socket, API versions, errors, events', () => {
   });
 });
 
-describe('berthd lifecycle', () => {
+describe('berthd lifecycle', needsDocker, () => {
   test('SIGTERM shuts down cleanly: socket and pidfile removed, exit 0', async () => {
     const d = await startDaemon('lifecycle');
     const pidfile = path.join(d.dir, 'berthd.pid');
@@ -162,7 +183,7 @@ describe('berthd lifecycle', () => {
     const dir = await fsp.mkdtemp('/tmp/berth-cfg-');
     try {
       await fsp.writeFile(path.join(dir, 'daemon.json'), JSON.stringify({ 'max-concurrent-downloads': 'three' }));
-      const p = spawn(process.execPath, [berthdBin, '--data-root', path.join(dir, 'root'), '-H', `unix://${dir}/s.sock`, '--config-file', path.join(dir, 'daemon.json'), '--pidfile', path.join(dir, 'p')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(process.execPath, [berthdBin, '--data-root', path.join(dir, 'root'), '--exec-root', path.join(dir, 'exec'), '-H', `unix://${dir}/s.sock`, '--config-file', path.join(dir, 'daemon.json'), '--pidfile', path.join(dir, 'p')], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       p.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
       const code = await new Promise<number | null>((resolve) => p.on('close', (c) => resolve(c)));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from '../../src/util/index.js';
 import { writeDockerArchive } from '../helpers/archive.js';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { importBusybox, out, processesMatching, removeContainers, unixSeconds } from '../helpers/containers.js';
 import { busyboxRootfsTar } from '../helpers/fixtures.js';
 
@@ -15,7 +15,7 @@ interface Health { Status: string; FailingStreak: number; Log: Array<{ Start: st
  * HEALTHCHECK with Docker's precedence, starting → healthy → unhealthy with events, the start
  * period, timeouts that kill the probe, ps and its health filter, and a berthd restart.
  */
-describe('health checks', () => {
+describe('health checks', needsDocker, () => {
   let d: TestDaemon;
   before(async () => {
     d = await startDaemon('health');

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { layerTar, writeDockerArchive, type LayerEntry } from '../helpers/archive.js';
 
 /**
  * Hostile layers loaded through the real docker CLI: nothing may be written outside the
  * layer directory, a refused image leaves no trace, and the daemon stays healthy.
  */
-describe('hostile layer tarballs', () => {
+describe('hostile layer tarballs', needsDocker, () => {
   let d: TestDaemon;
   let outside: string;
   before(async () => {

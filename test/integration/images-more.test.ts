@@ -3,12 +3,12 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exec } from '../../src/util/index.js';
-import { mountsUnder, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { mountsUnder, needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { layerTar, writeDockerArchive } from '../helpers/archive.js';
 import { busyboxRootfsTar, umociImage } from '../helpers/fixtures.js';
 
 /** berth's own CLI against a real berthd, image filters, and what rmi refuses. */
-describe('images: berth CLI, filters, conflicts', () => {
+describe('images: berth CLI, filters, conflicts', needsDocker, () => {
   let d: TestDaemon;
   before(async () => { d = await startDaemon('images-more'); });
   after(async () => {

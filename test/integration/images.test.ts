@@ -4,7 +4,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exec } from '../../src/util/index.js';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { busyboxRootfsTar, umociImage } from '../helpers/fixtures.js';
 
 interface Inspect { Id: string; RepoTags: string[]; RootFS: { Layers: string[] }; Config: { Env?: string[]; Cmd?: string[]; WorkingDir?: string; Labels?: Record<string, string> }; Comment: string; Size: number }
@@ -31,7 +31,7 @@ async function storeListing(d: TestDaemon): Promise<string[]> {
   return out.filter((p) => p !== 'berthd.lock').sort();
 }
 
-describe('images through the real docker CLI', () => {
+describe('images through the real docker CLI', needsDocker, () => {
   let d: TestDaemon;
   let fixture: Awaited<ReturnType<typeof umociImage>>;
   before(async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { exec } from '../../src/util/index.js';
-import { berthBin, dockerBin, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { berthBin, dockerBin, needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { demux, importBusybox, inspectContainer, out, removeContainers, unixSeconds, waitForStatus } from '../helpers/containers.js';
 import { Tmux } from '../helpers/tmux.js';
 
@@ -18,7 +18,7 @@ const PROMPT = /\/ # $/m;
  * editing, sizes and resizes, Ctrl-C, detach keys and reattach; pipes with binary data and a
  * 100 MB stream checked by hash; exec's flags, exit codes, refusals, events and inspect.
  */
-describe('interactive: terminals, pipes and exec', () => {
+describe('interactive: terminals, pipes and exec', needsDocker, () => {
   let d: TestDaemon;
   let tmux: Tmux;
   before(async () => {
@@ -300,7 +300,7 @@ describe('interactive: terminals, pipes and exec', () => {
  * `kill -9` of the daemon and is re-adopted by the next one, which records its exit code;
  * one that ends while berthd is down has its code read back from conmon's exit file.
  */
-describe('interactive: exec across a berthd restart', () => {
+describe('interactive: exec across a berthd restart', needsDocker, () => {
   let d: TestDaemon;
   let dir: string;
   before(async () => {

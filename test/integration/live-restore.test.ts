@@ -4,7 +4,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { exec, waitFor } from '../../src/util/index.js';
-import { mountsUnder, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { mountsUnder, needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import {
   importBusybox, inspectContainer, leaksOf, liveState, out, removeContainers, streamDocker, waitForLogs, waitForStatus,
 } from '../helpers/containers.js';
@@ -22,7 +22,7 @@ function lastLine(text: string): number {
  * that happened meanwhile and applies restart policies; after a simulated host restart
  * (processes and runtime state gone) `always` containers run again and others are exited.
  */
-describe('live restore', () => {
+describe('live restore', needsDocker, () => {
   let d: TestDaemon;
   let dir: string;
   before(async () => {

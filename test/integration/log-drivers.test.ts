@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { importBusybox, inspectContainer, out, removeContainers, runToExit } from '../helpers/containers.js';
 
 /** Lines of `docker logs` as numbers, and the places where they are not consecutive. */
@@ -17,7 +17,7 @@ function sequence(text: string): { nums: number[]; gaps: string[] } {
  * none (nothing kept, `docker logs` refused as docker refuses it), the daemon's log-driver and
  * log-opts defaults, checks on drivers and options, and logs that survive a berthd restart.
  */
-describe('log drivers through the real docker CLI', () => {
+describe('log drivers through the real docker CLI', needsDocker, () => {
   let d: TestDaemon;
   before(async () => {
     d = await startDaemon('log-drivers', [], { config: { 'log-opts': { 'max-size': '64k', 'max-file': '4' } } });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { berthBin, berthdBin, scratchDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { berthBin, berthdBin, needsDocker, scratchDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { exec } from '../../src/util/index.js';
 import { RegistryHosts } from '../../src/registry/hosts.js';
 import { send } from '../../src/registry/transport.js';
@@ -17,7 +17,7 @@ async function configJson(d: TestDaemon): Promise<{ auths?: Record<string, { aut
   return JSON.parse(await fsp.readFile(path.join(d.dir, 'docker-config', 'config.json'), 'utf8')) as { auths?: Record<string, { auth?: string }> };
 }
 
-describe('htpasswd (Basic) registry', () => {
+describe('htpasswd (Basic) registry', needsDocker, () => {
   let reg: TestRegistry;
   let d: TestDaemon;
   let layout: string;
@@ -104,7 +104,7 @@ describe('htpasswd (Basic) registry', () => {
   });
 });
 
-describe('token (Bearer) registry', () => {
+describe('token (Bearer) registry', needsDocker, () => {
   let certs: Certs;
   let certDir: string;
   let tokens: TokenServer;
@@ -153,7 +153,7 @@ describe('token (Bearer) registry', () => {
   });
 });
 
-describe('TLS registry with a CA and client certificates from certs.d', () => {
+describe('TLS registry with a CA and client certificates from certs.d', needsDocker, () => {
   let certDir: string;
   let certs: Certs;
   let reg: TestRegistry;
@@ -210,7 +210,7 @@ describe('TLS registry with a CA and client certificates from certs.d', () => {
   });
 });
 
-describe('registry mirror for docker.io', () => {
+describe('registry mirror for docker.io', needsDocker, () => {
   let mirror: TestRegistry;
   let d: TestDaemon;
   before(async () => {
@@ -252,7 +252,7 @@ describe('registry mirror for docker.io', () => {
   });
 });
 
-describe('docker search against a registry search API', () => {
+describe('docker search against a registry search API', needsDocker, () => {
   let stub: SearchStub;
   let d: TestDaemon;
   before(async () => {

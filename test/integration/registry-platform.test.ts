@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { umociImage } from '../helpers/fixtures.js';
 import { seedImage, startFaultProxy, startRegistry, type FaultProxy, type TestRegistry } from '../helpers/registry.js';
 
@@ -52,7 +52,7 @@ async function inspect(d: TestDaemon, name: string): Promise<Inspect> {
   return (JSON.parse((await d.docker(['image', 'inspect', name])).stdout.toString()) as Inspect[])[0]!;
 }
 
-describe('manifest lists, platforms and progress', () => {
+describe('manifest lists, platforms and progress', needsDocker, () => {
   let reg: TestRegistry;
   let proxy: FaultProxy;
   let d: TestDaemon;

@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { waitFor } from '../../src/util/index.js';
 import { after, before, describe, test } from 'node:test';
-import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { umociImage } from '../helpers/fixtures.js';
 import { seedImage, startFaultProxy, startRegistry, type FaultProxy, type TestRegistry } from '../helpers/registry.js';
 
@@ -25,7 +25,7 @@ async function imageCount(d: TestDaemon): Promise<number> {
   return (JSON.parse((await d.request('GET', '/images/json?all=1')).body) as unknown[]).length;
 }
 
-describe('pull from a plain-http registry (insecure-registries)', () => {
+describe('pull from a plain-http registry (insecure-registries)', needsDocker, () => {
   let reg: TestRegistry;
   let d: TestDaemon;
   let layout: string;
@@ -93,7 +93,7 @@ describe('pull from a plain-http registry (insecure-registries)', () => {
   });
 });
 
-describe('pull through a fault proxy', () => {
+describe('pull through a fault proxy', needsDocker, () => {
   let reg: TestRegistry;
   let proxy: FaultProxy;
   let d: TestDaemon;

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { startDaemon, scratchDir, type TestDaemon } from '../helpers/daemon.js';
+import { needsDocker, scratchDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { umociImage } from '../helpers/fixtures.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { Authorizer, TokenCache } from '../../src/registry/auth.js';
@@ -22,7 +22,7 @@ async function registryDigest(reg: TestRegistry, repo: string, tag: string): Pro
   return res.headers.get('docker-content-digest')!;
 }
 
-describe('push to a registry and pull back', () => {
+describe('push to a registry and pull back', needsDocker, () => {
   let reg: TestRegistry;
   let a: TestDaemon;
   let b: TestDaemon;

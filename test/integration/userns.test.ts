@@ -3,7 +3,7 @@ import { promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { spawn } from 'node:child_process';
-import { dockerBin, scratchDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { dockerBin, needsDocker, scratchDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { importBusybox, inspectContainer, out, removeContainers } from '../helpers/containers.js';
 
 const BASE = 300000;
@@ -15,7 +15,7 @@ const BASE = 300000;
  * and dockerd's refusals. The subuid/subgid files are the test's own (`--subid-dir`): the host's
  * /etc files are never written. The user is `nobody` (group `nogroup`), which Debian has.
  */
-describe('userns-remap', () => {
+describe('userns-remap', needsDocker, () => {
   let d: TestDaemon;
   let subids: string;
   before(async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { execFile as execFileCb } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { mountsUnder, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { mountsUnder, needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { importBusybox, inspectContainer, leaksOf, out, removeContainers, unixSeconds, waitForStatus } from '../helpers/containers.js';
 
 const execFile = promisify(execFileCb);
@@ -22,7 +22,7 @@ function isHostMount(target: string): boolean {
  * Docker's copy-up of image content into new volumes, the volume commands, and their lifecycle
  * (in use, anonymous cleanup, prune, daemon restarts). Everything is a real mount.
  */
-describe('volumes and mounts through the real docker CLI', () => {
+describe('volumes and mounts through the real docker CLI', needsDocker, () => {
   let d: TestDaemon;
   before(async () => {
     d = await startDaemon('volumes');

@@ -15,6 +15,12 @@ export interface LaunchOptions {
   conmonPath: string;
   args: string[];
   /**
+   * conmon's working directory: the bundle (or exec) directory, as Podman gives it. conmon
+   * writes an `oom` file into its cwd on every OOM kill, besides the one in `--persist-dir`;
+   * with berthd's cwd that file landed wherever berthd was started (issue 17).
+   */
+  cwd: string;
+  /**
    * For `--exec-attach`: called when conmon says its attach socket exists; conmon runs
    * `runtime exec` only after this resolves (the start pipe's second byte).
    */
@@ -82,7 +88,7 @@ function spawnConmon(o: LaunchOptions): { child: ChildProcess; pipes: Socket[]; 
   const argv = [o.conmonPath, ...o.args];
   o.logger.debug({ component: 'runtime', argv }, 'starting conmon');
 
-  const child = spawn(o.conmonPath, o.args, { detached: true, stdio, env });
+  const child = spawn(o.conmonPath, o.args, { detached: true, stdio, env, cwd: o.cwd });
   // conmon prints option errors on stdout (g_print) and its own failures on stderr.
   let output = '';
   const collect = (chunk: Buffer) => { output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES); };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { exec, silentLogger, waitFor } from '../../util/index.js';
@@ -99,6 +99,9 @@ test('kill SIGTERM: tini forwards it to sleep, the exit code is 143', { skip }, 
 test('pause, resume, ps and update act on the running container', { skip }, async (t) => {
   const fx = await makeFixture(t);
   const c = await fx.create(['sleep', '1000']);
+  // conmon works in the bundle: the `oom` file it drops into its cwd on an OOM kill stays
+  // there (it landed in berthd's cwd, the repository root in tests: issue 17).
+  assert.equal(await readlink(`/proc/${c.conmonPid}/cwd`), c.bundleDir);
   await fx.driver.start(c.id, 'runc');
   assert.deepEqual(await fx.driver.ps(c.id, 'runc'), [c.pid]);
   await fx.driver.pause(c.id, 'runc');

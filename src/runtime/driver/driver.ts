@@ -65,7 +65,7 @@ export class ConmonDriver implements RuntimeDriver {
     });
     const started = Date.now();
     try {
-      const sync = await this.launch(args, o.timeoutMs ?? DEFAULT_CREATE_TIMEOUT_MS, o.signal);
+      const sync = await this.launch(args, o.bundleDir, o.timeoutMs ?? DEFAULT_CREATE_TIMEOUT_MS, o.signal);
       if (!sync || sync.data <= 0) throw await this.failure(rt, runtimeLogPath, sync);
       const conmonPid = await this.conmonPid(conmonPidFile);
       this.opts.logger.debug({ component: 'runtime', containerId: o.id, ms: Date.now() - started }, 'container created');
@@ -154,7 +154,7 @@ export class ConmonDriver implements RuntimeDriver {
     const paths = monitorPaths(o.execDir);
     const onAttachReady = o.beforeStart && (() => o.beforeStart!(paths));
     try {
-      const sync = await this.launch(args, o.timeoutMs ?? DEFAULT_CREATE_TIMEOUT_MS, o.signal, onAttachReady);
+      const sync = await this.launch(args, o.execDir, o.timeoutMs ?? DEFAULT_CREATE_TIMEOUT_MS, o.signal, onAttachReady);
       if (!sync || sync.data <= 0) throw await this.failure(rt, runtimeLogPath, sync);
       return { pid: sync.data, conmonPid: await this.conmonPid(conmonPidFile), exitPath, ...paths };
     } catch (err) {
@@ -169,11 +169,11 @@ export class ConmonDriver implements RuntimeDriver {
     return rt;
   }
 
-  private async launch(args: string[], timeoutMs: number, signal?: AbortSignal, onAttachReady?: () => Promise<void>): Promise<SyncMessage | undefined> {
+  private async launch(args: string[], cwd: string, timeoutMs: number, signal?: AbortSignal, onAttachReady?: () => Promise<void>): Promise<SyncMessage | undefined> {
     const deadline = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     try {
-      return await launchConmon({ conmonPath: this.conmonPath, args, signal: combined, logger: this.opts.logger, onAttachReady });
+      return await launchConmon({ conmonPath: this.conmonPath, args, cwd, signal: combined, logger: this.opts.logger, onAttachReady });
     } catch (err) {
       if (deadline.aborted && !signal?.aborted) {
         throw new InternalError(`conmon did not report the container's pid within ${timeoutMs} ms`, { cause: err });
