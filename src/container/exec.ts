@@ -6,6 +6,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError, isErrno } from '../
 import { readJson, writeJsonAtomic } from '../store/index.js';
 import type { EventBus } from '../events/index.js';
 import { attach, readExitFile, waitExitFile, type AttachStreams, type RuntimeDriver } from '../runtime/driver/index.js';
+import { isProcessAlive } from '../sys/index.js';
 import { execProcess } from './exec-process.js';
 import type { Logger } from '../util/index.js';
 import type { ContainerRecord } from './record.js';
@@ -172,7 +173,7 @@ export class ExecService {
       if (!e.running) continue;
       const execDir = path.join(this.d.store.paths(rec.id).run, 'exec', e.id.slice(0, 16));
       const exit = await readExitFile(path.join(execDir, 'exit'));
-      if (exit || !e.conmonPid || !isAlive(e.conmonPid)) {
+      if (exit || !e.conmonPid || !(await isProcessAlive(e.conmonPid))) {
         e.running = false;
         e.exitCode = exit?.exitCode ?? -1;
         e.pid = 0;
@@ -202,16 +203,6 @@ export class ExecService {
     const rec = this.d.store.get(e.containerId);
     if (!rec) return undefined;
     return (await readExitFile(path.join(this.d.store.paths(rec.id).run, 'exec', id.slice(0, 16), 'exit')))?.exitCode;
-  }
-}
-
-/** Whether a process exists (signal 0); EPERM still means it does. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return isErrno(err, 'EPERM');
   }
 }
 
