@@ -6,6 +6,7 @@ import { ConflictError, InvalidArgumentError, NotFoundError, isErrno } from '../
 import { readJson, writeJsonAtomic } from '../store/index.js';
 import type { EventBus } from '../events/index.js';
 import { attach, readExitFile, waitExitFile, type AttachStreams, type RuntimeDriver } from '../runtime/driver/index.js';
+import { isProcessAlive } from '../sys/index.js';
 import { execProcess } from './exec-process.js';
 import type { Logger } from '../util/index.js';
 import type { ContainerRecord } from './record.js';
@@ -92,7 +93,7 @@ export class ExecService {
    * the process runs) and the promise resolves when the process has exited; without, it
    * resolves once the process runs and its exit is recorded in the background.
    */
-  async start(id: string, o: { detach: boolean; tty?: boolean; consoleSize?: unknown }, io?: { input: Readable | undefined; output: Writable; options: AttachOptions; signal: AbortSignal }): Promise<void> {
+  async start(id: string, o: { detach: boolean; consoleSize?: unknown }, io?: { input: Readable | undefined; output: Writable; options: AttachOptions; signal: AbortSignal }): Promise<void> {
     const e = this.get(id);
     if (e.isStarted) throw new ConflictError(`Error: Exec command ${id} has already run`);
     const rec = this.d.store.get(e.containerId);
@@ -103,16 +104,18 @@ export class ExecService {
     if (size) e.consoleSize = size;
     const paths = this.d.store.paths(rec.id);
     const execDir = path.join(paths.run, 'exec', id.slice(0, 16));
-    const hasTty = o.tty ?? e.config.Tty;
+    // The terminal is the create's choice: dockerd ignores the start body's Tty (docker-py
+    // sends false there for an exec created with one, and still gets a terminal).
+    const hasTty = e.config.Tty;
     let streams: AttachStreams | undefined;
     const started = await this.d.driver.exec({
       id: rec.id, execId: id, runtime: rec.runtime, execDir, process: this.processFor(rec, e, hasTty), hasTty,
       hasStdin: e.config.AttachStdin && !o.detach,
       ...(io && !o.detach ? { beforeStart: async (p: { attachPath: string }) => { streams = await attach(p.attachPath, { signal: io.signal }); } } : {}),
     }).catch((err: unknown) => {
-      // As dockerd: the exec is over, with 126/127 chosen from the runtime's words.
-      const msg = err instanceof Error ? err.message : String(err);
-      e.exitCode = /executable file not found|no such file or directory/.test(msg) ? 127 : 126;
+      // As dockerd 20.10: an exec that could not start is 126, a missing binary included
+      // (127 is only `run`'s, which the CLI picks from the start error's words).
+      e.exitCode = 126;
       e.running = false;
       void this.save(e).catch((saveErr: unknown) => this.d.logger.warn({ component: 'exec', containerId: rec.id, err: saveErr }, 'saving an exec record failed'));
       throw err;
@@ -124,7 +127,12 @@ export class ExecService {
     this.d.events.publish('container', `exec_start: ${e.config.Cmd.join(' ')}`, rec.id, { ...this.d.attributes(rec), execID: id });
     const finished = this.watch(rec, e, execDir);
     if (!io || o.detach || !streams) return;
-    await pump(streams, io.options, hasTty, true, io.input, io.output, io.signal);
+    const end = await pump(streams, io.options, hasTty, true, io.input, io.output, io.signal);
+    if (end === 'detached') {
+      // The session ends and the process goes on, as dockerd's exec_detach.
+      this.d.events.publish('container', 'exec_detach', rec.id, { ...this.d.attributes(rec), execID: id });
+      return;
+    }
     await finished;
   }
 
@@ -179,7 +187,7 @@ export class ExecService {
       if (!e.running) continue;
       const execDir = path.join(this.d.store.paths(rec.id).run, 'exec', e.id.slice(0, 16));
       const exit = await readExitFile(path.join(execDir, 'exit'));
-      if (exit || !e.conmonPid || !isAlive(e.conmonPid)) {
+      if (exit || !e.conmonPid || !(await isProcessAlive(e.conmonPid))) {
         e.running = false;
         e.exitCode = exit?.exitCode ?? -1;
         e.pid = 0;
@@ -209,16 +217,6 @@ export class ExecService {
     const rec = this.d.store.get(e.containerId);
     if (!rec) return undefined;
     return (await readExitFile(path.join(this.d.store.paths(rec.id).run, 'exec', id.slice(0, 16), 'exit')))?.exitCode;
-  }
-}
-
-/** Whether a process exists (signal 0); EPERM still means it does. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return isErrno(err, 'EPERM');
   }
 }
 

@@ -152,7 +152,7 @@ export class ContainerService {
   inspectExec(id: string): Record<string, unknown> { return this.execs.inspect(id); }
   /** An exec as `start` needs it: its attach settings and terminal. */
   getExec(id: string): ExecRecord { return this.execs.get(id); }
-  startExec(id: string, o: { detach: boolean; tty?: boolean; consoleSize?: unknown }, io?: { input: Readable | undefined; output: Writable; options: AttachOptions; signal: AbortSignal }): Promise<void> {
+  startExec(id: string, o: { detach: boolean; consoleSize?: unknown }, io?: { input: Readable | undefined; output: Writable; options: AttachOptions; signal: AbortSignal }): Promise<void> {
     return this.execs.start(id, o, io);
   }
   async resizeExec(id: string, height: number, width: number): Promise<void> {
@@ -367,8 +367,11 @@ export class ContainerService {
   /** `POST /commit`. */
   async commit(idOrName: string, o: { repo?: string; tag?: string; comment?: string; author?: string; changes: string[]; pause: boolean; config?: Record<string, unknown> }): Promise<string> {
     const rec = this.d.store.resolve(idOrName);
-    const paused = o.pause && rec.state.status === 'running';
-    if (paused) await this.lifecycle.pause(rec.id);
+    // As dockerd: only a running container is paused, and a pause refused because it has
+    // just stopped commits it as it is. One never started has no upper dir yet: an empty diff.
+    const paused = o.pause && rec.state.status === 'running'
+      && await this.lifecycle.pause(rec.id).then(() => true, (err: unknown) => { if (err instanceof ConflictError) return false; throw err; });
+    await fsp.mkdir(this.d.store.paths(rec.id).upper, { recursive: true, mode: 0o755 });
     try {
       const id = await this.d.images.lock.run('images', () => commit(
         { content: this.d.content, snapshots: this.d.snapshots, store: this.d.images },

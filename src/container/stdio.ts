@@ -154,16 +154,25 @@ export class Attachments {
   }
 }
 
-export async function pump(streams: AttachStreams, o: AttachOptions, isTty: boolean, isStdinOnce: boolean, input: Readable | undefined, output: Writable, signal: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve) => {
+/**
+ * How a session ended: the process's output ended, the client typed the detach keys, or the
+ * client went away (`signal`).
+ */
+export type PumpEnd = 'ended' | 'detached' | 'aborted';
+
+/** Copies a session's output to `output` (framed without a TTY) and `input` to its stdin until it ends. */
+export async function pump(streams: AttachStreams, o: AttachOptions, isTty: boolean, isStdinOnce: boolean, input: Readable | undefined, output: Writable, signal: AbortSignal): Promise<PumpEnd> {
+  return new Promise<PumpEnd>((resolve) => {
     let isDone = false;
-    const done = () => {
+    const finish = (how: PumpEnd) => {
       if (isDone) return;
       isDone = true;
-      signal.removeEventListener('abort', done);
+      signal.removeEventListener('abort', onAbort);
       streams.close();
-      resolve();
+      resolve(how);
     };
+    const done = () => finish('ended');
+    const onAbort = () => finish('aborted');
     const forward = (src: Readable, kind: 1 | 2, wanted: boolean) => {
       src.on('data', (chunk: Buffer) => {
         if (!wanted) return;
@@ -181,11 +190,12 @@ export async function pump(streams: AttachStreams, o: AttachOptions, isTty: bool
     streams.stderr.once('end', onEnd);
     streams.stdout.once('error', done);
     streams.stderr.once('error', done);
-    signal.addEventListener('abort', done, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
     if (o.stdin && input) {
       const keys = o.detachKeys;
       let matched = 0;
       input.on('data', (chunk: Buffer) => {
+        if (isDone) return;
         if (isTty && keys.length) {
           // Detach keys are only honoured with a TTY, as Docker does; held back until complete.
           let start = 0;
@@ -194,7 +204,7 @@ export async function pump(streams: AttachStreams, o: AttachOptions, isTty: bool
               matched++;
               if (matched === keys.length) {
                 if (i + 1 - matched > start) streams.stdin.write(chunk.subarray(start, i + 1 - matched));
-                done();
+                finish('detached');
                 return;
               }
             } else {

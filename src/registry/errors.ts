@@ -3,7 +3,7 @@
  * `RegistryResponseError` keeps the HTTP status and the codes so callers can decide between
  * "retry", "try the next endpoint" and "tell the user" the way moby's distribution code does.
  */
-import { errnoOf } from '../errors/index.js';
+import { errnoOf, ForbiddenError, InvalidArgumentError, NotFoundError, UnauthorizedError, UnavailableError } from '../errors/index.js';
 
 export interface RegistryErrorDetail { code: string; message: string; detail?: unknown }
 
@@ -95,4 +95,24 @@ export function isTlsError(err: unknown): boolean {
   const code = errnoOf(err) ?? '';
   return code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO/.test(code)
     || (err instanceof Error && /wrong version number|certificate|ssl/i.test(err.message));
+}
+
+/** The status dockerd gives an error code (errcode's descriptors' HTTPStatusCode). */
+const CODE_CLASS: Record<string, new (message: string, options?: ErrorOptions) => Error> = {
+  UNAUTHORIZED: UnauthorizedError, DENIED: ForbiddenError,
+  MANIFEST_UNKNOWN: NotFoundError, NAME_UNKNOWN: NotFoundError, BLOB_UNKNOWN: NotFoundError, MANIFEST_BLOB_UNKNOWN: NotFoundError,
+  NAME_INVALID: InvalidArgumentError, TAG_INVALID: InvalidArgumentError, MANIFEST_INVALID: InvalidArgumentError, DIGEST_INVALID: InvalidArgumentError,
+  UNAVAILABLE: UnavailableError,
+};
+
+/**
+ * A registry's refusal as dockerd answers it where it passes the registry's error on (the
+ * distribution route): the status of the first error code, errcode's words as the message.
+ * A 401 without a code is distribution's ErrorCodeUnauthorized. Anything else is unchanged.
+ */
+export function engineErrorOf(err: unknown): unknown {
+  if (!(err instanceof RegistryResponseError)) return err;
+  const code = err.errors[0]?.code ?? (err.status === 401 ? 'UNAUTHORIZED' : undefined);
+  const cls = code ? CODE_CLASS[code] : undefined;
+  return cls ? new cls(err.message, { cause: err }) : err;
 }

@@ -6,4 +6,5 @@ export { RegistryService, registryDomain, type RegistryServiceDeps } from './ser
 export { decodeAuthHeader, parseChallenges, type AuthConfig } from './auth.js';
 export type { ProgressMessage, Emit } from './progress.js';
 export type { SearchResult } from './search.js';
+export type { DistributionInspect, OciPlatform } from './inspect.js';
 export type { RetryPolicy } from './download.js';

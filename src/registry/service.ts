@@ -11,6 +11,7 @@ import { TokenCache, type AuthConfig } from './auth.js';
 import type { RetryPolicy } from './download.js';
 import { RegistryAuthError, RegistryResponseError } from './errors.js';
 import { HUB_DOMAIN, RegistryHosts, type HostsConfig } from './hosts.js';
+import { inspectDistribution, type DistributionInspect } from './inspect.js';
 import { parsePlatform } from './manifest.js';
 import { DistributionMetadata } from './metadata.js';
 import type { Emit } from './progress.js';
@@ -98,6 +99,11 @@ export class RegistryService {
       }
     });
     return { Status: 'Login Succeeded', IdentityToken: '' };
+  }
+
+  /** `GET /distribution/{name}/json`: the remote manifest's descriptor and platforms. */
+  inspectDistribution(name: string, auth: AuthConfig, signal?: AbortSignal): Promise<DistributionInspect> {
+    return inspectDistribution({ hosts: this.hosts, tokens: this.tokens }, name, auth, signal);
   }
 
   search(term: string, opts: { limit?: number; filters: Filters; auth: AuthConfig; signal?: AbortSignal }): Promise<SearchResult[]> {

@@ -135,6 +135,7 @@ export function fsMount(fstype: string, target: string, options: ReadonlyArray<r
   }
 }
 
+export { isProcessAlive, readProcStat, type ProcStat } from './proc.js';
 export { connectSeqpacket, recvQueued, seqpacketPair, UNIX_PATH_MAX } from './socket.js';
 export { attachMount, createUserNamespace, fsMountWithFds, idmappedBindMount, mountIdmappedOverlay, openIdmappedTree, MOUNT_ATTR_IDMAP, MOUNT_ATTR_RDONLY, type FsConfigValue, type IdMapping, type IdmapOptions, type UserNamespace } from './idmap.js';
 /** openat2(2)'s `resolve` flags (linux/openat2.h). */

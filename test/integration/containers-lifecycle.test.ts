@@ -600,6 +600,43 @@ describe('containers: lifecycle through the real docker CLI', needsDocker, () =>
       assert.ok(!top.some((n) => /^etc\/(hostname|hosts|resolv\.conf)$/.test(n)), `no per-container /etc files: ${top.join(' ')}`);
     });
 
+    // Regression (issue 11, finding 4): pause=1 is the API's default and what clients send;
+    // dockerd pauses only a running container and commits a stopped one (exited, or created
+    // and never started, which has no upper directory yet) as it is.
+    test('commit with pause=1 (the default) of a stopped or never-started container commits it', async (t) => {
+      const images: string[] = [];
+      t.after(async () => { for (const i of images) await d.request('DELETE', `/images/${i}?force=1`); });
+      const exited = await runDetached(t, ['busybox', 'sh', '-c', 'echo kept > /kept']);
+      await waitForStatus(d, exited, 'exited');
+      const created = out(await d.docker(['create', 'busybox', 'true'])).trim();
+      t.after(() => removeContainers(d, created));
+      const cli = await d.docker(['commit', exited, 'commit-exited:cli']);
+      images.push('commit-exited:cli');
+      assert.match(out(cli), /^sha256:[0-9a-f]{64}\n$/);
+      assert.equal(out(await d.docker(['run', '--rm', 'commit-exited:cli', 'cat', '/kept'])), 'kept\n');
+      const fresh = await d.docker(['commit', created, 'commit-created:cli'], { allowFailure: true });
+      assert.equal(fresh.stderr, '');
+      assert.equal(fresh.code, 0);
+      images.push('commit-created:cli');
+      for (const [id, repo] of [[exited, 'commit-exited'], [created, 'commit-created']] as const) {
+        const r = await d.request('POST', `/commit?container=${id}&pause=1&repo=${repo}&tag=api`);
+        assert.equal(r.status, 201, r.body);
+        assert.match((JSON.parse(r.body) as { Id: string }).Id, /^sha256:[0-9a-f]{64}$/);
+        images.push(`${repo}:api`);
+      }
+      const layers = (name: string) => d.request('GET', `/images/${name}/json`).then((r) => (JSON.parse(r.body) as { RootFS: { Layers: string[] } }).RootFS.Layers.length);
+      assert.equal(await layers('commit-created:api'), (await layers('busybox')) + 1, 'one layer more, as dockerd');
+      assert.equal((await inspectContainer(d, exited)).State.Status, 'exited');
+      assert.equal((await inspectContainer(d, created)).State.Status, 'created');
+      // A running container is paused for the commit and running again after it.
+      const running = await runDetached(t, ['busybox', 'sleep', '1000']);
+      const r = await d.request('POST', `/commit?container=${running}&pause=1&repo=commit-running&tag=api`);
+      assert.equal(r.status, 201, r.body);
+      images.push('commit-running:api');
+      const state = (await inspectContainer(d, running)).State;
+      assert.deepEqual([state.Status, state.Paused], ['running', false]);
+    });
+
     test('container prune removes stopped containers only (label filter scopes it)', async (t) => {
       const running = await runDetached(t, ['-l', 'prune=yes', 'busybox', 'sleep', '100']);
       const stopped = await runDetached(t, ['-l', 'prune=yes', 'busybox', 'true']);

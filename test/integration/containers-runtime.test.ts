@@ -131,12 +131,13 @@ describe('containers: runtime security defaults and limits', needsDocker, () => 
       assert.deepEqual(linkNames(await run(['--network', 'none', 'busybox', 'ip', '-o', 'link'])), ['lo']);
     });
 
-    test('the default network: its own namespace with lo UP at 127.0.0.1', async () => {
+    test('the default network: its own namespace with lo UP at 127.0.0.1 and eth0 on the bridge network', async () => {
       const r = await run(['busybox', 'sh', '-c', 'ip -o link; echo ---; ip -o -4 addr']);
       const [links, addrs] = r.split('---\n');
-      assert.deepEqual(linkNames(links!), ['lo']);
+      assert.deepEqual(linkNames(links!), ['eth0', 'lo']);
       assert.match(links!, /^1: lo: <LOOPBACK,UP,LOWER_UP>/);
-      assert.match(addrs!, /^1: lo\s+inet 127\.0\.0\.1\/8 /);
+      assert.match(addrs!, /^1: lo\s+inet 127\.0\.0\.1\/8 /m);
+      assert.match(addrs!, /eth0\s+inet \d+\.\d+\.\d+\.\d+\/\d+ /);
       const hostNs = await fsp.readlink('/proc/self/ns/net');
       const inner = (await run(['busybox', 'readlink', '/proc/self/ns/net'])).trim();
       assert.notEqual(inner, hostNs);

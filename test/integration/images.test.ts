@@ -142,6 +142,20 @@ describe('images through the real docker CLI', needsDocker, () => {
     assert.deepEqual(await storeListing(d), beforeFiles);
   });
 
+  // Regression (issue 11, finding 6): dockerd answers 200 and puts the error in the JSON
+  // stream; the CLI raises it as its load error (no "Error response from daemon"), exit 1.
+  test('docker load < a file that is no archive: exit 1 with the message; the API answers 200 and streams the error', async () => {
+    const beforeFiles = await storeListing(d);
+    const r = await d.docker(['load'], { input: 'this is not a tar archive\n', allowFailure: true });
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'invalid archive: Unexpected end of data\n');
+    const api = await d.request('POST', '/images/load', 'this is not a tar archive\n', { 'Content-Type': 'application/x-tar' });
+    assert.equal(api.status, 200);
+    assert.equal(api.headers['content-type'], 'application/json');
+    assert.deepEqual(JSON.parse(api.body.trim().split('\n').at(-1)!), { errorDetail: { message: 'invalid archive: Unexpected end of data' }, error: 'invalid archive: Unexpected end of data' });
+    assert.deepEqual(await storeListing(d), beforeFiles);
+  });
+
   test('a layer that does not match its diffID is refused and nothing is stored', async () => {
     const dir = path.join(d.dir, 'bad-digest');
     await fsp.mkdir(dir);

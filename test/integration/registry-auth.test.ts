@@ -59,6 +59,23 @@ describe('htpasswd (Basic) registry', needsDocker, () => {
     assert.match(pull.stdout.toString(), /Downloaded newer image/);
   });
 
+  // Regression (issue 11, finding 6): X-Registry-Auth as pulls read it; refusals as dockerd words them.
+  test('GET /distribution/{name}/json authenticates with X-Registry-Auth', async () => {
+    const path = `/distribution/${reg.host}/private/app:v1/json`;
+    const anonymous = await d.request('GET', path);
+    assert.deepEqual([anonymous.status, JSON.parse(anonymous.body)], [500, { message: `Head "http://${reg.host}/v2/private/app/manifests/v1": no basic auth credentials` }]);
+    const header = (password: string) => ({ 'X-Registry-Auth': Buffer.from(JSON.stringify({ username: 'alice', password, serveraddress: reg.host })).toString('base64url') });
+    const wrong = await d.request('GET', path, undefined, header('wrong'));
+    assert.deepEqual([wrong.status, JSON.parse(wrong.body)], [401, { message: 'unauthorized: authentication required' }]);
+    const ok = await d.request('GET', path, undefined, header('s3cret'));
+    assert.equal(ok.status, 200, ok.body);
+    const head = await fetch(`${reg.url}/v2/private/app/manifests/v1`, { method: 'HEAD', headers: { Authorization: `Basic ${Buffer.from('alice:s3cret').toString('base64')}`, Accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const got = JSON.parse(ok.body) as { Descriptor: { digest: string; size: number }; Platforms: Array<{ os: string; architecture: string }> };
+    assert.equal(got.Descriptor.digest, head.headers.get('docker-content-digest'));
+    assert.equal(got.Descriptor.size, Number(head.headers.get('content-length')));
+    assert.deepEqual(got.Platforms.map((p) => `${p.os}/${p.architecture}`), ['linux/amd64']);
+  });
+
   test('berth login and logout edit the same file', async () => {
     const out = await d.berth(['logout', reg.host]);
     assert.equal(out.stdout.toString(), `Removing login credentials for ${reg.host}\n`);

@@ -92,6 +92,38 @@ describe('manifest lists, platforms and progress', needsDocker, () => {
     assert.match(r.stderr, /Error response from daemon: no matching manifest for linux\/s390x in the manifest list entries/);
   });
 
+  // Regression (issue 11, finding 6): the route was missing (404 "page not found").
+  test('GET /distribution/{name}/json: an index\'s descriptor and every platform; a manifest\'s from its config', async () => {
+    const bytesOf = async (ref: string, accept: string) => Buffer.from(await (await fetch(`${reg.url}/v2/multi/manifests/${ref}`, { headers: { Accept: accept } })).arrayBuffer());
+    const index = await d.request('GET', `/v1.41/distribution/${reg.host}/multi/json`);
+    assert.equal(index.status, 200, index.body);
+    assert.equal(index.headers['content-type'], 'application/json');
+    assert.deepEqual(JSON.parse(index.body), {
+      Descriptor: { mediaType: OCI_INDEX, digest: digests.index, size: (await bytesOf('latest', OCI_INDEX)).length },
+      Platforms: [{ architecture: 'amd64', os: 'linux' }, { architecture: 'arm64', os: 'linux', variant: 'v8' }],
+    });
+    const arm = await d.request('GET', `/distribution/${reg.host}/multi:arm64/json`);
+    assert.equal(arm.status, 200, arm.body);
+    assert.deepEqual(JSON.parse(arm.body), {
+      Descriptor: { mediaType: OCI_MANIFEST, digest: digests.arm64, size: (await bytesOf('arm64', OCI_MANIFEST)).length },
+      Platforms: [{ architecture: 'arm64', os: 'linux', variant: 'v8' }],
+    });
+    const byDigest = await d.request('GET', `/distribution/${reg.host}/multi@${digests.amd64}/json`);
+    assert.equal(byDigest.status, 200, byDigest.body);
+    assert.deepEqual(JSON.parse(byDigest.body), {
+      Descriptor: { mediaType: OCI_MANIFEST, digest: digests.amd64, size: (await bytesOf(digests.amd64, OCI_MANIFEST)).length },
+      Platforms: [{ architecture: 'amd64', os: 'linux' }],
+    });
+    // The registry's refusals with dockerd's status and words (errcode's).
+    const tag = await d.request('GET', `/distribution/${reg.host}/multi:nosuch/json`);
+    assert.deepEqual([tag.status, JSON.parse(tag.body)], [404, { message: 'manifest unknown: manifest unknown' }]);
+    const repo = await d.request('GET', `/distribution/${reg.host}/nosuch/json`);
+    // distribution 2.8 answers a manifest of an unknown repository with MANIFEST_UNKNOWN too.
+    assert.deepEqual([repo.status, JSON.parse(repo.body)], [404, { message: 'manifest unknown: manifest unknown' }]);
+    const id = await d.request('GET', `/distribution/${'a'.repeat(64)}/json`);
+    assert.deepEqual([id.status, JSON.parse(id.body)], [500, { message: 'no manifest found for full image ID' }]);
+  });
+
   test('the API streams docker\'s progress messages', async () => {
     const e = await startDaemon('registry-progress');
     let res: Awaited<ReturnType<TestDaemon['request']>>;

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, NotImplementedError } from '../../errors/index.js';
 import type { ImageArchive, ImageService } from '../../image/index.js';
 import { parseFilters } from '../../util/index.js';
-import { boolParam, sendJson } from '../http.js';
+import { boolParam, sendJson, startJsonStream } from '../http.js';
 import type { Ctx, Router } from '../router.js';
 import { versionAtLeast } from '../version.js';
 
@@ -33,9 +33,10 @@ export function imageRoutes(r: Router, b: ImagesBackend, pull?: (ctx: Ctx) => Pr
     sendJson(ctx.res, 200, list.map((s) => (legacy ? { ...s, VirtualSize: s.Size } : s)));
   });
   r.add('POST', '/images/load', async (ctx) => {
-    const emit = lazyJsonStream(ctx.res);
+    // As dockerd: the 200 goes out first, so any error (a body that is no archive included)
+    // reaches the client in the JSON stream, where it raises its load error from.
+    const emit = startJsonStream(ctx.res);
     await b.archive.load(ctx.req, (m) => emit(m), ctx.signal);
-    if (!ctx.res.headersSent) ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
     ctx.res.end();
   });
   r.add('GET', '/images/get', async (ctx) => {

@@ -30,7 +30,13 @@ const fake: RegistryBackend['registry'] = {
     calls.push({ op: 'search', args: { term, limit: o.limit, filters: [...o.filters] } });
     return [{ star_count: 1, is_official: false, name: 'a/b', is_automated: false, description: 'd' }];
   },
-} as Pick<RegistryService, 'pull' | 'push' | 'login' | 'search'>;
+  async inspectDistribution(name, auth) {
+    calls.push({ op: 'inspectDistribution', args: { name, auth } });
+    if (name.endsWith(':missing')) throw new NotFoundError('manifest unknown: manifest unknown');
+    if (name.startsWith('private/')) throw new UnauthorizedError('unauthorized: authentication required');
+    return { Descriptor: { mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 512 }, Platforms: [{ architecture: 'amd64', os: 'linux' }, { architecture: 'arm64', os: 'linux', variant: 'v8' }] };
+  },
+} as Pick<RegistryService, 'pull' | 'push' | 'login' | 'search' | 'inspectDistribution'>;
 
 let server: Server;
 let port: number;
@@ -91,4 +97,25 @@ test('POST /auth answers docker login; GET /images/search passes limit and filte
   assert.equal(s.status, 200);
   assert.deepEqual(JSON.parse(s.body), [{ star_count: 1, is_official: false, name: 'a/b', is_automated: false, description: 'd' }]);
   assert.deepEqual(calls[0], { op: 'search', args: { term: 'a', limit: 5, filters: [['is-official', ['true']]] } });
+});
+
+test('GET /distribution/{name}/json passes the whole name and the decoded auth; errors keep their status', async () => {
+  calls.length = 0;
+  const auth = Buffer.from(JSON.stringify({ username: 'u', password: 'p' })).toString('base64url');
+  const ok = await request('GET', '/v1.41/distribution/127.0.0.1:5000/a/b:v1/json', undefined, { 'X-Registry-Auth': auth });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(JSON.parse(ok.body), {
+    Descriptor: { mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 512 },
+    Platforms: [{ architecture: 'amd64', os: 'linux' }, { architecture: 'arm64', os: 'linux', variant: 'v8' }],
+  });
+  assert.deepEqual(calls[0], { op: 'inspectDistribution', args: { name: '127.0.0.1:5000/a/b:v1', auth: { username: 'u', password: 'p' } } });
+  const digest = await request('GET', `/distribution/a/b@sha256:${'b'.repeat(64)}/json`, undefined, { 'X-Registry-Auth': 'not base64 json' });
+  assert.equal(digest.status, 200);
+  assert.deepEqual(calls[1], { op: 'inspectDistribution', args: { name: `a/b@sha256:${'b'.repeat(64)}`, auth: {} } });
+  const missing = await request('GET', '/distribution/a:missing/json');
+  assert.equal(missing.status, 404);
+  assert.deepEqual(JSON.parse(missing.body), { message: 'manifest unknown: manifest unknown' });
+  const denied = await request('GET', '/distribution/private/app/json');
+  assert.equal(denied.status, 401);
+  assert.deepEqual(JSON.parse(denied.body), { message: 'unauthorized: authentication required' });
 });

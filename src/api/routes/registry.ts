@@ -1,6 +1,6 @@
 /**
  * Registry routes: POST /images/create?fromImage= (pull), POST /images/{name}/push,
- * POST /auth (docker login's check) and GET /images/search. Progress streams as Docker's
+ * POST /auth (docker login's check), GET /images/search and GET /distribution/{name}/json. Progress streams as Docker's
  * JSON messages; the response head waits for the first message, so an error found before
  * any progress (unknown manifest, bad credentials) keeps its own status.
  */
@@ -12,7 +12,7 @@ import { intParam, readJsonBody, sendJson } from '../http.js';
 import type { Ctx, Router } from '../router.js';
 
 export interface RegistryBackend {
-  registry: Pick<RegistryService, 'pull' | 'push' | 'login' | 'search'>;
+  registry: Pick<RegistryService, 'pull' | 'push' | 'login' | 'search' | 'inspectDistribution'>;
 }
 
 function lazyJsonStream(res: ServerResponse): (msg: unknown) => void {
@@ -70,6 +70,9 @@ export function registryRoutes(r: Router, b: RegistryBackend): void {
     const json = (body ?? {}) as Record<string, unknown>;
     const auth = decodeAuthHeader(Buffer.from(JSON.stringify(json)).toString('base64'));
     sendJson(ctx.res, 200, await b.registry.login(auth, ctx.signal));
+  });
+  r.add('GET', '/distribution/{name:.*}/json', async (ctx) => {
+    sendJson(ctx.res, 200, await b.registry.inspectDistribution(ctx.params.name!, authOf(ctx), ctx.signal));
   });
   r.add('GET', '/images/search', async (ctx) => {
     const term = ctx.query.get('term') ?? '';

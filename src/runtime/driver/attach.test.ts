@@ -8,7 +8,7 @@ import { attach } from './attach.js';
 import { resize } from './ctl.js';
 import { makeFixture, skipReason } from './fixture.js';
 import { readLog } from './log-reader.js';
-import { isProcessAlive } from './proc.js';
+import { isProcessAlive } from '../../sys/index.js';
 import type { LogEntry } from './k8s-log.js';
 
 const skip = await skipReason();

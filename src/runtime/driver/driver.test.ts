@@ -6,7 +6,8 @@ import { exec, silentLogger, waitFor } from '../../util/index.js';
 import { ExitWatcher, type ExitEvent } from './exit-watcher.js';
 import { CONMON, RUNC, makeFixture, skipReason } from './fixture.js';
 import { readLog } from './log-reader.js';
-import { isProcessAlive, readPidFile, readProcStat } from './proc.js';
+import { isProcessAlive, readProcStat } from '../../sys/index.js';
+import { readPidFile } from './proc.js';
 import { OciRuntimeError } from './runtime-error.js';
 
 const skip = await skipReason();

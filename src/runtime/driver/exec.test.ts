@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { attach, type AttachStreams } from './attach.js';
 import { waitExitFile } from './exit-watcher.js';
 import { makeFixture, skipReason } from './fixture.js';
-import { isProcessAlive } from './proc.js';
+import { isProcessAlive } from '../../sys/index.js';
 import { OciRuntimeError } from './runtime-error.js';
 
 const skip = await skipReason();

@@ -9,7 +9,8 @@ import type { TestContext } from 'node:test';
 import { isErrno } from '../../errors/index.js';
 import { exec, silentLogger, waitFor } from '../../util/index.js';
 import { ConmonDriver } from './driver.js';
-import { isProcessAlive, killQuietly, readPidFile } from './proc.js';
+import { isProcessAlive } from '../../sys/index.js';
+import { killQuietly, readPidFile } from './proc.js';
 import { waitExitFile } from './exit-watcher.js';
 import type { Created, CreateOptions, ExitInfo } from './types.js';
 

@@ -13,5 +13,4 @@ export { attach, type AttachStreams } from './attach.js';
 export { resize, reopenLog } from './ctl.js';
 export { readLog, readCompressedLog, type ReadLogOptions } from './log-reader.js';
 export { isFullLine, parseTimeNs, type LogEntry, type LogStream } from './k8s-log.js';
-export { isProcessAlive, readProcStat, type ProcStat } from './proc.js';
 export { FakeDriver } from './fake.js';
