@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ConflictError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/index.js';
-import { readJson, writeJsonAtomic } from '../store/index.js';
+import { mkdirAll, readJson, writeJsonAtomic } from '../store/index.js';
 import type { EventBus } from '../events/index.js';
 import { attach, readExitFile, waitExitFile, type AttachStreams, type RuntimeDriver } from '../runtime/driver/index.js';
 import { isProcessAlive } from '../sys/index.js';
@@ -162,7 +162,7 @@ export class ExecService {
     await this.d.store.withLock(e.containerId, async () => {
       if (!this.d.store.get(e.containerId)) return;
       const file = this.recordPath(e.containerId, e.id);
-      await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      await mkdirAll(path.dirname(file), 0o700);
       await writeJsonAtomic(file, e);
     });
   }

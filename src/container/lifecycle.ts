@@ -16,6 +16,7 @@ import { RestartTimers, shouldRestart } from './restart-policy.js';
 import type { ContainerStore } from './store.js';
 import { parseSignal } from './validate.js';
 import type { Waiters } from './waiters.js';
+import { mkdirAll } from '../store/index.js';
 
 export interface LifecycleDeps extends BundleDeps {
   store: ContainerStore;
@@ -85,7 +86,7 @@ export class Lifecycle {
     const tried: Preparer[] = [];
     let created = false;
     try {
-      await fsp.mkdir(paths.run, { recursive: true, mode: 0o700 });
+      await mkdirAll(paths.run, 0o700);
       const ctx: StartContext = { rec, paths, networkMode: 'default', peer: {}, mounts: [] };
       for (const group of this.d.preparers) {
         tried.push(...group);

@@ -1,9 +1,9 @@
-import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInitLayer } from './init-layer.js';
 import { isErrno } from '../errors/index.js';
 import { mountLayers, type SnapshotStore } from '../snapshot/index.js';
 import { mountIdmappedOverlay, unmount } from '../sys/index.js';
-import { resolveWithin } from '../store/index.js';
+import { resolveWithin, mkdirAll } from '../store/index.js';
 
 /** Mounts a container's rootfs: the image's layers below, the container's upper/work on top. */
 export async function mountRootfs(
@@ -13,9 +13,9 @@ export async function mountRootfs(
   idmap?: { usernsFd: number },
 ): Promise<void> {
   if (isMounted(dirs.rootfs)) return;
-  await fsp.mkdir(dirs.rootfs, { recursive: true, mode: 0o755 });
-  await fsp.mkdir(dirs.upper, { recursive: true, mode: 0o755 });
-  await fsp.mkdir(dirs.work, { recursive: true, mode: 0o700 });
+  await mkdirAll(dirs.rootfs, 0o755);
+  await mkdirAll(dirs.upper, 0o755);
+  await mkdirAll(dirs.work, 0o700);
   if (!existsSync(dirs.init)) await createInitLayer(dirs.init);
   // An image without layers (an empty `FROM scratch`) runs on the init layer alone.
   const lowers = [dirs.init, ...(chainId ? await snapshots.lowerDirs(chainId) : [])];

@@ -51,6 +51,7 @@ import type { VolumeService } from '../volume/index.js';
 import { ContainerVolumes } from './volumes.js';
 import { checkUsernsMode, chownToRoot, toHostId, unshiftIds, type IdRemap } from './userns.js';
 import type { PathStat } from './archive.js';
+import { mkdirAll } from '../store/index.js';
 
 export interface ContainerServiceDeps {
   store: ContainerStore;
@@ -228,13 +229,13 @@ export class ContainerService {
     const paths = this.d.store.paths(id);
     const madeVolumes: string[] = [];
     try {
-      await fsp.mkdir(paths.dir, { recursive: true, mode: 0o710 });
+      await mkdirAll(paths.dir, 0o710);
       await writeEtcFiles(rec, paths);
       await createInitLayer(paths.init);
       if (rec.idMappings) {
         // The remapped root must reach its rootfs and own its upper dir (its `/`) and files.
         await fsp.chown(paths.dir, 0, toHostId(rec.idMappings.gidMappings, 0));
-        await fsp.mkdir(paths.upper, { recursive: true, mode: 0o755 });
+        await mkdirAll(paths.upper, 0o755);
         await chownToRoot(rec.idMappings, paths.upper, paths.hosts, paths.hostname, paths.resolvConf);
       }
       rec.mountPoints = await this.volumes.plan(id, merged, host, madeVolumes);
@@ -371,7 +372,7 @@ export class ContainerService {
     // just stopped commits it as it is. One never started has no upper dir yet: an empty diff.
     const paused = o.pause && rec.state.status === 'running'
       && await this.lifecycle.pause(rec.id).then(() => true, (err: unknown) => { if (err instanceof ConflictError) return false; throw err; });
-    await fsp.mkdir(this.d.store.paths(rec.id).upper, { recursive: true, mode: 0o755 });
+    await mkdirAll(this.d.store.paths(rec.id).upper, 0o755);
     try {
       const id = await this.d.images.lock.run('images', () => commit(
         { content: this.d.content, snapshots: this.d.snapshots, store: this.d.images },

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { ConflictError, InternalError, NotFoundError } from '../errors/index.js';
-import { KeyedLock, readJson, writeJsonAtomic } from '../store/index.js';
+import { KeyedLock, readJson, writeJsonAtomic, mkdirAll } from '../store/index.js';
 import type { Logger } from '../util/index.js';
 import { NameRegistry } from './names.js';
 import type { ContainerRecord } from './record.js';
@@ -65,7 +65,7 @@ export class ContainerStore {
   }
 
   async init(): Promise<ContainerRecord[]> {
-    await fsp.mkdir(this.root, { recursive: true, mode: 0o710 });
+    await mkdirAll(this.root, 0o710);
     for (const name of await fsp.readdir(this.root)) {
       if (name.startsWith('.tmp-')) { await fsp.rm(path.join(this.root, name), { recursive: true, force: true }); continue; }
       if (!ID_RE.test(name)) continue;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, NotFoundError, isErrno } from '../errors/index.js';
-import { fsyncDir } from '../store/index.js';
+import { fsyncDir, mkdirAll } from '../store/index.js';
 
 export interface BlobInfo { digest: string; sizeBytes: number }
 
@@ -33,9 +33,9 @@ export class ContentStore {
   constructor(private readonly blobDir: string, private readonly ingestDir: string) {}
 
   async init(): Promise<void> {
-    await fsp.mkdir(this.blobDir, { recursive: true });
+    await mkdirAll(this.blobDir);
     await fsp.rm(this.ingestDir, { recursive: true, force: true });
-    await fsp.mkdir(this.ingestDir, { recursive: true });
+    await mkdirAll(this.ingestDir);
   }
 
   pathOf(digest: string): string {

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors/index.js';
-import { KeyedLock, readJson, writeJsonAtomic } from '../store/index.js';
+import { KeyedLock, readJson, writeJsonAtomic, mkdirAll } from '../store/index.js';
 import type { Logger } from '../util/index.js';
 import type { ContentStore } from './content.js';
 import { familiarString, parseNormalizedNamed, toString as refString, withDefaultTag, type Reference } from './reference.js';
@@ -26,7 +26,7 @@ export class ImageStore {
   }
 
   async init(): Promise<void> {
-    await fsp.mkdir(this.dir, { recursive: true });
+    await mkdirAll(this.dir);
     await this.repositories.load();
     for (const name of await fsp.readdir(this.dir)) {
       if (name.startsWith('.tmp-')) { await fsp.rm(path.join(this.dir, name), { force: true }); continue; }

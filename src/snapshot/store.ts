@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { ConflictError, EngineError, InternalError, InvalidArgumentError, NotFoundError, isErrno } from '../errors/index.js';
-import { KeyedLock, fsyncDir, readJson, sweepTemps, tempNameFor, writeJsonAtomic } from '../store/index.js';
+import { KeyedLock, fsyncDir, readJson, sweepTemps, tempNameFor, writeJsonAtomic, mkdirAll } from '../store/index.js';
 import type { Logger } from '../util/index.js';
 import { chainIdOf, hexOf } from './chain-id.js';
 import { diffTar, type IdMapper } from './diff.js';
@@ -32,7 +32,7 @@ export class SnapshotStore implements Snapshotter {
   }
 
   async init(): Promise<void> {
-    await fsp.mkdir(this.root, { recursive: true, mode: 0o700 });
+    await mkdirAll(this.root, 0o700);
     const swept = await sweepTemps(this.root);
     if (swept.length > 0) this.logger.info({ swept }, 'removed leftovers of interrupted snapshot work');
     for (const name of await fsp.readdir(this.root)) {

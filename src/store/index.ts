@@ -2,3 +2,4 @@ export { writeFileAtomic, writeJsonAtomic, readJson, sweepTemps, fsyncDir, tempN
 export { storePaths, type StorePaths } from './paths.js';
 export { KeyedLock } from './keyed-lock.js';
 export { resolveWithin } from './resolve-within.js';
+export { mkdirAll } from './mkdir-all.js';

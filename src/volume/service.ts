@@ -2,7 +2,7 @@ import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConflictError, InvalidArgumentError, isErrno, NotFoundError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
-import { KeyedLock, readJson, writeJsonAtomic } from '../store/index.js';
+import { KeyedLock, readJson, writeJsonAtomic, mkdirAll } from '../store/index.js';
 import { boolFilter, checkFilterNames, duBytes, exec, FilterError, matchLabels, type Filters, type Logger } from '../util/index.js';
 import { ANONYMOUS_LABEL, generateVolumeName, validateVolumeName } from './names.js';
 
@@ -68,7 +68,7 @@ export class VolumeService {
   }
 
   async init(): Promise<void> {
-    await fsp.mkdir(this.d.root, { recursive: true, mode: 0o701 });
+    await mkdirAll(this.d.root, 0o701);
     for (const name of await fsp.readdir(this.d.root)) {
       const rec = await readJson<VolumeRecord>(path.join(this.d.root, name, 'volume.json')).catch(() => undefined);
       // A directory without its record is a create that died half-way: it never was a volume.
@@ -111,7 +111,7 @@ export class VolumeService {
       };
       const dir = path.join(this.d.root, name);
       try {
-        await fsp.mkdir(path.join(dir, '_data'), { recursive: true, mode: 0o755 });
+        await mkdirAll(path.join(dir, '_data'), 0o755);
         await writeJsonAtomic(path.join(dir, 'volume.json'), rec);
       } catch (err) {
         await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
