@@ -119,7 +119,7 @@ export class Lifecycle {
       await this.d.driver.start(rec.id, rec.runtime);
       const next = await this.d.store.update(rec.id, (cur) => this.d.health.initialState({
         ...cur,
-        state: { ...cur.state, status: 'running', pid: started.pid, conmonPid: started.conmonPid, exitCode: 0, error: '', startedAt: new Date().toISOString(), oomKilled: false, hasBeenManuallyStopped: false },
+        state: { ...cur.state, status: 'running', pid: started.pid, conmonPid: started.conmonPid, exitCode: 0, error: '', startedAt: new Date().toISOString(), oomKilled: false, hasBeenManuallyStopped: false, pausedForCommit: undefined },
         restartCount: opts.isRestartPolicy ? cur.restartCount + 1 : cur.restartCount,
       }));
       this.d.health.start(next);
@@ -187,7 +187,7 @@ export class Lifecycle {
       await this.cleanupRuntime(rec!);
       const next = await this.d.store.update(id, (cur) => ({
         ...cur,
-        state: { ...cur.state, status: shouldRestart(cur, exitCode) ? 'restarting' : 'exited', pid: 0, conmonPid: 0, exitCode, finishedAt: finishedAt.toISOString(), oomKilled },
+        state: { ...cur.state, status: shouldRestart(cur, exitCode) ? 'restarting' : 'exited', pid: 0, conmonPid: 0, exitCode, finishedAt: finishedAt.toISOString(), oomKilled, pausedForCommit: undefined },
       }));
       await fsp.rm(path.join(this.d.exitDir, id), { force: true });
       if (oomKilled) this.d.events.publish('container', 'oom', id, eventAttributes(next));
@@ -343,12 +343,17 @@ export class Lifecycle {
     this.d.events.publish('container', 'restart', rec.id, eventAttributes(this.current(rec.id)));
   }
 
-  async pause(idOrName: string): Promise<void> {
+  /** `docker pause`; `forCommit` records that berthd paused it for a commit (thawed at restore if the commit never ended). */
+  async pause(idOrName: string, opts: { forCommit?: boolean } = {}): Promise<void> {
     const rec = this.d.store.resolve(idOrName);
     await this.d.store.withLock(rec.id, async () => {
       const cur = this.current(rec.id);
       if (cur.state.status === 'paused') throw new ConflictError(`container ${cur.id} is already paused`);
       if (cur.state.status !== 'running') throw new ConflictError(`container ${cur.id} is not running`);
+      if (opts.forCommit) {
+        // Recorded durably before the freeze: a crash after it must find the mark.
+        await this.d.store.update(cur.id, (c) => ({ ...c, state: { ...c.state, pausedForCommit: true } }), { durable: true });
+      }
       await this.d.driver.pause(cur.id, cur.runtime);
       const next = await this.d.store.update(cur.id, (c) => ({ ...c, state: { ...c.state, status: 'paused' } }));
       this.d.events.publish('container', 'pause', cur.id, eventAttributes(next));
@@ -361,7 +366,7 @@ export class Lifecycle {
       const cur = this.current(rec.id);
       if (cur.state.status !== 'paused') throw new ConflictError(`container ${cur.id} is not paused`);
       await this.d.driver.resume(cur.id, cur.runtime);
-      const next = await this.d.store.update(cur.id, (c) => ({ ...c, state: { ...c.state, status: 'running' } }));
+      const next = await this.d.store.update(cur.id, (c) => ({ ...c, state: { ...c.state, status: 'running', pausedForCommit: undefined } }));
       this.d.events.publish('container', 'unpause', cur.id, eventAttributes(next));
     });
   }
@@ -440,8 +445,17 @@ export class Lifecycle {
     const state = await this.d.driver.state(id, rec.runtime).catch(() => undefined);
     if (state && (state.status === 'running' || state.status === 'paused')) {
       const frozen = await freezerState(this.d.cgroups, cgroupsPathFor(id, rec.hostConfig.CgroupParent || undefined)).catch(() => undefined);
-      const adopted = await this.d.store.withLock(id, () => this.d.store.update(id, (cur) => this.d.health.initialState(
-        { ...cur, state: { ...cur.state, status: state.status === 'paused' || frozen === 'FROZEN' ? 'paused' : 'running' } }, { resume: true })));
+      const isPaused = state.status === 'paused' || frozen === 'FROZEN';
+      const adopted = await this.d.store.withLock(id, async () => {
+        // A pause berthd made for a commit that a crash interrupted is undone (nobody asked for it).
+        const thaw = isPaused && this.current(id).state.pausedForCommit === true;
+        if (thaw) {
+          await this.d.driver.resume(id, rec.runtime);
+          this.d.logger.info({ component: 'container', containerId: id }, 'thawed a container paused for a commit that did not finish');
+        }
+        return this.d.store.update(id, (cur) => this.d.health.initialState(
+          { ...cur, state: { ...cur.state, status: isPaused && !thaw ? 'paused' : 'running', pausedForCommit: undefined } }, { resume: true }));
+      });
       this.d.health.start(adopted);
       for (const p of this.preparers) p.adopted?.(adopted);
       this.watchLog(adopted);

@@ -32,6 +32,8 @@ export interface ContainerState {
   hasBeenManuallyStopped: boolean;
   /** The health check's state, for containers that have one. */
   health?: HealthState;
+  /** Paused by berthd for a commit (not by a user): a restart of berthd during the commit thaws it. */
+  pausedForCommit?: boolean;
 }
 
 /**

@@ -371,7 +371,7 @@ export class ContainerService {
     // As dockerd: only a running container is paused, and a pause refused because it has
     // just stopped commits it as it is. One never started has no upper dir yet: an empty diff.
     const paused = o.pause && rec.state.status === 'running'
-      && await this.lifecycle.pause(rec.id).then(() => true, (err: unknown) => { if (err instanceof ConflictError) return false; throw err; });
+      && await this.lifecycle.pause(rec.id, { forCommit: true }).then(() => true, (err: unknown) => { if (err instanceof ConflictError) return false; throw err; });
     await mkdirAll(this.d.store.paths(rec.id).upper, 0o755);
     try {
       const id = await this.d.images.lock.run('images', () => commit(
@@ -393,7 +393,8 @@ export class ContainerService {
       this.d.events.publish('container', 'commit', rec.id, { ...eventAttributes(rec), comment: o.comment ?? '', imageID: id, imageRef: o.repo ?? '' });
       return id;
     } finally {
-      if (paused) await this.lifecycle.unpause(rec.id);
+      // Stopped or unpaused by someone meanwhile: nothing left to undo.
+      if (paused) await this.lifecycle.unpause(rec.id).catch((err: unknown) => { if (!(err instanceof ConflictError)) throw err; });
     }
   }
 

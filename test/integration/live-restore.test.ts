@@ -198,4 +198,27 @@ describe('live restore', needsDocker, () => {
     for (const id of ids) await d.docker(['rm', '-f', id]);
     for (const id of ids) assert.deepEqual(await leaksOf(d, id), []);
   });
+
+  // Issue 16 finding 4: a commit interrupted by a crash left the container frozen for good
+  // (State.Paused true, exec refused). A pause berthd made for a commit is recorded as such
+  // and undone when berthd comes back.
+  test('kill -9 of berthd during a commit: the container paused for it runs again after the restart', async (t) => {
+    const id = await runDetached(t, ['busybox', 'sh', '-c', 'dd if=/dev/urandom of=/big bs=1M count=120 2>/dev/null; echo written; exec sleep 1000']);
+    await waitFor('the container to write its layer', async () => (out(await d.docker(['logs', id])).includes('written') ? true : undefined), { timeoutMs: 60_000 });
+    const committing = d.request('POST', `/commit?container=${id}&pause=1`).catch(() => undefined);
+    await waitFor('the commit to pause the container', async () => ((await inspectContainer(d, id)).State.Paused ? true : undefined), { timeoutMs: 20_000, intervalMs: 5 });
+    await killDaemon();
+    await committing;
+    await restartDaemon();
+    const c = await inspectContainer(d, id);
+    assert.equal(c.State.Status, 'running');
+    assert.equal(c.State.Paused, false);
+    assert.equal(out(await d.docker(['exec', id, 'echo', 'thawed'])).trim(), 'thawed');
+    // A pause a user asked for survives a restart as it is.
+    await d.docker(['pause', id]);
+    await killDaemon();
+    await restartDaemon();
+    assert.equal((await inspectContainer(d, id)).State.Paused, true);
+    await d.docker(['unpause', id]);
+  });
 });
