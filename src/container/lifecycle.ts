@@ -430,12 +430,21 @@ export class Lifecycle {
     await this.d.execs.restore(first).catch((err: unknown) => this.d.logger.warn({ component: 'container', containerId: id, err }, 'restoring execs failed'));
     const status = this.current(id).state.status;
     if (status === 'removing') {
-      await this.d.store.withLock(id, () => this.removeLocked(this.current(id), {}));
+      await this.d.store.withLock(id, async () => {
+        const cur = this.d.store.get(id);
+        if (cur?.state.status === 'removing') await this.removeLocked(cur, {});
+      });
       return;
     }
     if (status === 'restarting') {
-      await this.d.store.withLock(id, () => this.startLocked(this.current(id), { isRestartPolicy: true }))
-        .catch((err: unknown) => this.d.logger.warn({ component: 'container', containerId: id, err }, 'restart at restore failed'));
+      await this.d.store.withLock(id, async () => {
+        // The exit watcher may have recorded this exit and scheduled its restart already (it
+        // starts before restore): one start only, and only while it is still restarting.
+        const cur = this.d.store.get(id);
+        if (cur?.state.status !== 'restarting') return;
+        this.restarts.cancel(id);
+        await this.startLocked(cur, { isRestartPolicy: true });
+      }).catch((err: unknown) => this.d.logger.warn({ component: 'container', containerId: id, err }, 'restart at restore failed'));
       return;
     }
     if (status !== 'running' && status !== 'paused') return;
@@ -447,6 +456,8 @@ export class Lifecycle {
       const frozen = await freezerState(this.d.cgroups, cgroupsPathFor(id, rec.hostConfig.CgroupParent || undefined)).catch(() => undefined);
       const isPaused = state.status === 'paused' || frozen === 'FROZEN';
       const adopted = await this.d.store.withLock(id, async () => {
+        // Its exit may have been recorded meanwhile (the exit watcher runs already).
+        if (!isActive(this.d.store.get(id))) return undefined;
         // A pause berthd made for a commit that a crash interrupted is undone (nobody asked for it).
         const thaw = isPaused && this.current(id).state.pausedForCommit === true;
         if (thaw) {
@@ -456,6 +467,7 @@ export class Lifecycle {
         return this.d.store.update(id, (cur) => this.d.health.initialState(
           { ...cur, state: { ...cur.state, status: isPaused && !thaw ? 'paused' : 'running', pausedForCommit: undefined } }, { resume: true }));
       });
+      if (!adopted) return;
       this.d.health.start(adopted);
       for (const p of this.preparers) p.adopted?.(adopted);
       this.watchLog(adopted);

@@ -143,7 +143,7 @@ describe('live restore', needsDocker, () => {
 
     const a = await waitFor('the always container to be restarted', async () => {
       const c = await inspectContainer(d, always);
-      if (c.State.Status !== 'running' || c.RestartCount < 1) throw new Error(`${c.State.Status}, RestartCount ${c.RestartCount}`);
+      if (c.State.Status !== 'running' || c.RestartCount < 1) throw new Error(`${c.State.Status}, RestartCount ${c.RestartCount} ${c.State.Error} ${c.State.ExitCode}`);
       return c;
     });
     assert.notEqual(a.State.Pid, alwaysPid);
