@@ -13,6 +13,7 @@ import { isNetworkError, RegistryResponseError } from './errors.js';
 import type { Descriptor } from './manifest.js';
 import { ProgressCounter, shortId, status, type Emit } from './progress.js';
 import type { RepositoryClient } from './repository.js';
+import type { PartialDownloads } from './partial.js';
 
 export interface RetryPolicy { attempts: number; delaysMs: number[] }
 
@@ -39,48 +40,71 @@ export async function withRetry<T>(fn: () => Promise<T>, retry: RetryPolicy, sig
   }
 }
 
-/** The blob's bytes, resumed across dropped connections, verified against `desc.digest` at the end. */
-export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit, retry: RetryPolicy, signal?: AbortSignal): Readable {
+/**
+ * The blob's bytes, resumed across dropped connections, verified against `desc.digest` at the
+ * end. With `partials`, the bytes are also kept on disk as they come, and a blob an earlier
+ * pull did not finish starts from what that pull kept (re-read and re-hashed from the start).
+ */
+export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit, retry: RetryPolicy, signal?: AbortSignal, partials?: PartialDownloads): Readable {
   const id = shortId(desc.digest);
   const counter = new ProgressCounter(emit, 'Downloading', id, desc.size);
   const hasher = createHash('sha256');
   async function* chunks(): AsyncGenerator<Buffer> {
     let offset = 0;
     let failures = 0;
-    for (;;) {
-      try {
-        const res = await repo.openBlob(desc.digest, offset);
-        let skip = res.status === 200 ? offset : 0;
-        for await (const raw of res.body) {
-          let c = raw as Buffer;
-          if (skip > 0) {
-            const n = Math.min(skip, c.length);
-            skip -= n;
-            c = c.subarray(n);
-            if (c.length === 0) continue;
-          }
+    const partial = partials ? await partials.open(desc.digest, desc.size) : undefined;
+    let verified = false;
+    try {
+      if (partial && partial.kept > 0) {
+        for await (const c of partial.read()) {
           offset += c.length;
           hasher.update(c);
           counter.add(c.length);
-          failures = 0;
           yield c;
         }
-        if (desc.size > 0 && offset < desc.size) {
-          throw Object.assign(new Error(`unexpected EOF after ${offset} of ${desc.size} bytes`), { code: 'ERR_PREMATURE_BODY' });
-        }
-        break;
-      } catch (err) {
-        signal?.throwIfAborted();
-        if (!isRetryable(err) || ++failures >= retry.attempts) throw err;
-        const waitMs = retry.delaysMs[Math.min(failures - 1, retry.delaysMs.length - 1)] ?? 1000;
-        emit(status(`Retrying in ${Math.max(1, Math.round(waitMs / 1000))} second${waitMs > 1000 ? 's' : ''}`, id));
-        await delay(waitMs, undefined, { signal });
       }
-    }
-    emit(status('Verifying Checksum', id));
-    const actual = `sha256:${hasher.digest('hex')}`;
-    if (actual !== desc.digest || (desc.size > 0 && offset !== desc.size)) {
-      throw new LayerVerificationError(`filesystem layer verification failed for digest ${desc.digest}`);
+      for (;;) {
+        if (desc.size > 0 && offset >= desc.size) break;
+        try {
+          const res = await repo.openBlob(desc.digest, offset);
+          let skip = res.status === 200 ? offset : 0;
+          for await (const raw of res.body) {
+            let c = raw as Buffer;
+            if (skip > 0) {
+              const n = Math.min(skip, c.length);
+              skip -= n;
+              c = c.subarray(n);
+              if (c.length === 0) continue;
+            }
+            offset += c.length;
+            hasher.update(c);
+            await partial?.append(c);
+            counter.add(c.length);
+            failures = 0;
+            yield c;
+          }
+          if (desc.size > 0 && offset < desc.size) {
+            throw Object.assign(new Error(`unexpected EOF after ${offset} of ${desc.size} bytes`), { code: 'ERR_PREMATURE_BODY' });
+          }
+          break;
+        } catch (err) {
+          signal?.throwIfAborted();
+          if (!isRetryable(err) || ++failures >= retry.attempts) throw err;
+          const waitMs = retry.delaysMs[Math.min(failures - 1, retry.delaysMs.length - 1)] ?? 1000;
+          emit(status(`Retrying in ${Math.max(1, Math.round(waitMs / 1000))} second${waitMs > 1000 ? 's' : ''}`, id));
+          await delay(waitMs, undefined, { signal });
+        }
+      }
+      emit(status('Verifying Checksum', id));
+      const actual = `sha256:${hasher.digest('hex')}`;
+      verified = true;
+      if (actual !== desc.digest || (desc.size > 0 && offset !== desc.size)) {
+        throw new LayerVerificationError(`filesystem layer verification failed for digest ${desc.digest}`);
+      }
+    } finally {
+      // Complete (right or wrong) bytes are not kept; an interrupted download's are.
+      if (verified) await partial?.remove();
+      else await partial?.keep();
     }
   }
   return Readable.from(chunks(), { objectMode: false });

@@ -22,6 +22,7 @@ import { digestOf, hostPlatform, parseManifest, platformMatches, platformString,
 import type { DistributionMetadata } from './metadata.js';
 import { ProgressCounter, shortId, status, type Emit } from './progress.js';
 import type { RepositoryClient } from './repository.js';
+import type { PartialDownloads } from './partial.js';
 import { clientFor, withEndpoints } from './session.js';
 
 export interface PullDeps {
@@ -35,6 +36,8 @@ export interface PullDeps {
   tokens: TokenCache;
   maxConcurrentDownloads: number;
   retry?: RetryPolicy;
+  /** Kept bytes of interrupted layer downloads: a pull goes on from them. */
+  partials: PartialDownloads;
 }
 
 export interface PullRequest {
@@ -258,7 +261,7 @@ export class Puller {
       let applying: Promise<void> | undefined;
       await this.semaphore.run(async () => {
         o.signal.throwIfAborted();
-        const source = blobStream(repo, l.desc, o.emit, this.d.retry ?? DEFAULT_RETRY, o.signal);
+        const source = blobStream(repo, l.desc, o.emit, this.d.retry ?? DEFAULT_RETRY, o.signal, this.d.partials);
         let ingesting: Promise<unknown> | undefined;
         try {
           const plain = await decompressed(source, { chunkBytes: 256 * 1024 });

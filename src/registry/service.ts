@@ -1,3 +1,4 @@
+import path from 'node:path';
 /**
  * The registry side of the engine, as the API calls it: pull, push, login check and search.
  * Built once by the daemon over the image store; holds the token cache, the layer-origin
@@ -13,6 +14,7 @@ import { RegistryAuthError, RegistryResponseError } from './errors.js';
 import { HUB_DOMAIN, RegistryHosts, type HostsConfig } from './hosts.js';
 import { inspectDistribution, type DistributionInspect } from './inspect.js';
 import { parsePlatform } from './manifest.js';
+import { PartialDownloads } from './partial.js';
 import { DistributionMetadata } from './metadata.js';
 import type { Emit } from './progress.js';
 import { Puller } from './pull.js';
@@ -36,22 +38,32 @@ export interface RegistryServiceDeps {
   chunkBytes?: number;
 }
 
+/** How long the bytes of an interrupted pull are kept for the next one once a prune runs. */
+const PARTIAL_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
 export class RegistryService {
   private readonly hosts: RegistryHosts;
   private readonly tokens = new TokenCache();
   private readonly metadata: DistributionMetadata;
   private readonly puller: Puller;
   private readonly pusher: Pusher;
+  private readonly partials: PartialDownloads;
 
   constructor(d: RegistryServiceDeps) {
     this.hosts = new RegistryHosts(d.hosts);
     this.metadata = new DistributionMetadata(d.metadataDir);
-    const shared = { ...d, hosts: this.hosts, tokens: this.tokens, metadata: this.metadata };
+    this.partials = new PartialDownloads(path.join(d.metadataDir, 'partial'));
+    const shared = { ...d, hosts: this.hosts, tokens: this.tokens, metadata: this.metadata, partials: this.partials };
     this.puller = new Puller(shared);
     this.pusher = new Pusher(shared);
   }
 
   async init(): Promise<void> { await this.metadata.init(); }
+
+  /** Drops kept bytes of interrupted pulls untouched for a day (`docker image prune`, `system prune`); returns the bytes freed. */
+  prunePartials(): Promise<number> {
+    return this.partials.prune(PARTIAL_MAX_AGE_MS);
+  }
 
   /** `fromImage` + `tag` as POST /images/create reads them: a tag may also be a digest. */
   static pullReference(fromImage: string, tag: string | undefined): Reference {

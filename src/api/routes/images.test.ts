@@ -28,7 +28,7 @@ let port: number;
 
 before(async () => {
   const r = new Router();
-  imageRoutes(r, { images: {} as ImagesBackend['images'], archive });
+  imageRoutes(r, { images: {} as ImagesBackend['images'], archive, registry: { prunePartials: async () => 0 } });
   server = createApiServer(r, silentLogger())();
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
   port = (server.address() as AddressInfo).port;

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, NotImplementedError } from '../../errors/index.js';
 import type { ImageArchive, ImageService } from '../../image/index.js';
+import type { RegistryService } from '../../registry/index.js';
 import { parseFilters } from '../../util/index.js';
 import { boolParam, sendJson, startJsonStream } from '../http.js';
 import type { Ctx, Router } from '../router.js';
@@ -10,6 +11,8 @@ import { versionAtLeast } from '../version.js';
 export interface ImagesBackend {
   images: Pick<ImageService, 'list' | 'inspect' | 'history' | 'tag' | 'remove' | 'prune'>;
   archive: Pick<ImageArchive, 'load' | 'save' | 'import'>;
+  /** Kept bytes of interrupted pulls go with an image prune once a day old. */
+  registry: Pick<RegistryService, 'prunePartials'>;
 }
 
 /**
@@ -67,7 +70,9 @@ export function imageRoutes(r: Router, b: ImagesBackend, pull?: (ctx: Ctx) => Pr
     ctx.res.end();
   });
   r.add('POST', '/images/prune', async (ctx) => {
-    sendJson(ctx.res, 200, await b.images.prune(parseFilters(ctx.query.get('filters'))));
+    const pruned = await b.images.prune(parseFilters(ctx.query.get('filters')));
+    const partials = await b.registry.prunePartials();
+    sendJson(ctx.res, 200, { ...pruned, SpaceReclaimed: pruned.SpaceReclaimed + partials });
   });
   r.add('GET', '/images/{name:.*}/json', async (ctx) => {
     const out = await b.images.inspect(ctx.params.name!);
