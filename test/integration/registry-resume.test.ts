@@ -46,9 +46,12 @@ describe('resumable pulls', needsDocker, () => {
     req.on('error', () => undefined);
     req.on('response', (res) => { res.resume(); res.on('error', () => undefined); });
     req.end();
-    const kept = await waitFor('berthd to keep the first half of the layer', async () => {
+    // The proxy stalls each layer over 4 KiB at its half: wait until berthd has kept all of those halves.
+    const manifest = await (await fetch(`${reg.url}/v2/umoci/busybox/manifests/v1`, { headers: { Accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' } })).json() as { layers: Array<{ size: number }> };
+    const halves = manifest.layers.filter((l) => l.size > 4096).reduce((n, l) => n + Math.floor(l.size / 2), 0);
+    const kept = await waitFor(`berthd to keep the first ${halves} bytes of the layers`, async () => {
       const n = await partialBytes(d);
-      return n > 4096 && proxy.blobGets.length > 0 ? n : undefined;
+      return n >= halves ? n : undefined;
     }, { timeoutMs: 30_000 });
     const exited = once(d.proc, 'exit');
     d.proc.kill('SIGKILL');
