@@ -24,16 +24,25 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-const code = await runCli(process.argv.slice(2), {
-  io: {
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdinIsTerminal: process.stdin.isTTY === true,
-    stdoutIsTerminal: process.stdout.isTTY === true,
-    columns: process.stdout.columns,
-  },
-  env: process.env,
-  signal: controller.signal,
+async function main(): Promise<number> {
+  return runCli(process.argv.slice(2), {
+    io: {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdinIsTerminal: process.stdin.isTTY === true,
+      stdoutIsTerminal: process.stdout.isTTY === true,
+      columns: process.stdout.columns,
+    },
+    env: process.env,
+    signal: controller.signal,
+  });
+}
+
+// No top-level await: the build also bundles this entry as one CommonJS file (ADR 0014).
+main().then((code) => {
+  process.stdout.write('', () => process.exit(code));
+}, (err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
 });
-process.stdout.write('', () => process.exit(code));
