@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import type { TlsOptions } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { createApi, destroyUpgraded, listenFd, listenTcp, listenUnix, serverTlsOptions } from './api/index.js';
 import { activatedFds, fdsFor, formatDaemonHost, loadConfig, takeBoolFlags, type Config, type Flags } from './config/index.js';
@@ -98,6 +99,16 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`berthd: ${(err as Error).message}\n`);
     return 1;
   }
+  // As dockerd (newAPIServerTLSConfig, loadListeners): TLS files and activated sockets are
+  // checked before the daemon starts, so a bad -H leaves nothing behind.
+  let tls;
+  try {
+    tls = config.tls ? serverTlsOptions(config.tls) : undefined;
+    for (const l of config.listens) if (l.proto === 'fd') fdsFor(l, activated);
+  } catch (err) {
+    process.stderr.write(`berthd: failed to load listeners: ${(err as Error).message}\n`);
+    return 1;
+  }
   const logger = createLogger({ debug: config.debug });
   handleUnexpectedErrors(logger);
   let daemon;
@@ -105,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
   const sockets: string[] = [];
   try {
     daemon = await startDaemon(config, logger);
-    await listenAll(config, activated, createApi(daemon.services, logger), servers, sockets, logger);
+    await listenAll(config, tls, activated, createApi(daemon.services, logger), servers, sockets, logger);
     logger.info({ component: 'daemon', dataRoot: config.dataRoot, hosts: config.hosts }, 'berthd is ready');
   } catch (err) {
     await closeAll(servers, sockets);
@@ -145,8 +156,7 @@ async function main(argv: string[]): Promise<number> {
  * dockerd's listeners.Init). A tcp:// host without client verification got this far only on
  * --tls=false or --tlsverify=false; it still gets dockerd's warnings.
  */
-async function listenAll(config: Config, activated: number[], newServer: ReturnType<typeof createApi>, servers: Server[], sockets: string[], logger: ReturnType<typeof createLogger>): Promise<void> {
-  const tls = config.tls ? serverTlsOptions(config.tls) : undefined;
+async function listenAll(config: Config, tls: TlsOptions | undefined, activated: number[], newServer: ReturnType<typeof createApi>, servers: Server[], sockets: string[], logger: ReturnType<typeof createLogger>): Promise<void> {
   for (const l of config.listens) {
     const host = formatDaemonHost(l);
     if (l.proto === 'unix') {

@@ -34,7 +34,10 @@ export function createApiServer(router: Router, logger: Logger): ApiServerFactor
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       handle(router, logger, req, res).catch((err: unknown) => logger.error({ component: 'api', method: req.method, url: req.url, err }, 'request handling failed'));
     };
-    const server: Server = tls ? createTlsServer(tls, onRequest) : createServer(onRequest);
+    // allowHalfOpen, as Node's plain HTTP server has it: a docker client half-closes a hijacked
+    // attach or exec when its stdin ends (over TLS a close_notify), and the output must still
+    // flow back. An HTTPS server would otherwise end the socket on that close_notify.
+    const server: Server = tls ? createTlsServer({ ...tls, allowHalfOpen: true }, onRequest) : createServer(onRequest);
     // A client refused at the handshake (no certificate, another CA, expired) never reaches
     // a route; the refusal is its answer, and a line at debug is ours.
     if (tls) server.on('tlsClientError', (err: Error) => logger.debug({ component: 'api', err: err.message }, 'TLS handshake refused'));
