@@ -262,7 +262,9 @@ export class EngineClient {
       case 'EACCES':
         return new ConnectionError(`permission denied while trying to connect to the berth daemon socket at ${this.host}: ${method} "${path}": ${where}: connect: permission denied`, { cause: err });
       default: {
-        const tlsText = err.code ? TLS_ERRORS[err.code] : undefined;
+        // A TLS daemon that refuses our certificate after the handshake closes the connection:
+        // Go's client reports the read as EOF.
+        const tlsText = err.code === 'ECONNRESET' && this.opts.tls ? 'EOF' : (err.code ? TLS_ERRORS[err.code] : undefined);
         if (tlsText) return new ConnectionError(`error during connect: ${goMethod(method)} "${this.url(path)}": ${tlsText}`, { cause: err });
         return new ConnectionError(`error during connect: ${method} "${path}": ${err.message}`, { cause: err });
       }
