@@ -305,6 +305,28 @@ describe('berthd listeners', () => {
     assert.equal(held.includes(socket), false);
   });
 
+  test('shutdown drops hijacked TLS connections: berthd stops at once with an attach open', needsDocker, async (t) => {
+    const dir = await scratchDir('tls-stop');
+    t.after(() => fsp.rm(dir, { recursive: true, force: true }));
+    const certs = await makeCerts(path.join(dir, 'certs'));
+    const port = await freePort();
+    const d = await startDaemon('tls-stop', ['-H', `tcp://127.0.0.1:${port}`, '--tlsverify', '--tlscacert', certs.caCert, '--tlscert', certs.serverCert, '--tlskey', certs.serverKey]);
+    t.after(() => d.stop());
+    await importBusybox(d);
+    const good = await certPath(path.join(dir, 'good'), certs.caCert, { cert: certs.clientCert, key: certs.clientKey });
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, DOCKER_CONFIG: path.join(dir, 'dc'), DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: good };
+    const attached = stream([dockerBin], ['run', '-i', '--name', 'tls-stop-attached', 'busybox', 'sh', '-c', 'echo up; exec sleep 60'], env);
+    t.after(() => attached.stop());
+    await attached.waitFor(/^up\n$/);
+    const exited = new Promise<number | null>((resolve) => d.proc.once('exit', (code) => resolve(code)));
+    d.proc.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.match(d.log(), /"msg":"stopped"/);
+    assert.doesNotMatch(d.log(), /shutdown did not finish in time/);
+    // The client saw its stream end rather than hang.
+    await attached.done;
+  });
+
   test('fd:// without socket activation fails as dockerd does', async () => {
     const dir = await scratchDir('tls-nofd');
     try {
