@@ -6,6 +6,7 @@ import { createApi, destroyUpgraded, listenFd, listenTcp, listenUnix, serverTlsO
 import { activatedFds, fdsFor, formatDaemonHost, loadConfig, takeBoolFlags, type Config, type Flags } from './config/index.js';
 import { DaemonStartError, startDaemon } from './daemon/index.js';
 import { EngineError } from './errors/index.js';
+import { setCloseOnExec } from './sys/index.js';
 import { BERTH_VERSION } from './system/index.js';
 import { createLogger, handleUnexpectedErrors } from './util/index.js';
 
@@ -105,6 +106,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     tls = config.tls ? serverTlsOptions(config.tls) : undefined;
     for (const l of config.listens) if (l.proto === 'fd') fdsFor(l, activated);
+    // Every passed socket, served or not (fd://N serves one), stays out of berthd's children.
+    for (const fd of activated) setCloseOnExec(fd);
   } catch (err) {
     process.stderr.write(`berthd: failed to load listeners: ${(err as Error).message}\n`);
     return 1;

@@ -54,8 +54,8 @@ export async function listenTcp(server: Server, hostname: string, port: number):
 
 /**
  * Serves a socket systemd passed (`-H fd://`): already bound and listening, of whichever
- * family the unit's ListenStream= made it. Marked close-on-exec first, so conmon and runc
- * do not inherit the API socket.
+ * family the unit's ListenStream= made it. Marked close-on-exec first (again, if berthd's
+ * start did), so conmon and runc do not inherit the API socket.
  */
 export async function listenFd(server: Server, fd: number): Promise<void> {
   setCloseOnExec(fd);
