@@ -1,10 +1,12 @@
 import { rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import type { TlsOptions } from 'node:tls';
 import { parseArgs } from 'node:util';
-import { createApi, destroyUpgraded, listenUnix } from './api/index.js';
-import { loadConfig, type Flags } from './config/index.js';
+import { createApi, destroyUpgraded, listenFd, listenTcp, listenUnix, serverTlsOptions } from './api/index.js';
+import { activatedFds, fdsFor, formatDaemonHost, loadConfig, takeBoolFlags, type Config, type Flags } from './config/index.js';
 import { DaemonStartError, startDaemon } from './daemon/index.js';
 import { EngineError } from './errors/index.js';
+import { setCloseOnExec } from './sys/index.js';
 import { BERTH_VERSION } from './system/index.js';
 import { createLogger, handleUnexpectedErrors } from './util/index.js';
 
@@ -22,6 +24,11 @@ Options:
   -H, --host list            Daemon socket(s) to connect to (default unix:///run/berth.sock)
       --pidfile string       Path to use for daemon PID file (default "/run/berthd.pid")
       --subid-dir string     Directory holding the subuid and subgid files (default "/etc")
+      --tls                  Use TLS; implied by --tlsverify
+      --tlscacert string     Trust certs signed only by this CA (default "/etc/berth/ca.pem")
+      --tlscert string       Path to TLS certificate file (default "/etc/berth/cert.pem")
+      --tlskey string        Path to TLS key file (default "/etc/berth/key.pem")
+      --tlsverify            Use TLS and verify the remote
       --userns-remap string  User/Group setting for user namespaces
   -v, --version              Print version information and quit
   -h, --help                 Print usage
@@ -31,9 +38,13 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 async function main(argv: string[]): Promise<number> {
   let values;
+  let bools;
   try {
+    // --tls=false must stay apart from no --tls (consent to plain TCP, as in dockerd).
+    const taken = takeBoolFlags(argv, ['tls', 'tlsverify']);
+    bools = taken.values;
     ({ values } = parseArgs({
-      args: argv,
+      args: taken.rest,
       options: {
         'certs-dir': { type: 'string' },
         'config-file': { type: 'string' },
@@ -44,6 +55,9 @@ async function main(argv: string[]): Promise<number> {
         host: { type: 'string', short: 'H', multiple: true },
         pidfile: { type: 'string', short: 'p' },
         'subid-dir': { type: 'string' },
+        tlscacert: { type: 'string' },
+        tlscert: { type: 'string' },
+        tlskey: { type: 'string' },
         'userns-remap': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
@@ -68,12 +82,34 @@ async function main(argv: string[]): Promise<number> {
     certsDir: values['certs-dir'],
     usernsRemap: values['userns-remap'],
     subidDir: values['subid-dir'],
+    tls: bools.tls,
+    tlsVerify: bools.tlsverify,
+    tlsCaCert: values.tlscacert,
+    tlsCert: values.tlscert,
+    tlsKey: values.tlskey,
   };
+  // systemd's socket activation is for this process only (go-systemd unsets it as well).
+  const activated = activatedFds(process.env, process.pid);
+  delete process.env.LISTEN_PID;
+  delete process.env.LISTEN_FDS;
+  delete process.env.LISTEN_FDNAMES;
   let config;
   try {
-    config = loadConfig(flags);
+    config = loadConfig(flags, process.env);
   } catch (err) {
     process.stderr.write(`berthd: ${(err as Error).message}\n`);
+    return 1;
+  }
+  // As dockerd (newAPIServerTLSConfig, loadListeners): TLS files and activated sockets are
+  // checked before the daemon starts, so a bad -H leaves nothing behind.
+  let tls;
+  try {
+    tls = config.tls ? serverTlsOptions(config.tls) : undefined;
+    for (const l of config.listens) if (l.proto === 'fd') fdsFor(l, activated);
+    // Every passed socket, served or not (fd://N serves one), stays out of berthd's children.
+    for (const fd of activated) setCloseOnExec(fd);
+  } catch (err) {
+    process.stderr.write(`berthd: failed to load listeners: ${(err as Error).message}\n`);
     return 1;
   }
   const logger = createLogger({ debug: config.debug });
@@ -83,15 +119,8 @@ async function main(argv: string[]): Promise<number> {
   const sockets: string[] = [];
   try {
     daemon = await startDaemon(config, logger);
-    const newServer = createApi(daemon.services, logger);
-    for (const host of config.hosts) {
-      const sock = host.slice('unix://'.length);
-      const server = newServer();
-      await listenUnix(server, sock, config.group, logger);
-      servers.push(server);
-      sockets.push(sock);
-    }
-    logger.info({ component: 'daemon', dataRoot: config.dataRoot, sockets }, 'berthd is ready');
+    await listenAll(config, tls, activated, createApi(daemon.services, logger), servers, sockets, logger);
+    logger.info({ component: 'daemon', dataRoot: config.dataRoot, hosts: config.hosts }, 'berthd is ready');
   } catch (err) {
     await closeAll(servers, sockets);
     await daemon?.close();
@@ -123,6 +152,40 @@ async function main(argv: string[]): Promise<number> {
   clearTimeout(timer);
   logger.info({ component: 'daemon' }, 'stopped');
   return 0;
+}
+
+/**
+ * One server per host: UNIX sockets plain, tcp:// and fd:// with TLS when configured (as
+ * dockerd's listeners.Init). A tcp:// host without client verification got this far only on
+ * --tls=false or --tlsverify=false; it still gets dockerd's warnings.
+ */
+async function listenAll(config: Config, tls: TlsOptions | undefined, activated: number[], newServer: ReturnType<typeof createApi>, servers: Server[], sockets: string[], logger: ReturnType<typeof createLogger>): Promise<void> {
+  for (const l of config.listens) {
+    const host = formatDaemonHost(l);
+    if (l.proto === 'unix') {
+      const server = newServer();
+      servers.push(server);
+      await listenUnix(server, l.path, config.group, logger);
+      sockets.push(l.path);
+      logger.info({ component: 'api', host }, `API listen on ${l.path}`);
+    } else if (l.proto === 'tcp') {
+      if (!config.tls?.verifyClient) {
+        logger.warn({ component: 'api', host }, 'Binding to IP address without --tlsverify is insecure and gives root access on this machine to everyone who has access to your network.');
+        logger.warn({ component: 'api', host }, 'Binding to an IP address, even on localhost, can also give access to scripts run in a browser. Be safe out there!');
+      }
+      const server = newServer(tls);
+      servers.push(server);
+      const port = await listenTcp(server, l.hostname, l.port);
+      logger.info({ component: 'api', host, tls: config.tls !== undefined }, `API listen on ${l.hostname}:${port}`);
+    } else {
+      for (const fd of fdsFor(l, activated)) {
+        const server = newServer(tls);
+        servers.push(server);
+        await listenFd(server, fd);
+        logger.info({ component: 'api', host, fd, tls: config.tls !== undefined }, `API listen on fd ${fd}`);
+      }
+    }
+  }
 }
 
 /** Stops accepting, drops open connections (streams, attaches) and removes the sockets. */

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { Logger } from '../util/index.js';
 import { imageRoutes, type ImagesBackend } from './routes/images.js';
 import { systemRoutes, type SystemBackend } from './routes/system.js';
@@ -7,18 +6,18 @@ import { containerRoutes, upgradeAttach, upgradeExecStart, type ContainersBacken
 import { volumeRoutes, type VolumesBackend } from './routes/volumes.js';
 import { networkRoutes, type NetworksBackend } from './routes/networks.js';
 import { Router } from './router.js';
-import { createApiServer } from './server.js';
+import { createApiServer, type ApiServerFactory } from './server.js';
 
 export { Router, splitVersion } from './router.js';
-export { listenUnix } from './listen.js';
-export { destroyUpgraded } from './server.js';
+export { listenFd, listenTcp, listenUnix, serverTlsOptions } from './listen.js';
+export { destroyUpgraded, type ApiServerFactory } from './server.js';
 export { MIN_API_VERSION, MAX_API_VERSION } from './version.js';
 
 export type Backend = SystemBackend & ImagesBackend & ContainersBackend & VolumesBackend & RegistryBackend & NetworksBackend;
 export type { NetworkConnector } from './routes/networks.js';
 
 /** Builds the Engine API over the given services: a factory of HTTP servers, one per socket. */
-export function createApi(backend: Backend, logger: Logger): () => Server {
+export function createApi(backend: Backend, logger: Logger): ApiServerFactory {
   const router = new Router();
   systemRoutes(router, backend);
   registryRoutes(router, backend);

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { TlsOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { EngineError } from '../errors/index.js';
 import type { Logger } from '../util/index.js';
@@ -16,17 +18,29 @@ export function destroyUpgraded(server: Server): void {
   for (const s of upgradedSockets.get(server) ?? []) s.destroy();
 }
 
+/** A server factory: plain HTTP, or HTTPS when given TLS options (tcp:// and fd:// hosts). */
+export type ApiServerFactory = (tls?: TlsOptions) => Server;
+
 /**
  * The Engine API over HTTP: strips and checks the version prefix, routes, and maps errors in
- * one place. Every response carries the headers docker clients read for negotiation.
+ * one place. Every response carries the headers docker clients read for negotiation. Over TLS
+ * the same server answers the same routes, upgrades included: Node's HTTPS server is an HTTP
+ * server on TLS sockets, and a hijacked TLS socket is a Duplex like any other.
  */
-export function createApiServer(router: Router, logger: Logger): () => Server {
-  return () => {
+export function createApiServer(router: Router, logger: Logger): ApiServerFactory {
+  return (tls?: TlsOptions) => {
     // Node's request callbacks are synchronous; handle() answers every error itself, so a
     // rejection here is a bug in the error path: log it rather than leave it unhandled.
-    const server = createServer((req, res) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       handle(router, logger, req, res).catch((err: unknown) => logger.error({ component: 'api', method: req.method, url: req.url, err }, 'request handling failed'));
-    });
+    };
+    // allowHalfOpen, as Node's plain HTTP server has it: a docker client half-closes a hijacked
+    // attach or exec when its stdin ends (over TLS a close_notify), and the output must still
+    // flow back. An HTTPS server would otherwise end the socket on that close_notify.
+    const server: Server = tls ? createTlsServer({ ...tls, allowHalfOpen: true }, onRequest) : createServer(onRequest);
+    // A client refused at the handshake (no certificate, another CA, expired) never reaches
+    // a route; the refusal is its answer, and a line at debug is ours.
+    if (tls) server.on('tlsClientError', (err: Error) => logger.debug({ component: 'api', err: err.message }, 'TLS handshake refused'));
     const upgraded = new Set<Duplex>();
     upgradedSockets.set(server, upgraded);
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -4,8 +4,9 @@
  * touches the daemon). Tests build one around PassThrough streams.
  */
 import type { Readable, Writable } from 'node:stream';
-import { EngineClient, parseHost, selectHost } from '../client/index.js';
+import { EngineClient, parseHost, type ClientTls } from '../client/index.js';
 import type { ClientConfig } from './config-file.js';
+import { loadClientTls, resolveEndpoint, type Endpoint, type EndpointFlags } from './endpoint.js';
 import { BERTH_VERSION } from './version-info.js';
 
 export interface CliIO {
@@ -23,6 +24,8 @@ export interface CliOptions {
   env: NodeJS.ProcessEnv;
   config: ClientConfig;
   hosts: string[];
+  /** --context and the TLS flags; -H is `hosts`. */
+  endpointFlags?: Omit<EndpointFlags, 'hosts'>;
   debug: boolean;
   signal: AbortSignal;
 }
@@ -33,29 +36,45 @@ export class Cli {
   readonly config: ClientConfig;
   readonly debug: boolean;
   readonly signal: AbortSignal;
-  private readonly hosts: string[];
+  private readonly endpointFlags: EndpointFlags;
+  private resolved: { endpoint: Endpoint; tls?: ClientTls } | undefined;
   private engine: EngineClient | undefined;
 
   constructor(opts: CliOptions) {
     this.io = opts.io;
     this.env = opts.env;
     this.config = opts.config;
-    this.hosts = opts.hosts;
+    this.endpointFlags = { ...opts.endpointFlags, hosts: opts.hosts };
     this.debug = opts.debug;
     this.signal = opts.signal;
   }
 
   /** The daemon's address as given (for messages). */
   get host(): string {
-    return selectHost(this.hosts, this.env);
+    return this.endpoint().endpoint.host;
   }
 
-  /** Checks -H/BERTH_HOST/DOCKER_HOST before a command runs, failing as docker's Initialize does. */
+  /** The context, host and TLS files in use, read once. */
+  private endpoint(): { endpoint: Endpoint; tls?: ClientTls } {
+    if (!this.resolved) {
+      const endpoint = resolveEndpoint(this.endpointFlags, this.env, this.config);
+      this.resolved = { endpoint, tls: endpoint.tls ? loadClientTls(endpoint.tls) : undefined };
+    }
+    return this.resolved;
+  }
+
+  /**
+   * Checks the context, -H/BERTH_HOST/DOCKER_HOST and the TLS files before a command runs,
+   * failing as docker's Initialize does.
+   */
   checkHost(): void {
     try {
-      parseHost(this.host);
+      const { endpoint, tls } = this.endpoint();
+      parseHost(endpoint.host, tls !== undefined);
     } catch (e) {
-      throw new Error(`Failed to initialize: unable to resolve berth endpoint: ${(e as Error).message}`);
+      const message = (e as Error).message;
+      if (message.startsWith('conflicting options')) throw e;
+      throw new Error(`Failed to initialize: unable to resolve berth endpoint: ${message}`);
     }
   }
 
@@ -63,6 +82,7 @@ export class Cli {
     if (!this.engine) {
       this.engine = new EngineClient({
         host: this.host,
+        tls: this.endpoint().tls,
         apiVersion: this.env.BERTH_API_VERSION || this.env.DOCKER_API_VERSION || undefined,
         userAgent: `berth-cli/${BERTH_VERSION}`,
         debug: this.debug ? (line) => this.err(`DEBU[0000] ${line}\n`) : undefined,

@@ -26,11 +26,19 @@ export interface RunOptions {
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'];
 
 function globalFlags(env: NodeJS.ProcessEnv): FlagSpec[] {
+  // docker's defaults: the cert directory is DOCKER_CERT_PATH, else the config directory.
+  const certDir = env.DOCKER_CERT_PATH || defaultConfigDir(env);
   return [
     { name: 'config', type: 'string', usage: 'Location of client config files', default: defaultConfigDir(env) },
+    { name: 'context', short: 'c', type: 'string', usage: 'Name of the context to use to connect to the daemon (overrides DOCKER_HOST env var and default context set with "docker context use")' },
     { name: 'debug', short: 'D', type: 'bool', usage: 'Enable debug mode' },
     { name: 'host', short: 'H', type: 'list', usage: 'Daemon socket to connect to' },
     { name: 'log-level', short: 'l', type: 'string', usage: 'Set the logging level ("debug", "info", "warn", "error", "fatal")', default: 'info' },
+    { name: 'tls', type: 'bool', usage: 'Use TLS; implied by --tlsverify', default: !!env.DOCKER_TLS },
+    { name: 'tlscacert', type: 'string', usage: 'Trust certs signed only by this CA', default: `${certDir}/ca.pem` },
+    { name: 'tlscert', type: 'string', usage: 'Path to TLS certificate file', default: `${certDir}/cert.pem` },
+    { name: 'tlskey', type: 'string', usage: 'Path to TLS key file', default: `${certDir}/key.pem` },
+    { name: 'tlsverify', type: 'bool', usage: 'Use TLS and verify the remote', default: !!env.DOCKER_TLS_VERIFY },
     { name: 'version', short: 'v', type: 'bool', usage: 'Print version information and quit' },
   ];
 }
@@ -78,7 +86,14 @@ async function run(argv: string[], opts: RunOptions, signal: AbortSignal): Promi
   if (!target?.cmd.run) return;
   const config = loadClientConfig(flags.changed('config') ? flags.string('config') : undefined, opts.env);
   if (config.warning) dio.err(`${config.warning}\n`);
-  const cli = new Cli({ io: opts.io, env: opts.env, config, hosts: flags.list('host'), debug: flags.bool('debug') || level === 'debug', signal });
+  const given = (name: string): string | undefined => (flags.changed(name) ? flags.string(name) : undefined);
+  const endpointFlags = {
+    context: given('context'),
+    tls: flags.changed('tls') ? flags.bool('tls') : undefined,
+    tlsVerify: flags.changed('tlsverify') ? flags.bool('tlsverify') : undefined,
+    tlsCaCert: given('tlscacert'), tlsCert: given('tlscert'), tlsKey: given('tlskey'),
+  };
+  const cli = new Cli({ io: opts.io, env: opts.env, config, hosts: flags.list('host'), endpointFlags, debug: flags.bool('debug') || level === 'debug', signal });
   cli.checkHost();
   const path = `${target.parentPath} ${target.cmd.use.split(' ')[0]}`;
   await target.cmd.run({ ctx: cli, args: target.args, flags: target.flags, path, calledAs: target.calledAs });

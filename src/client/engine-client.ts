@@ -7,6 +7,7 @@
  * unread so callers can stream them (tar archives, JSON-lines progress, events).
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -57,8 +58,23 @@ export interface Ping {
   builderVersion: string;
 }
 
+/**
+ * TLS to a tcp:// daemon, as docker's client builds it (go-connections tlsconfig.Client):
+ * `ca` replaces the system roots when given; `cert` and `key` are the client's certificate,
+ * sent when the daemon asks (--tlsverify daemons refuse the handshake without one);
+ * `verifyServer` false is docker's --tls without --tlsverify.
+ */
+export interface ClientTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  verifyServer: boolean;
+}
+
 export interface ClientOptions {
   host: string;
+  /** TLS for a tcp:// host; without it tcp:// is plain HTTP. */
+  tls?: ClientTls;
   /** A fixed API version (DOCKER_API_VERSION): no negotiation. */
   apiVersion?: string;
   userAgent?: string;
@@ -94,7 +110,7 @@ export class EngineClient {
   private negotiated: Promise<string> | undefined;
 
   constructor(private readonly opts: ClientOptions) {
-    this.address = parseHost(opts.host);
+    this.address = parseHost(opts.host, opts.tls !== undefined);
     this.host = opts.host;
     if (opts.apiVersion) this.negotiated = Promise.resolve(opts.apiVersion.replace(/^v/, ''));
   }
@@ -157,7 +173,7 @@ export class EngineClient {
     if (payload !== undefined) headers['Content-Length'] = String(Buffer.byteLength(payload));
     this.opts.debug?.(`${method} ${full}`);
     return new Promise((resolve, reject) => {
-      const req = http.request({ ...this.target(), method, path: full, headers, signal: opts.signal });
+      const req = this.send({ method, path: full, headers, signal: opts.signal });
       req.on('upgrade', (res: IncomingMessage, socket: Socket, head: Buffer) => {
         if (head.length > 0) socket.unshift(head);
         resolve({ socket, headers: res.headers, contentType: String(res.headers['content-type'] ?? '') });
@@ -193,7 +209,6 @@ export class EngineClient {
     } else if (opts.body && !headers['Content-Type']) {
       headers['Content-Type'] = 'text/plain';
     }
-    const target = this.target();
     this.opts.debug?.(`${method} ${path}`);
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -203,7 +218,7 @@ export class EngineClient {
           fn();
         }
       };
-      const req = http.request({ ...target, method, path, headers, signal: opts.signal });
+      const req = this.send({ method, path, headers, signal: opts.signal });
       req.on('response', (res) => settle(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res })));
       req.on('error', (err) => settle(() => reject(this.transportError(err, method, path))));
       if (opts.body) {
@@ -216,16 +231,24 @@ export class EngineClient {
     });
   }
 
-  private target(): { socketPath: string } | { host: string; port: number } {
-    return this.address.proto === 'unix'
-      ? { socketPath: this.address.socketPath }
-      : { host: this.address.hostname, port: this.address.port };
+  /** Starts a request to the daemon: over its UNIX socket, plain TCP, or TLS. */
+  private send(o: { method: string; path: string; headers: Record<string, string>; signal?: AbortSignal }): http.ClientRequest {
+    const a = this.address;
+    if (a.proto === 'unix') return http.request({ socketPath: a.socketPath, ...o });
+    const tls = this.opts.tls;
+    if (!tls) return http.request({ host: a.hostname, port: a.port, ...o });
+    // A fresh connection per request, as for the other transports: no pooled TLS sessions
+    // to outlive the command.
+    return https.request({
+      host: a.hostname, port: a.port, ...o, agent: false,
+      ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verifyServer, minVersion: 'TLSv1.2',
+    });
   }
 
   /** The request URL as Go's client prints it in errors: a socket path is the URL's host. */
   private url(path: string): string {
     const a = this.address;
-    return a.proto === 'unix' ? `http://${encodeURIComponent(a.socketPath)}${path}` : `http://${a.hostname}:${a.port}${path}`;
+    return a.proto === 'unix' ? `http://${encodeURIComponent(a.socketPath)}${path}` : `${this.opts.tls ? 'https' : 'http'}://${a.hostname}:${a.port}${path}`;
   }
 
   private transportError(err: Error & { code?: string }, method: string, path: string): Error {
@@ -238,8 +261,13 @@ export class EngineClient {
         return new ConnectionError(`error during connect: ${method} "${this.url(path)}": ${where}: lookup ${(err as { hostname?: string }).hostname ?? ''}: no such host`, { cause: err });
       case 'EACCES':
         return new ConnectionError(`permission denied while trying to connect to the berth daemon socket at ${this.host}: ${method} "${path}": ${where}: connect: permission denied`, { cause: err });
-      default:
+      default: {
+        // A TLS daemon that refuses our certificate after the handshake closes the connection:
+        // Go's client reports the read as EOF.
+        const tlsText = err.code === 'ECONNRESET' && this.opts.tls ? 'EOF' : (err.code ? TLS_ERRORS[err.code] : undefined);
+        if (tlsText) return new ConnectionError(`error during connect: ${goMethod(method)} "${this.url(path)}": ${tlsText}`, { cause: err });
         return new ConnectionError(`error during connect: ${method} "${path}": ${err.message}`, { cause: err });
+      }
     }
   }
 
@@ -269,6 +297,27 @@ export class EngineClient {
     }
     throw new ApiError(res.status, message);
   }
+}
+
+/** Go's words for the TLS failures a docker client reports (crypto/tls, crypto/x509). */
+const TLS_ERRORS: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'tls: failed to verify certificate: x509: certificate signed by unknown authority',
+  SELF_SIGNED_CERT_IN_CHAIN: 'tls: failed to verify certificate: x509: certificate signed by unknown authority',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'tls: failed to verify certificate: x509: certificate signed by unknown authority',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'tls: failed to verify certificate: x509: certificate signed by unknown authority',
+  CERT_HAS_EXPIRED: 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid',
+  CERT_NOT_YET_VALID: 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'tls: failed to verify certificate: x509: certificate is not valid for this host',
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'remote error: tls: certificate required',
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'remote error: tls: bad certificate',
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED: 'remote error: tls: expired certificate',
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'remote error: tls: unknown certificate authority',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'http: server gave HTTP response to HTTPS client',
+};
+
+/** Go's http.Client names the method in title case in its errors (`Get "https://…"`). */
+function goMethod(method: string): string {
+  return method.charAt(0) + method.slice(1).toLowerCase();
 }
 
 function header(h: IncomingHttpHeaders, name: string): string {

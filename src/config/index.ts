@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, isErrno } from '../errors/index.js';
+import { formatDaemonHost, parseDaemonHost, type DaemonListen } from './hosts.js';
+
+export { activatedFds, fdsFor, formatDaemonHost, parseDaemonHost, LISTEN_FDS_START, type DaemonListen } from './hosts.js';
+export { takeBoolFlags } from './bool-flags.js';
 
 /**
  * The daemon's configuration: defaults, then daemon.json (Docker's key names), then flags.
@@ -8,10 +12,21 @@ import { InvalidArgumentError, isErrno } from '../errors/index.js';
  */
 export interface RuntimeConfig { path: string; runtimeArgs: string[] }
 
+/**
+ * The API's TLS on tcp:// and fd:// hosts (dockerd's --tls, --tlsverify, --tlscacert,
+ * --tlscert, --tlskey). `verifyClient`: a client must present a certificate signed by the CA
+ * in `caFile`, checked during the handshake.
+ */
+export interface ServerTls { verifyClient: boolean; caFile: string; certFile: string; keyFile: string }
+
 export interface Config {
   dataRoot: string;
   execRoot: string;
   hosts: string[];
+  /** `hosts`, parsed. */
+  listens: DaemonListen[];
+  /** TLS for tcp:// and fd:// hosts; undefined serves plain HTTP there. */
+  tls: ServerTls | undefined;
   pidfile: string;
   debug: boolean;
   configFile: string;
@@ -52,6 +67,12 @@ export interface Flags {
   certsDir?: string;
   usernsRemap?: string;
   subidDir?: string;
+  /** --tls / --tlsverify as given (true, false) or absent: dockerd tells "not set" from "set to false". */
+  tls?: boolean;
+  tlsVerify?: boolean;
+  tlsCaCert?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
@@ -61,6 +82,8 @@ export function defaults(): Config {
     dataRoot: '/var/lib/berth',
     execRoot: '/run/berth',
     hosts: ['unix:///run/berth.sock'],
+    listens: [{ proto: 'unix', path: '/run/berth.sock' }],
+    tls: undefined,
     pidfile: '/run/berthd.pid',
     debug: false,
     configFile: DEFAULT_CONFIG_FILE,
@@ -111,6 +134,7 @@ const KNOWN_KEYS = new Set([
   'registry-mirrors', 'insecure-registries', 'log-driver', 'log-opts', 'default-address-pools',
   'max-concurrent-downloads', 'max-concurrent-uploads', 'init-path', 'labels', 'live-restore',
   'storage-driver', 'log-level', 'userns-remap', 'bip', 'bridge',
+  'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey',
 ]);
 
 /** An IPv4 CIDR's prefix length, or undefined when `s` is not one (`a.b.c.d/n`). */
@@ -202,8 +226,9 @@ export function applyDaemonJson(base: Config, json: unknown): Config {
 /**
  * Defaults, then the config file (missing is fine unless it was named explicitly), then flags.
  * Flags given both on the command line and in the file are a conflict, as in dockerd.
+ * `env` supplies DOCKER_CERT_PATH, the one variable dockerd reads for TLS defaults.
  */
-export function loadConfig(flags: Flags): Readonly<Config> {
+export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv = {}): Readonly<Config> {
   let c = defaults();
   const file = flags.configFile ?? DEFAULT_CONFIG_FILE;
   let json: unknown;
@@ -215,13 +240,18 @@ export function loadConfig(flags: Flags): Readonly<Config> {
     else if (err instanceof SyntaxError) throw new InvalidArgumentError(`unable to configure the daemon with file ${file}: ${err.message}`);
     else throw err;
   }
+  let fileTls: TlsKeys = {};
   if (json !== undefined) {
     const obj = json as Json;
     const conflicts: string[] = [];
-    const pairs: Array<[keyof Flags, string]> = [['dataRoot', 'data-root'], ['execRoot', 'exec-root'], ['hosts', 'hosts'], ['pidfile', 'pidfile'], ['group', 'group']];
+    const pairs: Array<[keyof Flags, string]> = [
+      ['dataRoot', 'data-root'], ['execRoot', 'exec-root'], ['hosts', 'hosts'], ['pidfile', 'pidfile'], ['group', 'group'],
+      ['tls', 'tls'], ['tlsVerify', 'tlsverify'], ['tlsCaCert', 'tlscacert'], ['tlsCert', 'tlscert'], ['tlsKey', 'tlskey'],
+    ];
     for (const [flag, key] of pairs) if (flags[flag] !== undefined && obj && typeof obj === 'object' && key in obj) conflicts.push(key);
     if (conflicts.length) throw new InvalidArgumentError(`unable to configure the daemon with file ${file}: the following directives are specified both as a flag and in the configuration file: ${conflicts.join(', ')}`);
     c = applyDaemonJson(c, json);
+    fileTls = tlsKeys(obj);
   }
   c.configFile = file;
   if (flags.dataRoot !== undefined) c.dataRoot = flags.dataRoot;
@@ -238,9 +268,75 @@ export function loadConfig(flags: Flags): Readonly<Config> {
   }
   c.dataRoot = path.resolve(c.dataRoot);
   c.execRoot = path.resolve(c.execRoot);
-  for (const h of c.hosts) {
-    if (!h.startsWith('unix://') && !h.startsWith('fd://') && !h.startsWith('tcp://')) throw new InvalidArgumentError(`invalid host "${h}": only unix:// is supported without TLS`);
-    if (h.startsWith('tcp://')) throw new InvalidArgumentError(`invalid host "${h}": tcp:// needs --tlsverify, which berth does not implement yet`);
+  const tlsSettings: TlsKeys = {
+    tls: flags.tls ?? fileTls.tls, tlsVerify: flags.tlsVerify ?? fileTls.tlsVerify,
+    caFile: flags.tlsCaCert ?? fileTls.caFile, certFile: flags.tlsCert ?? fileTls.certFile, keyFile: flags.tlsKey ?? fileTls.keyFile,
+  };
+  c.tls = resolveTls(tlsSettings, env.DOCKER_CERT_PATH || path.dirname(path.resolve(file)));
+  c.listens = normalizeHosts(c.hosts, c.tls !== undefined);
+  c.hosts = c.listens.map(formatDaemonHost);
+  for (const l of c.listens) {
+    if (l.proto === 'tcp' && !c.tls?.verifyClient && !explicitlyUnauthenticated(tlsSettings)) {
+      throw new InvalidArgumentError(`invalid host "${formatDaemonHost(l)}": ${TCP_WITHOUT_TLSVERIFY}`);
+    }
   }
   return Object.freeze(c);
+}
+
+/**
+ * Refused, where dockerd 26 still only warned and slowed start-up by 15 seconds: the API is
+ * root on this host, so a plain tcp:// socket needs the user to say so. dockerd's sentences.
+ */
+export const TCP_WITHOUT_TLSVERIFY = 'Binding to IP address without --tlsverify is insecure and gives root access on this machine to everyone who has access to your network. '
+  + 'Pass --tlsverify with --tlscacert, --tlscert and --tlskey, or override this by explicitly specifying \'--tls=false\' or \'--tlsverify=false\'';
+
+interface TlsKeys { tls?: boolean; tlsVerify?: boolean; caFile?: string; certFile?: string; keyFile?: string }
+
+function tlsKeys(obj: Json): TlsKeys {
+  return {
+    tls: expect<boolean>(obj, 'tls', 'boolean'), tlsVerify: expect<boolean>(obj, 'tlsverify', 'boolean'),
+    caFile: expect<string>(obj, 'tlscacert', 'string'), certFile: expect<string>(obj, 'tlscert', 'string'), keyFile: expect<string>(obj, 'tlskey', 'string'),
+  };
+}
+
+/**
+ * dockerd's rules (cmd/dockerd/options.go setDefaultOptions, daemon.go loadDaemonCliConfig):
+ * setting --tlsverify at all, true or false, turns TLS on; --tls alone verifies clients
+ * unless --tlsverify=false says otherwise. Files default to ca.pem, cert.pem and key.pem in
+ * DOCKER_CERT_PATH or else beside the daemon configuration file (/etc/berth), where dockerd
+ * has $DOCKER_CONFIG or ~/.docker (its own comment calls that a leftover to move to /etc).
+ */
+export function resolveTls(t: TlsKeys, certDir: string): ServerTls | undefined {
+  const isOn = t.tlsVerify !== undefined ? true : (t.tls ?? false);
+  if (!isOn) return undefined;
+  return {
+    verifyClient: t.tlsVerify ?? true,
+    caFile: path.resolve(t.caFile ?? path.join(certDir, 'ca.pem')),
+    certFile: path.resolve(t.certFile ?? path.join(certDir, 'cert.pem')),
+    keyFile: path.resolve(t.keyFile ?? path.join(certDir, 'key.pem')),
+  };
+}
+
+/** dockerd's checkTLSAuthOK: `--tls=false` or `--tlsverify=false` given is consent to plain TCP. */
+function explicitlyUnauthenticated(t: TlsKeys): boolean {
+  return t.tls === false || t.tlsVerify === false;
+}
+
+/** Parses every host and drops duplicates, as dockerd's normalizeHosts does. */
+function normalizeHosts(hosts: string[], useTls: boolean): DaemonListen[] {
+  const seen = new Set<string>();
+  const out: DaemonListen[] = [];
+  for (const h of hosts) {
+    let l: DaemonListen;
+    try {
+      l = parseDaemonHost(h, useTls);
+    } catch (err) {
+      throw new InvalidArgumentError(`invalid host "${h}": ${(err as Error).message}`, { cause: err });
+    }
+    const key = formatDaemonHost(l);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(l);
+  }
+  return out;
 }

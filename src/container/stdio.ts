@@ -219,6 +219,10 @@ export async function pump(streams: AttachStreams, o: AttachOptions, isTty: bool
         streams.stdin.write(chunk);
       });
       input.once('end', () => { if (isStdinOnce && !isTty) streams.stdin.end(); });
+      // A 'data' listener does not start a stream that was paused explicitly: exec start
+      // pauses the hijacked socket after reading a body that came after the headers (over TLS
+      // it arrives in its own record), and stdin would then never flow.
+      input.resume();
     }
   });
 }

@@ -24,6 +24,17 @@ export function tryLockFile(path: string): number {
   }
 }
 
+const F_SETFD = 2;
+const FD_CLOEXEC = 1;
+
+/**
+ * Marks an inherited fd close-on-exec. Sockets systemd passes (fd 3 up) are inherited
+ * without it, and every child berthd spawns (conmon, which outlives it) would keep them open.
+ */
+export function setCloseOnExec(fd: number): void {
+  check('fcntl', libc.fcntl(fd, F_SETFD, 'int', FD_CLOEXEC));
+}
+
 export function unlockFile(fd: number): void {
   libc.flock(fd, LOCK_UN);
   closeSync(fd);

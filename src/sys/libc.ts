@@ -41,6 +41,8 @@ export function check(syscall: string, ret: number, path?: string): number {
 
 export const libc = {
   close: lib.func('int close(int fd)') as (fd: number) => number,
+  /** fcntl(2), variadic: called as (fd, cmd, 'int', arg). */
+  fcntl: lib.func('int fcntl(int fd, int cmd, ...)') as (...args: unknown[]) => number,
   flock: lib.func('int flock(int fd, int operation)') as (fd: number, op: number) => number,
   mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as (p: string, mode: number, dev: bigint | number) => number,
   lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as

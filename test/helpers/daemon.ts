@@ -75,7 +75,7 @@ export interface TestDaemon {
  * Starts a real berthd on its own data-root, exec-root and socket. Call `stop()` in
  * `after()`; it also unmounts anything left under the data-root and removes the directory.
  */
-export async function startDaemon(name: string, extraArgs: string[] = [], opts: { config?: Record<string, unknown>; dir?: string } = {}): Promise<TestDaemon> {
+export async function startDaemon(name: string, extraArgs: string[] = [], opts: { config?: Record<string, unknown>; dir?: string; wrapper?: string[] } = {}): Promise<TestDaemon> {
   const dir = opts.dir ?? await scratchDir(name);
   const dataRoot = path.join(dir, 'root');
   const socket = path.join(dir, 'berth.sock');
@@ -87,7 +87,10 @@ export async function startDaemon(name: string, extraArgs: string[] = [], opts: 
   // Every path of its own, so nothing on the machine's defaults (/var/lib/berth, /run/berth,
   // /run/berth.sock, /etc/berth: a quick-start berthd may be using them) can change a test.
   const certsArgs = extraArgs.includes('--certs-dir') ? [] : ['--certs-dir', path.join(dir, 'certs.d')];
-  const proc = spawn(process.execPath, [berthdBin, '--data-root', dataRoot, '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'berthd.pid'), '--config-file', path.join(dir, 'daemon.json'), ...certsArgs, ...extraArgs], {
+  // `wrapper` runs before berthd and must exec it in place (systemd-socket-activate does), so
+  // `proc` is berthd itself.
+  const [cmd, ...pre] = [...(opts.wrapper ?? []), process.execPath];
+  const proc = spawn(cmd!, [...pre, berthdBin, '--data-root', dataRoot, '--exec-root', path.join(dir, 'exec'), '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'berthd.pid'), '--config-file', path.join(dir, 'daemon.json'), ...certsArgs, ...extraArgs], {
     stdio: ['ignore', fh.fd, fh.fd],
   });
   await fh.close();
