@@ -2,7 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EngineError, InvalidArgumentError } from '../errors/index.js';
 import type { Logger } from '../util/index.js';
 
-const MAX_JSON_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * dockerd decodes JSON bodies without a limit of its own; this bound only keeps one request
+ * from taking the daemon's memory, far above any client's (a 20 MB create body passes).
+ */
+const MAX_JSON_BODY_BYTES = 64 * 1024 * 1024;
 
 /** Reads and parses a JSON body; an empty body is `undefined`; malformed JSON is a 400. */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {

@@ -24,7 +24,9 @@ export function createApiServer(router: Router, logger: Logger): () => Server {
   return () => {
     // Node's request callbacks are synchronous; handle() answers every error itself, so a
     // rejection here is a bug in the error path: log it rather than leave it unhandled.
-    const server = createServer((req, res) => {
+    // Go's http.DefaultMaxHeaderBytes (1 MB), which dockerd serves with: large X-Registry-Auth
+    // and X-Registry-Config headers must pass (Node's default is 16 KB).
+    const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
       handle(router, logger, req, res).catch((err: unknown) => logger.error({ component: 'api', method: req.method, url: req.url, err }, 'request handling failed'));
     });
     const upgraded = new Set<Duplex>();
@@ -37,11 +39,36 @@ export function createApiServer(router: Router, logger: Logger): () => Server {
         socket.destroy();
       });
     });
+    // A client that half-closes after its request (shutdown(SHUT_WR)) still reads the answer,
+    // as from Go's server; Node would otherwise abort the request and end the socket. The
+    // property is node:http's own (lib/_http_server.js), though its types do not list it.
+    (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket));
     server.keepAliveTimeout = 5_000;
     server.requestTimeout = 0;
     server.headersTimeout = 60_000;
     return server;
   };
+}
+
+const MAX_HEADER_BYTES = 1024 * 1024;
+/** How long a refused connection is drained before it is closed (Go's rstAvoidanceDelay). */
+const DRAIN_BEFORE_CLOSE_MS = 500;
+
+/**
+ * A request Node could not parse. As Go's server does, the answer is written, the write side
+ * closed, and what the client is still sending is read and dropped for a moment: closing with
+ * unread bytes would reset the connection and the client would never see the answer.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (socket.destroyed || !socket.writable) { socket.destroy(); return; }
+  const [status, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+  const body = `${status} ${text}`;
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  socket.on('data', () => undefined);
+  socket.on('end', () => socket.destroy());
+  setTimeout(() => socket.destroy(), DRAIN_BEFORE_CLOSE_MS).unref();
 }
 
 async function handle
