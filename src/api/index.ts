@@ -8,6 +8,7 @@ import { volumeRoutes, type VolumesBackend } from './routes/volumes.js';
 import { networkRoutes, type NetworksBackend } from './routes/networks.js';
 import { Router } from './router.js';
 import { createApiServer } from './server.js';
+import { prepareBodyChecks } from './http.js';
 
 export { Router, splitVersion } from './router.js';
 export { listenUnix } from './listen.js';
@@ -19,6 +20,7 @@ export type { NetworkConnector } from './routes/networks.js';
 
 /** Builds the Engine API over the given services: a factory of HTTP servers, one per socket. */
 export function createApi(backend: Backend, logger: Logger): () => Server {
+  prepareBodyChecks();
   const router = new Router();
   systemRoutes(router, backend);
   registryRoutes(router, backend);
