@@ -52,6 +52,9 @@ export function createApiServer(router: Router, logger: Logger): () => Server {
 }
 
 const MAX_HEADER_BYTES = 1024 * 1024;
+/** Connections with a response in progress (a pipelined request may still fail to parse). */
+const answering = new WeakSet<Duplex>();
+
 /** How long a refused connection is drained before it is closed (Go's rstAvoidanceDelay). */
 const DRAIN_BEFORE_CLOSE_MS = 500;
 
@@ -61,7 +64,9 @@ const DRAIN_BEFORE_CLOSE_MS = 500;
  * unread bytes would reset the connection and the client would never see the answer.
  */
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (socket.destroyed || !socket.writable) { socket.destroy(); return; }
+  // A reset peer has nobody to read the answer; a response already on its way must not be
+  // corrupted by another one in its middle.
+  if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable || answering.has(socket)) { socket.destroy(); return; }
   const [status, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large']
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
   const body = `${status} ${text}`;
@@ -76,6 +81,8 @@ async function handle
   const requestId = randomBytes(6).toString('hex');
   const controller = new AbortController();
   res.on('close', () => { if (!res.writableFinished) controller.abort(); });
+  answering.add(req.socket);
+  res.once('close', () => answering.delete(req.socket));
   res.setHeader('Api-Version', MAX_API_VERSION);
   res.setHeader('Docker-Experimental', 'false');
   res.setHeader('Ostype', 'linux');
