@@ -20,7 +20,7 @@ Options:
       --data-root string     Root directory of persistent berth state (default "/var/lib/berth")
   -D, --debug                Enable debug mode
       --exec-root string     Root directory for execution state files (default "/run/berth")
-  -G, --group string         Group for the unix socket (default "berth")
+  -G, --group string         Group for the unix socket (default "docker", else "berth")
   -H, --host list            Daemon socket(s) to connect to (default unix:///run/berth.sock)
       --pidfile string       Path to use for daemon PID file (default "/run/berthd.pid")
       --subid-dir string     Directory holding the subuid and subgid files (default "/etc")

@@ -1,11 +1,35 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EngineError, InvalidArgumentError } from '../errors/index.js';
 import type { Logger } from '../util/index.js';
+import { BodyChecker, type BodyName } from './body-check.js';
 
-const MAX_JSON_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * dockerd decodes JSON bodies without a limit of its own; this bound only keeps one request
+ * from taking the daemon's memory, far above any client's (a 20 MB create body passes).
+ */
+const MAX_JSON_BODY_BYTES = 64 * 1024 * 1024;
 
-/** Reads and parses a JSON body; an empty body is `undefined`; malformed JSON is a 400. */
-export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+let bodyChecker: BodyChecker | undefined;
+
+/**
+ * Compiles the request bodies' schemas: createApi calls it once at start-up, so no request
+ * pays for it (in-process route tests get it on their first body instead).
+ */
+export function prepareBodyChecks(): void {
+  bodyChecker ??= new BodyChecker();
+}
+
+/** A body's types checked against the Engine API's definition of `name` (a 400 in Go's words when wrong). */
+export function checkBody(name: BodyName, body: unknown): void {
+  prepareBodyChecks();
+  bodyChecker!.check(name, body);
+}
+
+/**
+ * Reads and parses a JSON body; an empty body is `undefined`; malformed JSON is a 400. With
+ * `name`, its types are checked against that Engine API definition before any use.
+ */
+export async function readJsonBody(req: IncomingMessage, name?: BodyName): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -15,9 +39,12 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (!text) return undefined;
-  try { return JSON.parse(text); } catch (err) {
+  let body: unknown;
+  try { body = JSON.parse(text); } catch (err) {
     throw new InvalidArgumentError(`invalid JSON in request body: ${(err as Error).message}`, { cause: err });
   }
+  if (name) checkBody(name, body);
+  return body;
 }
 
 /** Docker's boolValue: absent, "", "0", "no", "false", "none" are false; anything else is true. */

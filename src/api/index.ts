@@ -7,6 +7,7 @@ import { volumeRoutes, type VolumesBackend } from './routes/volumes.js';
 import { networkRoutes, type NetworksBackend } from './routes/networks.js';
 import { Router } from './router.js';
 import { createApiServer, type ApiServerFactory } from './server.js';
+import { prepareBodyChecks } from './http.js';
 
 export { Router, splitVersion } from './router.js';
 export { listenFd, listenTcp, listenUnix, serverTlsOptions } from './listen.js';
@@ -18,6 +19,7 @@ export type { NetworkConnector } from './routes/networks.js';
 
 /** Builds the Engine API over the given services: a factory of HTTP servers, one per socket. */
 export function createApi(backend: Backend, logger: Logger): ApiServerFactory {
+  prepareBodyChecks();
   const router = new Router();
   systemRoutes(router, backend);
   registryRoutes(router, backend);

@@ -37,7 +37,9 @@ export function createApiServer(router: Router, logger: Logger): ApiServerFactor
     // allowHalfOpen, as Node's plain HTTP server has it: a docker client half-closes a hijacked
     // attach or exec when its stdin ends (over TLS a close_notify), and the output must still
     // flow back. An HTTPS server would otherwise end the socket on that close_notify.
-    const server: Server = tls ? createTlsServer({ ...tls, allowHalfOpen: true }, onRequest) : createServer(onRequest);
+    // Go's http.DefaultMaxHeaderBytes (1 MB), which dockerd serves with: large X-Registry-Auth
+    // and X-Registry-Config headers must pass (Node's default is 16 KB).
+    const server: Server = tls ? createTlsServer({ ...tls, allowHalfOpen: true, maxHeaderSize: MAX_HEADER_BYTES }, onRequest) : createServer({ maxHeaderSize: MAX_HEADER_BYTES }, onRequest);
     // A client refused at the handshake (no certificate, another CA, expired) never reaches
     // a route; the refusal is its answer, and a line at debug is ours.
     if (tls) server.on('tlsClientError', (err: Error) => logger.debug({ component: 'api', err: err.message }, 'TLS handshake refused'));
@@ -51,6 +53,11 @@ export function createApiServer(router: Router, logger: Logger): ApiServerFactor
         socket.destroy();
       });
     });
+    // A client that half-closes after its request (shutdown(SHUT_WR)) still reads the answer,
+    // as from Go's server; Node would otherwise abort the request and end the socket. The
+    // property is node:http's own (lib/_http_server.js), though its types do not list it.
+    (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(err, socket));
     server.keepAliveTimeout = 5_000;
     server.requestTimeout = 0;
     server.headersTimeout = 60_000;
@@ -58,11 +65,38 @@ export function createApiServer(router: Router, logger: Logger): ApiServerFactor
   };
 }
 
+const MAX_HEADER_BYTES = 1024 * 1024;
+/** Connections with a response in progress (a pipelined request may still fail to parse). */
+const answering = new WeakSet<Duplex>();
+
+/** How long a refused connection is drained before it is closed (Go's rstAvoidanceDelay). */
+const DRAIN_BEFORE_CLOSE_MS = 500;
+
+/**
+ * A request Node could not parse. As Go's server does, the answer is written, the write side
+ * closed, and what the client is still sending is read and dropped for a moment: closing with
+ * unread bytes would reset the connection and the client would never see the answer.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  // A reset peer has nobody to read the answer; a response already on its way must not be
+  // corrupted by another one in its middle.
+  if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable || answering.has(socket)) { socket.destroy(); return; }
+  const [status, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+  const body = `${status} ${text}`;
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  socket.on('data', () => undefined);
+  socket.on('end', () => socket.destroy());
+  setTimeout(() => socket.destroy(), DRAIN_BEFORE_CLOSE_MS).unref();
+}
+
 async function handle
 (router: Router, logger: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomBytes(6).toString('hex');
   const controller = new AbortController();
   res.on('close', () => { if (!res.writableFinished) controller.abort(); });
+  answering.add(req.socket);
+  res.once('close', () => answering.delete(req.socket));
   res.setHeader('Api-Version', MAX_API_VERSION);
   res.setHeader('Docker-Experimental', 'false');
   res.setHeader('Ostype', 'linux');

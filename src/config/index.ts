@@ -87,7 +87,8 @@ export function defaults(): Config {
     pidfile: '/run/berthd.pid',
     debug: false,
     configFile: DEFAULT_CONFIG_FILE,
-    group: 'berth',
+    // '' is "not given": the socket's group is then docker, else berth (api/listen.ts).
+    group: '',
     defaultRuntime: 'runc',
     runtimes: { runc: { path: 'runc', runtimeArgs: [] }, crun: { path: 'crun', runtimeArgs: [] } },
     registryMirrors: [],

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { InternalError, isErrno } from '../errors/index.js';
 import { cleanEntryName, encodeHeader, END_OF_ARCHIVE, padding, type EntryType, type TarEntry, type TarHeader } from '../snapshot/index.js';
-import { mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/index.js';
+import { mknod, readlinkFd, S_IFBLK, S_IFCHR, S_IFIFO } from '../sys/index.js';
 import { at, fdPath, O_CLOEXEC, O_PATH, fstatBig, lstatAt, openChild, removeTreeAt, type ScopedRoot } from './archive-fs.js';
 
 const readAsync = promisify(read);
@@ -34,7 +34,7 @@ export async function* tarResource(top: number, rebase: string, signal?: AbortSi
       if (rebase !== '') yield encodeHeader(headerFor(rebase, st, 'dir', '', mapIds));
       yield* walkDir(top, rebase, seenInodes, signal, mapIds);
     } else if (st.isSymbolicLink()) {
-      yield encodeHeader(headerFor(rebase, st, 'symlink', readlinkSync(fdPath(top)), mapIds));
+      yield encodeHeader(headerFor(rebase, st, 'symlink', readlinkFd(top), mapIds));
     } else if (st.isFile()) {
       yield* fileEntry(fdPath(top), rebase, st, true, mapIds);
     } else {

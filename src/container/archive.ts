@@ -9,6 +9,7 @@ import { resolveWithin } from '../store/index.js';
 import { fstatBig, ScopedRoot } from './archive-fs.js';
 import { extractInto, tarResource, type OwnerMap } from './archive-tar.js';
 import type { ContainerRecord } from './record.js';
+import { isTooLongForLinux } from './mounts.js';
 import { isMounted, mountRootfs, readInRoot, unmountRootfs } from './rootfs.js';
 import type { ContainerStore } from './store.js';
 
@@ -197,6 +198,9 @@ export class ArchiveService {
 /** `path` made absolute and clean, with a trailing `/` or `/.` kept: they mean "follow it, it is a directory". */
 export function absPathOf(rawPath: string): string {
   if (rawPath === '') throw new InvalidArgumentError('path is required');
+  // A path Linux cannot hold is the client's error, said before any lookup that would name
+  // the container's root on the host.
+  if (isTooLongForLinux(rawPath)) throw new InvalidArgumentError(`lstat ${rawPath}: file name too long`);
   return preserveTrailingDotOrSeparator(path.posix.join('/', rawPath), rawPath);
 }
 
@@ -266,6 +270,7 @@ function rfc3339Nano(ns: bigint): string {
 /** os.IsNotExist becomes Docker's containerFileNotFound (404); anything else is as it was. */
 function notFound(err: unknown, rawPath: string, container: string): unknown {
   if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return new NotFoundError(`Could not find the file ${rawPath} in container ${container}`, { cause: err });
+  if (isErrno(err, 'ENAMETOOLONG')) return new InvalidArgumentError(`lstat ${rawPath}: file name too long`, { cause: err });
   if (isErrno(err, 'ELOOP')) return new InvalidArgumentError(`too many levels of symbolic links: ${rawPath}`, { cause: err });
   return err;
 }

@@ -60,6 +60,11 @@ function mountConfigError(type: string | undefined, msg: string): InvalidArgumen
   return new InvalidArgumentError(`invalid mount config for type ${JSON.stringify(type ?? '')}: ${msg}`);
 }
 
+/** NAME_MAX (255 bytes a component) and PATH_MAX (4096 with its NUL): beyond them lies ENAMETOOLONG. */
+export function isTooLongForLinux(p: string): boolean {
+  return Buffer.byteLength(p) >= 4096 || p.split('/').some((c) => Buffer.byteLength(c) > 255);
+}
+
 function isAbs(p: string): boolean {
   return p.replaceAll('\\', '/').startsWith('/');
 }
@@ -78,6 +83,9 @@ export function validateMountSpec(m: Mount, opts: { bindSourceMustExist: boolean
       if (prop && !PROPAGATION_MODES.has(prop)) throw mountConfigError(m.Type, `invalid propagation mode: ${prop}`);
       if (m.VolumeOptions) throw mountConfigError(m.Type, 'field VolumeOptions must not be specified');
       if (!isAbs(source)) throw mountConfigError(m.Type, `invalid mount path: '${source}' mount path must be absolute`);
+      // A path Linux cannot hold is the client's error (moby: the stat's error in errMountConfig),
+      // found here rather than by a mkdir at start.
+      if (isTooLongForLinux(source)) throw mountConfigError(m.Type, `stat ${source}: file name too long`);
       if (opts.bindSourceMustExist && !opts.exists(source) && !m.BindOptions?.CreateMountpoint) {
         throw mountConfigError(m.Type, `bind source path does not exist: ${source}`);
       }

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../errors/index.js';
 import type { SysInfo } from '../sysinfo/index.js';
 import type { ContainerConfig, HostConfig } from '../types/container.js';
 import { parseSecurityOpts } from '../runtime/spec/security-opt.js';
+import { normalizeCapabilities } from '../runtime/spec/index.js';
 import { verifyResources } from './verify-resources.js';
 
 const POLICIES = ['', 'no', 'always', 'unless-stopped', 'on-failure'];
@@ -15,6 +16,10 @@ const POLICIES = ['', 'no', 'always', 'unless-stopped', 'on-failure'];
 export function validateCreate(config: ContainerConfig, host: HostConfig, runtimes: readonly string[], sysInfo: SysInfo, opts: { isUpdate?: boolean; hasNetwork?: (name: string) => boolean } = {}): string[] {
   const hasNetwork = opts.hasNetwork ?? (() => false);
   const warnings: string[] = [];
+  // moby verifyContainerSettings normalizes capabilities at create: an unknown name
+  // (`unknown capability: "CAP_../../X"`) is a 400 then, not a failed start later.
+  normalizeCapabilities(host.CapAdd ?? []);
+  normalizeCapabilities(host.CapDrop ?? []);
   const rp = host.RestartPolicy;
   if (rp) {
     const name = rp.Name ?? '';

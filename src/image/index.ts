@@ -8,3 +8,4 @@ export type { Snapshots } from './snapshots.js';
 export * from './reference.js';
 export * from './types.js';
 export { writeImage, parseConfig } from './writer.js';
+export { openImportUrl } from './import-url.js';

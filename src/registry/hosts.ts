@@ -7,7 +7,7 @@ import { promises as dnsp } from 'node:dns';
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { InvalidArgumentError, isErrno } from '../errors/index.js';
+import { InternalError, InvalidArgumentError, isErrno } from '../errors/index.js';
 import type { TlsSettings } from './transport.js';
 
 /** The name references use for Docker Hub, and where its registry and search index answer. */
@@ -152,6 +152,12 @@ export class RegistryHosts {
       return out;
     }
     const insecure = await this.isInsecure(domain);
+    // A reference may name any port (the grammar allows digits); dockerd finds out it is out of
+    // range when it dials, and answers with Go's words for that (500), never a URL parser's.
+    const port = /:(\d+)$/.exec(domain)?.[1];
+    if (port !== undefined && Number(port) > 65535) {
+      throw new InternalError(`Get "${insecure ? 'http' : 'https'}://${domain}/v2/": dial tcp: address ${port}: invalid port`);
+    }
     out.push({ url: new URL(`https://${domain}`), tls: await this.tlsFor(domain, insecure), isMirror: false });
     if (insecure) out.push({ url: new URL(`http://${domain}`), tls: {}, isMirror: false });
     return out;

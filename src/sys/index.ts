@@ -56,6 +56,18 @@ export function mknod(path: string, type: number, perm: number, major = 0, minor
   check('mknod', libc.mknod(path, type | (perm & 0o7777), makedev(major, minor)), path);
 }
 
+/**
+ * The text of the symlink an `O_PATH | O_NOFOLLOW` fd holds: readlinkat(fd, ""). readlink of
+ * its /proc/self/fd entry would give the link's own host path instead (the magic link).
+ */
+export function readlinkFd(fd: number): string {
+  for (let size = 4096; ; size *= 2) {
+    const buf = Buffer.alloc(size);
+    const n = check('readlinkat', libc.readlinkat(fd, '', buf, size));
+    if (n < size) return buf.subarray(0, n).toString('utf8');
+  }
+}
+
 /** lsetxattr(2): sets an extended attribute on the path itself, not a symlink's target. */
 export function lsetxattr(path: string, name: string, value: Buffer | string): void {
   const buf = typeof value === 'string' ? Buffer.from(value) : value;

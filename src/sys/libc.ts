@@ -60,6 +60,8 @@ export const libc = {
   fsmount: lib.func('int fsmount(int fd, unsigned int flags, unsigned int attrFlags)') as (fd: number, flags: number, attrFlags: number) => number,
   /** syscall(2), for openat2 which glibc does not wrap; called with koffi's variadic typed arguments. */
   syscall: lib.func('long syscall(long number, ...)') as (...args: unknown[]) => number,
+  readlinkat: lib.func('intptr_t readlinkat(int dirfd, const char *path, _Out_ void *buf, size_t size)') as
+    (dirfd: number, p: string, buf: Buffer, size: number) => number,
   moveMount: lib.func('int move_mount(int fromDirfd, const char *fromPath, int toDirfd, const char *toPath, unsigned int flags)') as
     (fromDirfd: number, fromPath: string, toDirfd: number, toPath: string, flags: number) => number,
 };

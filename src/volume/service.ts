@@ -1,6 +1,6 @@
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConflictError, InvalidArgumentError, isErrno, NotFoundError } from '../errors/index.js';
+import { ConflictError, InternalError, InvalidArgumentError, isErrno, NotFoundError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import { KeyedLock, readJson, writeJsonAtomic, mkdirAll } from '../store/index.js';
 import { boolFilter, checkFilterNames, duBytes, exec, FilterError, matchLabels, type Filters, type Logger } from '../util/index.js';
@@ -115,6 +115,8 @@ export class VolumeService {
         await writeJsonAtomic(path.join(dir, 'volume.json'), rec);
       } catch (err) {
         await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+        // dockerd answers 500 here with its volume root path; the words stay, the data-root does not.
+        if (isErrno(err, 'ENAMETOOLONG')) throw new InternalError(`create ${name}: error while creating volume root path: mkdir ${name}: file name too long`, { cause: err });
         throw err;
       }
       this.records.set(name, rec);

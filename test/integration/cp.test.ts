@@ -91,6 +91,27 @@ describe('cp: docker cp and the archive API', needsDocker, () => {
     assert.match(bad.stderr, /must be a directory/);
   });
 
+  // Issue 16, finding 3: a symlink copied out came back as a link to
+  // <data-root>/containers/<id>/rootfs/s, leaking the data-root and making a relative link
+  // that climbs out of the copy absolute. Links must travel with their text unchanged.
+  test('symlinks keep their target text, out of the container and into it', async (t) => {
+    const id = await running(t);
+    await inContainer(id, 'ln -s /etc/shadow /s && mkdir /d && ln -s ../../../etc/passwd /d/up && ln -s sub/x /d/down');
+    const list = async (p: string) => {
+      const r = await d.docker(['cp', `${id}:${p}`, '-']);
+      return out(await exec('tar', ['-tvf', '-'], { input: r.stdout })).trim().split('\n').map((l) => l.replace(/^.* (\S+ -> \S+)$/, '$1'));
+    };
+    assert.deepEqual(await list('/s'), ['s -> /etc/shadow']);
+    assert.deepEqual(await list('/d/up'), ['up -> ../../../etc/passwd']);
+    assert.deepEqual((await list('/d')).filter((l) => l.includes(' -> ')), ['d/down -> sub/x', 'd/up -> ../../../etc/passwd']);
+    const src = path.join(work, 'links');
+    await fsp.mkdir(src);
+    await fsp.symlink('/etc/shadow', path.join(src, 'abs'));
+    await fsp.symlink('../../../etc/passwd', path.join(src, 'up'));
+    assert.equal((await d.docker(['cp', src, `${id}:/tmp/`])).code, 0);
+    assert.equal(await inContainer(id, 'readlink /tmp/links/abs; readlink /tmp/links/up'), '/etc/shadow\n../../../etc/passwd\n');
+  });
+
   test('a stopped container: both ways, and its rootfs is unmounted after', async (t) => {
     const id = out(await d.docker(['create', 'busybox', 'true'])).trim();
     t.after(() => removeContainers(d, id));

@@ -6,7 +6,7 @@ import type { ContainerService, PathStat } from '../../container/index.js';
 import { frame, parseDetachKeys } from '../../container/index.js';
 import { parseEventTime } from '../../events/index.js';
 import { parseFilters } from '../../util/index.js';
-import { boolParam, intParam, readJsonBody, sendJson, sendNoContent } from '../http.js';
+import { boolParam, checkBody, intParam, readJsonBody, sendJson, sendNoContent } from '../http.js';
 import type { Ctx, Router } from '../router.js';
 import { versionAtLeast } from '../version.js';
 
@@ -32,7 +32,7 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
   const c = b.containers;
   r.add('POST', '/containers/create', async (ctx) => {
     const name = ctx.query.get('name') ?? undefined;
-    sendJson(ctx.res, 201, await c.create(await readJsonBody(ctx.req), name || undefined, ctx.query.get('platform') || undefined));
+    sendJson(ctx.res, 201, await c.create(await readJsonBody(ctx.req, 'ContainerCreate'), name || undefined, ctx.query.get('platform') || undefined));
   });
   r.add('GET', '/containers/json', async (ctx) => {
     sendJson(ctx.res, 200, await c.list({ all: boolParam(ctx.query, 'all'), limit: intParam(ctx.query, 'limit'), filters: parseFilters(ctx.query.get('filters')), size: boolParam(ctx.query, 'size') }));
@@ -115,7 +115,7 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     }
     ctx.res.end();
   });
-  r.add('POST', '/containers/{id}/update', async (ctx) => sendJson(ctx.res, 200, await c.update(ctx.params.id!, await readJsonBody(ctx.req))));
+  r.add('POST', '/containers/{id}/update', async (ctx) => sendJson(ctx.res, 200, await c.update(ctx.params.id!, await readJsonBody(ctx.req, 'ContainerUpdate'))));
   r.add('POST', '/containers/{id}/resize', async (ctx) => {
     await c.resize(ctx.params.id!, intParam(ctx.query, 'h', 0)!, intParam(ctx.query, 'w', 0)!);
     sendNoContent(ctx.res, 200);
@@ -123,7 +123,7 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
   r.add('POST', '/commit', async (ctx) => {
     const container = ctx.query.get('container');
     if (!container) throw new InvalidArgumentError('container is required');
-    const body = await readJsonBody(ctx.req);
+    const body = await readJsonBody(ctx.req, 'ImageCommit');
     const id = await c.commit(container, {
       repo: ctx.query.get('repo') ?? undefined, tag: ctx.query.get('tag') ?? undefined,
       comment: ctx.query.get('comment') ?? undefined, author: ctx.query.get('author') ?? undefined,
@@ -152,7 +152,7 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     sendNoContent(ctx.res, 200);
   });
   r.add('POST', '/containers/{id}/exec', async (ctx) => {
-    sendJson(ctx.res, 201, { Id: await c.createExec(ctx.params.id!, await readJsonBody(ctx.req)) });
+    sendJson(ctx.res, 201, { Id: await c.createExec(ctx.params.id!, await readJsonBody(ctx.req, 'ContainerExec')) });
   });
   r.add('GET', '/exec/{id}/json', (ctx) => sendJson(ctx.res, 200, c.inspectExec(ctx.params.id!)));
   r.add('POST', '/exec/{id}/resize', async (ctx) => {
@@ -160,7 +160,7 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     sendNoContent(ctx.res, 200);
   });
   r.add('POST', '/exec/{id}/start', async (ctx) => {
-    const body = (await readJsonBody(ctx.req) ?? {}) as { Detach?: boolean; ConsoleSize?: unknown };
+    const body = (await readJsonBody(ctx.req, 'ExecStart') ?? {}) as { Detach?: boolean; ConsoleSize?: unknown };
     const e = c.getExec(ctx.params.id!);
     if (body.Detach) {
       await c.startExec(e.id, { detach: true, consoleSize: body.ConsoleSize });
@@ -204,6 +204,7 @@ export async function upgradeExecStart(b: ContainersBackend, ctx: { params: Reco
     try { body = JSON.parse(bodyBytes.body.toString('utf8')) as typeof body; } catch (err) {
       throw new InvalidArgumentError(`invalid JSON in request body: ${(err as Error).message}`);
     }
+    checkBody('ExecStart', body);
   }
   const e = b.containers.getExec(ctx.params.id!);
   const type = e.config.Tty || !versionAtLeast(ctx.version, '1.42') ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';

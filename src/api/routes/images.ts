@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, NotImplementedError } from '../../errors/index.js';
-import type { ImageArchive, ImageService } from '../../image/index.js';
+import { openImportUrl, type ImageArchive, type ImageService } from '../../image/index.js';
 import type { RegistryService } from '../../registry/index.js';
 import { parseFilters } from '../../util/index.js';
 import { boolParam, sendJson, startJsonStream } from '../http.js';
@@ -54,12 +55,18 @@ export function imageRoutes(r: Router, b: ImagesBackend, pull?: (ctx: Ctx) => Pr
       if (!pull) throw new NotImplementedError('pulling images from a registry is not implemented in berth yet');
       return pull(ctx);
     }
-    if (fromSrc !== '-') throw new NotImplementedError('importing from a URL is not implemented in berth yet; use fromSrc=-');
     const emit = lazyJsonStream(ctx.res);
     const changes = ctx.query.getAll('changes').flatMap((c) => c.split('\n')).filter((c) => c.trim());
     const platform = ctx.query.get('platform');
     if (platform && !/^linux(\/amd64)?$/.test(platform)) throw new InvalidArgumentError(`image with platform ${platform} is not supported on this host (linux/amd64)`);
-    const id = await b.archive.import(ctx.req, {
+    let source: Readable = ctx.req;
+    if (fromSrc !== '-') {
+      // dockerd fetches the URL itself; an error before the download keeps its status.
+      const fetched = await openImportUrl(fromSrc ?? '', ctx.signal);
+      emit({ status: `Downloading from ${fetched.url}` });
+      source = fetched.body;
+    }
+    const id = await b.archive.import(source, {
       repo: ctx.query.get('repo') ?? undefined,
       tag: ctx.query.get('tag') ?? undefined,
       message: ctx.query.get('message') ?? undefined,

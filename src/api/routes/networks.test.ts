@@ -91,9 +91,10 @@ test('create: 201 with the id; the body decoded field by field; dockerd\'s refus
   const table: Array<[unknown, number, string]> = [
     [{ Name: 'bridge' }, 403, 'operation is not permitted on predefined bridge network '],
     [{ Name: 'dup' }, 409, 'network with name dup already exists'],
-    [{ Name: 'x', Labels: { a: 1 } }, 400, 'json: cannot unmarshal number into Go struct field CreateRequest.Labels of type string'],
-    [{ Name: 'x', Internal: 'yes' }, 400, 'json: cannot unmarshal string into Go struct field CreateRequest.Internal of type bool'],
-    [{ Name: 'x', IPAM: { Config: {} } }, 400, 'json: cannot unmarshal object into Go struct field IPAM.Config of type []network.IPAMConfig'],
+    // The words of dockerd 20.10's decoder (its type names; Go's full field path).
+    [{ Name: 'x', Labels: { a: 1 } }, 400, 'json: cannot unmarshal number into Go struct field NetworkCreateRequest.Labels of type string'],
+    [{ Name: 'x', Internal: 'yes' }, 400, 'json: cannot unmarshal string into Go struct field NetworkCreateRequest.Internal of type bool'],
+    [{ Name: 'x', IPAM: { Config: {} } }, 400, 'json: cannot unmarshal object into Go struct field IPAM.IPAM.Config of type []network.IPAMConfig'],
     ['{"Name": ', 400, 'invalid JSON in request body: Unexpected end of JSON input'],
   ];
   for (const [body, status, message] of table) {

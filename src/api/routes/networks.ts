@@ -109,7 +109,7 @@ export function networkRoutes(router: Router, backend: NetworksBackend): void {
     sendJson(ctx.res, 200, backend.networks.inspect(ctx.params.id!));
   });
   router.add('POST', '/networks/create', async (ctx) => {
-    const req = decodeCreateNetwork(await readJsonBody(ctx.req));
+    const req = decodeCreateNetwork(await readJsonBody(ctx.req, 'NetworkCreate'));
     sendJson(ctx.res, 201, await backend.networks.create(req));
   });
   router.add('DELETE', '/networks/{id}', async (ctx) => {
@@ -120,7 +120,7 @@ export function networkRoutes(router: Router, backend: NetworksBackend): void {
     sendJson(ctx.res, 200, await backend.networks.prune(parseFilters(ctx.query.get('filters'))));
   });
   router.add('POST', '/networks/{id}/connect', async (ctx) => {
-    const b = object(await readJsonBody(ctx.req), 'types.NetworkConnect');
+    const b = object(await readJsonBody(ctx.req, 'NetworkConnect'), 'types.NetworkConnect');
     const container = optString(b, 'Container', 'NetworkConnect') ?? '';
     const endpoint = b.EndpointConfig === undefined || b.EndpointConfig === null ? null : object(b.EndpointConfig, 'network.EndpointSettings') as EndpointSettings;
     // The network is looked up first: an unknown one is a 404 whatever the container.
@@ -131,7 +131,7 @@ export function networkRoutes(router: Router, backend: NetworksBackend): void {
     sendNoContent(ctx.res, 200);
   });
   router.add('POST', '/networks/{id}/disconnect', async (ctx) => {
-    const b = object(await readJsonBody(ctx.req), 'types.NetworkDisconnect');
+    const b = object(await readJsonBody(ctx.req, 'NetworkDisconnect'), 'types.NetworkDisconnect');
     const container = optString(b, 'Container', 'NetworkDisconnect') ?? '';
     const force = optBool(b, 'Force', 'NetworkDisconnect') ?? false;
     const net = backend.networks.inspect(ctx.params.id!);

@@ -65,7 +65,7 @@ export function registryRoutes(r: Router, b: RegistryBackend): void {
     }));
   });
   r.add('POST', '/auth', async (ctx) => {
-    const body = await readJsonBody(ctx.req);
+    const body = await readJsonBody(ctx.req, 'SystemAuth');
     if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) throw new InvalidArgumentError('invalid JSON in request body: expected an object');
     const json = (body ?? {}) as Record<string, unknown>;
     const auth = decodeAuthHeader(Buffer.from(JSON.stringify(json)).toString('base64'));

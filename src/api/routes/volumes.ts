@@ -31,7 +31,7 @@ function decodeCreate(body: unknown): CreateVolumeRequest {
 export function volumeRoutes(r: Router, b: VolumesBackend): void {
   const v = b.volumes;
   r.add('GET', '/volumes', async (ctx) => sendJson(ctx.res, 200, v.list(parseFilters(ctx.query.get('filters')))));
-  r.add('POST', '/volumes/create', async (ctx) => sendJson(ctx.res, 201, await v.create(decodeCreate(await readJsonBody(ctx.req)))));
+  r.add('POST', '/volumes/create', async (ctx) => sendJson(ctx.res, 201, await v.create(decodeCreate(await readJsonBody(ctx.req, 'VolumeCreate')))));
   r.add('POST', '/volumes/prune', async (ctx) => {
     const filters = parseFilters(ctx.query.get('filters'));
     // Before API 1.42 prune removed every unused volume, named ones included.

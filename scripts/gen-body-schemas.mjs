@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Generates, from the Engine API's own definitions (shared/reference/docker-engine-api-v1.50.yaml):
+// - src/api/body-schemas.generated.ts: the JSON schemas of the request bodies berthd takes;
+// - src/api/body-validators.generated.ts: ajv's standalone code validating them.
+// Parsing that YAML takes ~0.6 s and compiling the schemas with ajv ~0.2 s: too long for
+// every start of berthd, so both are done here, once (api/body-check.ts uses the result).
+//
+//   node scripts/gen-body-schemas.mjs [spec.yaml]        writes the files
+//   node scripts/gen-body-schemas.mjs --check [spec.yaml] exits 1 when they are stale
+//
+// The schemas are made to check what dockerd's Go decoder checks, types, and nothing else:
+// - `null` is accepted everywhere: encoding/json leaves the field as it was;
+// - unknown fields pass (Go ignores them): `additionalProperties: false` is dropped;
+// - `required`, `enum`, bounds and patterns go: dockerd checks those after decoding, with
+//   its own words, or not at all;
+// - fields whose Go type is strslice.StrSlice take a string as well as a list of strings.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import standalone from 'ajv/dist/standalone/index.js';
+import YAML from 'yaml';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const isCheck = args[0] === '--check';
+const specFile = args.find((a) => !a.startsWith('--')) ?? path.join(here, '../../shared/reference/docker-engine-api-v1.50.yaml');
+const outFile = path.join(here, '../src/api/body-schemas.generated.ts');
+const validatorsFile = path.join(here, '../src/api/body-validators.generated.ts');
+
+/** The bodies berthd takes, by operationId, with the Go type dockerd 20.10 decodes each into. */
+const BODIES = {
+  ContainerCreate: 'ContainerConfigWrapper',
+  ContainerUpdate: 'UpdateConfig',
+  ImageCommit: 'ContainerConfigWrapper',
+  ContainerExec: 'ExecConfig',
+  ExecStart: 'ExecStartCheck',
+  VolumeCreate: 'VolumeCreateBody',
+  NetworkCreate: 'NetworkCreateRequest',
+  NetworkConnect: 'NetworkConnect',
+  NetworkDisconnect: 'NetworkDisconnect',
+  SystemAuth: 'AuthConfig',
+};
+
+/** definition → property → schema, for Go types the spec does not show (moby api/types/strslice). */
+const STRSLICE = { ContainerConfig: ['Cmd', 'Entrypoint', 'Shell'], HostConfig: ['CapAdd', 'CapDrop'] };
+
+const KEEP = new Set(['type', 'properties', 'items', 'additionalProperties', 'allOf', 'anyOf', '$ref', 'format']);
+
+function clean(node) {
+  if (Array.isArray(node)) return node.map(clean);
+  if (node === null || typeof node !== 'object') return node;
+  const out = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (!KEEP.has(k)) continue;
+    if (k === 'properties') out.properties = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, clean(s)]));
+    else if (k === 'additionalProperties') { if (v !== false) out.additionalProperties = v === true ? true : clean(v); }
+    else if (k === '$ref') out.$ref = v.replace('#/definitions/', 'engine-api#/definitions/');
+    else if (k === 'type') out.type = [v, 'null'];
+    else out[k] = clean(v);
+  }
+  return out;
+}
+
+const strslice = { anyOf: [{ type: ['array', 'null'], items: { type: 'string' } }, { type: 'string' }], 'x-go-type': 'strslice.StrSlice' };
+
+const spec = YAML.parse(readFileSync(specFile, 'utf8'));
+const bodies = {};
+for (const ops of Object.values(spec.paths)) {
+  for (const op of Object.values(ops)) {
+    if (!op || typeof op !== 'object' || !(op.operationId in BODIES)) continue;
+    const param = (op.parameters ?? []).find((p) => p.in === 'body');
+    if (!param) throw new Error(`${op.operationId}: no body parameter in the spec`);
+    bodies[op.operationId] = { goType: BODIES[op.operationId], schema: clean(param.schema) };
+  }
+}
+for (const id of Object.keys(BODIES)) if (!bodies[id]) throw new Error(`${id}: not in the spec`);
+
+// Only the definitions the bodies reach.
+const definitions = {};
+const pending = [JSON.stringify(bodies)];
+while (pending.length) {
+  for (const m of pending.pop().matchAll(/engine-api#\/definitions\/(\w+)/g)) {
+    const name = m[1];
+    if (definitions[name]) continue;
+    const def = spec.definitions[name];
+    if (!def) throw new Error(`definition ${name} is not in the spec`);
+    definitions[name] = clean(def);
+    pending.push(JSON.stringify(definitions[name]));
+  }
+}
+for (const [def, props] of Object.entries(STRSLICE)) {
+  for (const p of props) {
+    const where = definitions[def].properties ?? definitions[def].allOf?.find((s) => s.properties?.[p])?.properties;
+    if (!where?.[p]) throw new Error(`${def}.${p} is not in the spec`);
+    where[p] = strslice;
+  }
+}
+
+const sorted = (o) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+const text = `// Generated by scripts/gen-body-schemas.mjs from ${path.basename(specFile)}: do not edit.
+export type BodyName = ${Object.keys(BODIES).map((k) => JSON.stringify(k)).join(' | ')};
+
+export const BODY_SCHEMAS: Record<BodyName, { goType: string; schema: Record<string, unknown> }> = ${JSON.stringify(sorted(bodies), null, 1)};
+
+export const DEFINITIONS: Record<string, Record<string, unknown>> = ${JSON.stringify(sorted(definitions), null, 1)};
+`;
+// Types only: formats, enums and bounds were left out of the schemas on purpose.
+const ajv = new Ajv({ strict: false, allErrors: false, validateFormats: false, code: { source: true, esm: true } });
+ajv.addSchema({ $id: 'engine-api', definitions: sorted(definitions) });
+const exportsByName = {};
+for (const [name, { schema }] of Object.entries(sorted(bodies))) {
+  ajv.addSchema({ ...schema, $id: `body-${name}` });
+  exportsByName[name] = `body-${name}`;
+}
+const standaloneCode = standalone.default ?? standalone;
+const validators = `// @ts-nocheck
+// Generated by scripts/gen-body-schemas.mjs (ajv standalone code) from ${path.basename(specFile)}: do not edit.
+${standaloneCode(ajv, exportsByName)}
+`;
+
+for (const [file, content] of [[outFile, text], [validatorsFile, validators]]) {
+  if (!isCheck) { writeFileSync(file, content); continue; }
+  if (readFileSync(file, 'utf8') !== content) { process.stderr.write(`${file} is stale: run node scripts/gen-body-schemas.mjs\n`); process.exit(1); }
+}
