@@ -16,10 +16,16 @@ const POLICIES = ['', 'no', 'always', 'unless-stopped', 'on-failure'];
 export function validateCreate(config: ContainerConfig, host: HostConfig, runtimes: readonly string[], sysInfo: SysInfo, opts: { isUpdate?: boolean; hasNetwork?: (name: string) => boolean } = {}): string[] {
   const hasNetwork = opts.hasNetwork ?? (() => false);
   const warnings: string[] = [];
-  // moby verifyContainerSettings normalizes capabilities at create: an unknown name
-  // (`unknown capability: "CAP_../../X"`) is a 400 then, not a failed start later.
-  normalizeCapabilities(host.CapAdd ?? []);
-  normalizeCapabilities(host.CapDrop ?? []);
+  // moby verifyContainerSettings normalizes capabilities at create: an unknown name is a 400
+  // then (`invalid CapAdd: unknown capability: "CAP_../../X"`, as dockerd 20.10 words it), not
+  // a failed start later.
+  for (const [field, caps] of [['CapAdd', host.CapAdd], ['CapDrop', host.CapDrop]] as const) {
+    try {
+      normalizeCapabilities(caps ?? []);
+    } catch (err) {
+      throw new InvalidArgumentError(`invalid ${field}: ${(err as Error).message}`, { cause: err });
+    }
+  }
   const rp = host.RestartPolicy;
   if (rp) {
     const name = rp.Name ?? '';

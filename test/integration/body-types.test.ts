@@ -135,7 +135,7 @@ describe('request bodies are type-checked against the Engine API spec', () => {
       [`/containers/${container}/exec`, { Cmd: ['id'], Tty: 'str' }, 'json: cannot unmarshal string into Go struct field ExecConfig.Tty of type bool'],
       [`/containers/${container}/exec`, { Cmd: ['id'], DetachKeys: true }, 'json: cannot unmarshal bool into Go struct field ExecConfig.DetachKeys of type string'],
       ['/containers/create', { Image: 'busybox', HostConfig: { Memory: '1g' } }, 'json: cannot unmarshal string into Go struct field HostConfig.HostConfig.Memory of type int64'],
-      ['/containers/create', { Image: 'busybox', HostConfig: { CapAdd: ['../../X'] } }, 'unknown capability: "CAP_../../X"'],
+      ['/containers/create', { Image: 'busybox', HostConfig: { CapAdd: ['../../X'] } }, 'invalid CapAdd: unknown capability: "CAP_../../X"'],
     ];
     const before0 = await state();
     for (const [path, body, message] of cases) {
