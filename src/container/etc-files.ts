@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { buildHostnameFile, buildHostsFile } from '../runtime/spec/etc-files.js';
 import { writeFileAtomic } from '../store/index.js';
 import type { ContainerRecord } from './record.js';
@@ -22,6 +22,16 @@ export async function writeEtcFiles(rec: ContainerRecord, paths: ContainerPaths,
     dnsOptions: rec.hostConfig.DnsOptions ?? [],
     keepLocalhost: isHostNet,
   }));
+}
+
+/**
+ * Rewrites a running container's /etc/hosts for its current addresses (network connect and
+ * disconnect). In place, not by rename: the file is bind-mounted, and a rename would leave the
+ * container reading the old inode (libnetwork rewrites it in place too).
+ */
+export async function rewriteHostsInPlace(rec: ContainerRecord, paths: ContainerPaths, containerIps: string[]): Promise<void> {
+  const hostname = rec.config.Hostname ?? rec.id.slice(0, 12);
+  await fsp.writeFile(paths.hosts, buildHostsFile({ extraHosts: rec.hostConfig.ExtraHosts ?? [], hostname, domainname: rec.config.Domainname ?? '', containerIps }));
 }
 
 function readOr(file: string, fallback: string): string {

@@ -31,7 +31,9 @@ import type { ContainerStore } from './store.js';
 import { inspectJson, summaryJson } from './view.js';
 import type { WaitResult } from './waiters.js';
 import { writeEtcFiles } from './etc-files.js';
-import { networkExists, networkSettingsOf, type ContainerNetworks } from './network.js';
+import { networkExists, networkSettingsOf, planNetworks, type ContainerNetworks } from './network.js';
+import { NetworkConnections } from './network-connect.js';
+import type { EndpointSettings } from '../types/container.js';
 import { ExecService } from './exec.js';
 import { ArchiveService } from './archive.js';
 import { createInitLayer } from './init-layer.js';
@@ -95,6 +97,7 @@ export class ContainerService {
   private readonly archives: ArchiveService;
   private readonly health: HealthMonitor;
   private readonly bundle: { isCgroup2: boolean; kernelRelease: string };
+  private readonly connections: NetworkConnections | undefined;
 
   constructor(private readonly d: ContainerServiceDeps) {
     this.bundle = { isCgroup2: d.cgroups.version === 2, kernelRelease: d.kernelRelease };
@@ -108,6 +111,7 @@ export class ContainerService {
       preparers: d.preparers ?? defaultPreparers({ store: d.store, snapshots: d.snapshots, cgroups: d.cgroups, volumes: this.volumes, idRemap: d.idRemap, ...(d.networks ? { networks: d.networks } : {}) }),
       waiters: this.waiters, health: this.health, attachments: this.attachments, execs: this.execs, volumes: this.volumes,
     });
+    this.connections = d.networks ? new NetworkConnections({ store: d.store, networks: d.networks }) : undefined;
     this.archives = new ArchiveService({
       store: d.store, snapshots: d.snapshots, events: d.events, attributes: eventAttributes,
       // A copy under a volume or bind goes to its source, as dockerd mounts them for `docker cp`.
@@ -145,6 +149,16 @@ export class ContainerService {
     this.lifecycle.close();
     this.d.store.close();
     await this.d.store.flush().catch((err: unknown) => this.d.logger.warn({ component: 'container', err }, 'container records left unsaved at shutdown'));
+  }
+
+  // Networks of existing containers (network-connect.ts): the API's NetworkConnector.
+  connectNetwork(idOrName: string, network: string, endpoint: EndpointSettings | null): Promise<void> {
+    if (!this.connections) throw new NotImplementedError('berth cannot connect containers to networks without the network service');
+    return this.connections.connect(idOrName, network, endpoint);
+  }
+  disconnectNetwork(idOrName: string, network: string, force: boolean): Promise<void> {
+    if (!this.connections) throw new NotImplementedError('berth cannot disconnect containers from networks without the network service');
+    return this.connections.disconnect(idOrName, network, force);
   }
 
   // Execs (exec.ts).
@@ -189,7 +203,7 @@ export class ContainerService {
 
   /** `POST /containers/create`. */
   async create(body: unknown, name: string | undefined, platform?: string): Promise<{ Id: string; Warnings: string[] }> {
-    const { config: requested, hostConfig } = decodeCreateBody(body);
+    const { config: requested, hostConfig, networking } = decodeCreateBody(body);
     const image = this.d.images.resolve(requested.Image!);
     const imageJson = this.d.images.config(image.id);
     if (platform) checkImagePlatform(requested.Image!, platform, { os: imageJson.os || 'linux', architecture: imageJson.architecture || hostArch(), ...(imageJson.variant ? { variant: imageJson.variant } : {}) }, hostArch());
@@ -203,6 +217,7 @@ export class ContainerService {
     if (!merged.Hostname) merged.Hostname = id.slice(0, 12);
     merged.Image = requested.Image;
     const host: HostConfig = normalizeHostConfig(hostConfig, this.d.defaultRuntime);
+    const networks = planNetworks(this.d.networks, host, networking, requested.MacAddress ?? undefined);
     host.LogConfig = mergeLogConfig(hostConfig.LogConfig, this.d.defaultLogConfig ?? { type: 'json-file', opts: {} });
     this.volumes.validate(host);
     checkUsernsMode(host, this.d.idRemap !== undefined);
@@ -223,6 +238,7 @@ export class ContainerService {
       restartCount: 0,
       imageChainId: chainIds(image).at(-1),
       platform: 'linux',
+      ...(networks ? { networks } : {}),
       ...(this.d.idRemap && (host.UsernsMode ?? '') !== 'host' ? { idMappings: { uidMappings: this.d.idRemap.uidMappings, gidMappings: this.d.idRemap.gidMappings } } : {}),
     };
     const paths = this.d.store.paths(id);
