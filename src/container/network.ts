@@ -149,7 +149,15 @@ export function networkSettingsOf(networks: ContainerNetworks | undefined, rec: 
   const out: Record<string, unknown> = {};
   for (const [name, c] of Object.entries(networksOf(rec))) out[name] = eps[name] ? { ...eps[name], ...(c.links ? { Links: c.links } : {}) } : unattachedEndpoint(c);
   for (const [name, ep] of Object.entries(eps)) out[name] ??= ep;
-  return { networks: out, ports: networks.portsOf(rec.id) };
+  return { networks: out, ports: Object.keys(eps).length > 0 ? portsWhileAttached(rec, networks.portsOf(rec.id)) : {} };
+}
+
+/** moby getPortMapInfo: each exposed port, null where it is not published, beside the published ones. */
+function portsWhileAttached(rec: ContainerRecord, published: PortMap): PortMap {
+  const out: PortMap = {};
+  for (const key of Object.keys(rec.config.ExposedPorts ?? {})) out[key.includes('/') ? key : `${key}/tcp`] = null;
+  for (const key of Object.keys(rec.hostConfig.PortBindings ?? {})) out[key.includes('/') ? key : `${key}/tcp`] ??= null;
+  return { ...out, ...published };
 }
 
 function unattachedEndpoint(c: ContainerEndpointConfig): Record<string, unknown> {

@@ -285,7 +285,7 @@ export class ContainerService {
       },
     });
     const out: Array<Record<string, unknown>> = [];
-    for (const r of recs) out.push(summaryJson(r, opts.size ? await this.sizes(r) : {}));
+    for (const r of recs) out.push(summaryJson(r, { ...(opts.size ? await this.sizes(r) : {}), network: networkSettingsOf(this.d.networks, r) }));
     return out;
   }
 
