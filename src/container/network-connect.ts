@@ -4,7 +4,7 @@ import { ConflictError, InternalError, InvalidArgumentError, NotFoundError, NotI
 import type { NetworkRecord } from '../network/index.js';
 import type { EndpointSettings } from '../types/container.js';
 import { rewriteHostsInPlace } from './etc-files.js';
-import { endpointConfigOf, networksOf, resolvConfFor, type ContainerNetworks } from './network.js';
+import { endpointConfigOf, hostGatewayIps, networksOf, resolvConfFor, type ContainerNetworks } from './network.js';
 import type { ContainerEndpointConfig, ContainerRecord } from './record.js';
 import type { ContainerStore } from './store.js';
 
@@ -91,7 +91,7 @@ export class NetworkConnections {
 
   private async rewriteEtc(rec: ContainerRecord): Promise<void> {
     const addresses = Object.values(this.d.networks.endpointsOf(rec.id)).map((e) => e.IPAddress).filter(Boolean);
-    await rewriteHostsInPlace(rec, this.d.store.paths(rec.id), addresses);
+    await rewriteHostsInPlace(rec, this.d.store.paths(rec.id), addresses, { hostGatewayIps: hostGatewayIps(this.d.networks) });
   }
 }
 

@@ -2,7 +2,7 @@ import { InvalidArgumentError, NotFoundError, NotImplementedError } from '../err
 import type { AttachResult, NetworkService } from '../network/index.js';
 import { writeFileAtomic } from '../store/index.js';
 import type { EndpointSettings, HostConfig, NetworkingConfig, PortMap } from '../types/container.js';
-import { writeEtcFiles } from './etc-files.js';
+import { writeEtcFiles, type HostsExtras } from './etc-files.js';
 import type { Preparer, StartContext } from './prepare/index.js';
 import type { ContainerEndpointConfig, ContainerRecord } from './record.js';
 
@@ -111,7 +111,7 @@ export function networkPreparer(d: { networks: ContainerNetworks }): Preparer {
         })),
         portBindings: portBindingsOf(rec), dnsServers: rec.hostConfig.Dns ?? [],
       });
-      await writeNetworkEtcFiles(rec, ctx, result);
+      await writeNetworkEtcFiles(rec, ctx, result, { hostGatewayIps: hostGatewayIps(d.networks) });
     },
     async release(rec) {
       await d.networks.detach(rec.id);
@@ -119,8 +119,20 @@ export function networkPreparer(d: { networks: ContainerNetworks }): Preparer {
   };
 }
 
-async function writeNetworkEtcFiles(rec: ContainerRecord, ctx: StartContext, result: AttachResult): Promise<void> {
-  await writeEtcFiles(rec, ctx.paths, result.addresses);
+/** The address `--add-host name:host-gateway` stands for: the default bridge's gateway, as dockerd's default. */
+export function hostGatewayIps(networks: ContainerNetworks | undefined): string[] {
+  if (!networks) return [];
+  try {
+    const gw = networks.find('bridge').subnets[0]?.gateway;
+    return gw ? [gw] : [];
+  } catch (err) {
+    if (err instanceof NotFoundError) return [];
+    throw err;
+  }
+}
+
+async function writeNetworkEtcFiles(rec: ContainerRecord, ctx: StartContext, result: AttachResult, extras: HostsExtras): Promise<void> {
+  await writeEtcFiles(rec, ctx.paths, result.addresses, extras);
   if (!result.dnsServer) return;
   await writeFileAtomic(ctx.paths.resolvConf, resolvConfFor(rec, result.dnsServer, result.dnsSearchDomains));
 }

@@ -31,7 +31,7 @@ import type { ContainerStore } from './store.js';
 import { inspectJson, summaryJson } from './view.js';
 import type { WaitResult } from './waiters.js';
 import { writeEtcFiles } from './etc-files.js';
-import { networkExists, networkSettingsOf, planNetworks, type ContainerNetworks } from './network.js';
+import { hostGatewayIps, networkExists, networkSettingsOf, planNetworks, type ContainerNetworks } from './network.js';
 import { NetworkConnections } from './network-connect.js';
 import type { EndpointSettings } from '../types/container.js';
 import { ExecService } from './exec.js';
@@ -245,7 +245,7 @@ export class ContainerService {
     const madeVolumes: string[] = [];
     try {
       await fsp.mkdir(paths.dir, { recursive: true, mode: 0o710 });
-      await writeEtcFiles(rec, paths);
+      await writeEtcFiles(rec, paths, [], { hostGatewayIps: hostGatewayIps(this.d.networks) });
       await createInitLayer(paths.init);
       if (rec.idMappings) {
         // The remapped root must reach its rootfs and own its upper dir (its `/`) and files.
