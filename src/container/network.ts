@@ -5,6 +5,8 @@ import type { EndpointSettings, HostConfig, NetworkingConfig, PortMap } from '..
 import { writeEtcFiles, type HostsExtras } from './etc-files.js';
 import type { Preparer, StartContext } from './prepare/index.js';
 import type { ContainerEndpointConfig, ContainerRecord } from './record.js';
+import { linkedChildren, linkEnv, linkHostsEntry, type LinkedChild } from './links.js';
+import type { ContainerStore } from './store.js';
 
 /** What the container side uses of the network service (a fake in tests). */
 export type ContainerNetworks = Pick<NetworkService, 'attach' | 'detach' | 'endpointsOf' | 'portsOf' | 'find' | 'checkEndpoint'>;
@@ -36,7 +38,10 @@ export function endpointConfigOf(networks: ContainerNetworks, term: string, e: E
   if (aliases.length) config.aliases = aliases;
   if (ipv4Address) config.ipv4Address = ipv4Address;
   if (macAddress) config.macAddress = macAddress;
-  if (e?.Links?.length) config.links = [...e.Links];
+  if (e?.Links?.length) {
+    if (!net.isPredefined) throw new NotImplementedError('berth supports links on the default bridge network only: use network aliases (--network-alias) on user-defined networks');
+    config.links = [...e.Links];
+  }
   return { name: net.name, config };
 }
 
@@ -88,7 +93,7 @@ export function portBindingsOf(rec: ContainerRecord): PortMap {
  * server (aardvark-dns on user-defined networks, the host's servers on the default bridge).
  * Released by detaching, which also frees its addresses and host ports.
  */
-export function networkPreparer(d: { networks: ContainerNetworks }): Preparer {
+export function networkPreparer(d: { networks: ContainerNetworks; store: ContainerStore }): Preparer {
   return {
     name: 'network',
     async prepare(ctx: StartContext) {
@@ -103,6 +108,8 @@ export function networkPreparer(d: { networks: ContainerNetworks }): Preparer {
       // A start only happens for a container that is not running: networks still recorded for it
       // are a previous run's that nobody released (a host restart, a crash between exit and release).
       await d.networks.detach(rec.id);
+      const links = linksAtStart(d, rec, joined.map(([name]) => name));
+      if (links.length > 0) ctx.linkedEnv = links.flatMap((l) => linkEnv(l.linkName, l.childIp, l.child.config.Env ?? [], Object.keys(l.child.config.ExposedPorts ?? {})));
       const result = await d.networks.attach({
         containerId: rec.id, containerName: rec.name.replace(/^\//, ''), netnsPath: ctx.netnsPath,
         endpoints: joined.map(([name, c]) => ({
@@ -111,12 +118,18 @@ export function networkPreparer(d: { networks: ContainerNetworks }): Preparer {
         })),
         portBindings: portBindingsOf(rec), dnsServers: rec.hostConfig.Dns ?? [],
       });
-      await writeNetworkEtcFiles(rec, ctx, result, { hostGatewayIps: hostGatewayIps(d.networks) });
+      await writeNetworkEtcFiles(rec, ctx, result, { hostGatewayIps: hostGatewayIps(d.networks), links: links.map(linkHostsEntry) });
     },
     async release(rec) {
       await d.networks.detach(rec.id);
     },
   };
+}
+
+/** The running children of a container's legacy links, with their default-bridge addresses. */
+function linksAtStart(d: { networks: ContainerNetworks; store: ContainerStore }, rec: ContainerRecord, joined: string[]): LinkedChild[] {
+  if (!rec.links?.length || !joined.includes('bridge')) return [];
+  return linkedChildren(d.store, rec, (id) => d.networks.endpointsOf(id).bridge?.IPAddress || undefined);
 }
 
 /** The address `--add-host name:host-gateway` stands for: the default bridge's gateway, as dockerd's default. */

@@ -63,6 +63,13 @@ export interface ContainerRecord {
    * NetworkMode's network alone (container/network.ts `networksOf`).
    */
   networks?: Record<string, ContainerEndpointConfig>;
+  /** Legacy links (`--link child:alias`, default bridge only), each known as `/<name>/<alias>`. */
+  links?: ContainerLink[];
+}
+
+export interface ContainerLink {
+  childId: string;
+  alias: string;
 }
 
 /** One network as the container asked for it (create's EndpointsConfig, `network connect`). */

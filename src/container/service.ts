@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { InvalidArgumentError, NotImplementedError } from '../errors/index.js';
+import { InternalError, InvalidArgumentError, NotFoundError, NotImplementedError } from '../errors/index.js';
+import { linksForInspect, planLinks } from './links.js';
 import { mergeLogConfig } from './log-config.js';
 import { checkImagePlatform } from './platform.js';
 import type { EventBus } from '../events/index.js';
@@ -161,6 +162,26 @@ export class ContainerService {
     return this.connections.disconnect(idOrName, network, force);
   }
 
+  /** `DELETE /containers/{parent}/{alias}?link=1` (docker rm --link): the parent forgets the link. */
+  async removeLink(linkName: string): Promise<void> {
+    const parts = linkName.replace(/^\/+/, '').split('/');
+    // dockerd's plain errors (500), word for word.
+    if (parts.length < 2) throw new InternalError('Conflict, cannot remove the default link name of the container');
+    const alias = parts.pop()!;
+    const parentName = parts.join('/');
+    let parentId: string;
+    try {
+      parentId = this.d.store.resolve(parentName).id;
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new NotFoundError(`No such container: ${linkName.replace(/^\/+/, '')}`, { cause: err });
+      throw err;
+    }
+    await this.d.store.withLock(parentId, async () => {
+      if (!this.d.store.resolve(parentId).links?.some((l) => l.alias === alias)) throw new NotFoundError(`No such container: ${linkName.replace(/^\/+/, '')}`);
+      await this.d.store.update(parentId, (cur) => ({ ...cur, links: (cur.links ?? []).filter((l) => l.alias !== alias) }), { durable: true });
+    });
+  }
+
   // Execs (exec.ts).
   createExec(containerIdOrName: string, body: unknown): Promise<string> { return this.execs.create(containerIdOrName, body); }
   inspectExec(id: string): Record<string, unknown> { return this.execs.inspect(id); }
@@ -218,6 +239,7 @@ export class ContainerService {
     merged.Image = requested.Image;
     const host: HostConfig = normalizeHostConfig(hostConfig, this.d.defaultRuntime);
     const networks = planNetworks(this.d.networks, host, networking, requested.MacAddress ?? undefined);
+    const links = planLinks(this.d.store, host.Links, host.NetworkMode ?? 'default');
     host.LogConfig = mergeLogConfig(hostConfig.LogConfig, this.d.defaultLogConfig ?? { type: 'json-file', opts: {} });
     this.volumes.validate(host);
     checkUsernsMode(host, this.d.idRemap !== undefined);
@@ -239,6 +261,7 @@ export class ContainerService {
       imageChainId: chainIds(image).at(-1),
       platform: 'linux',
       ...(networks ? { networks } : {}),
+      ...(links ? { links } : {}),
       ...(this.d.idRemap && (host.UsernsMode ?? '') !== 'host' ? { idMappings: { uidMappings: this.d.idRemap.uidMappings, gidMappings: this.d.idRemap.gidMappings } } : {}),
     };
     const paths = this.d.store.paths(id);
@@ -293,7 +316,8 @@ export class ContainerService {
     const rec = this.d.store.resolve(idOrName);
     const lowers = rec.imageChainId ? await this.d.snapshots.lowerDirs(rec.imageChainId).catch(() => []) : [];
     const extra = opts.size ? await this.sizes(rec) : {};
-    return inspectJson(rec, this.d.store.paths(rec.id), lowers, { ...extra, execIds: this.execs.idsOf(rec.id), network: networkSettingsOf(this.d.networks, rec) });
+    const shown = rec.links ? { ...rec, hostConfig: { ...rec.hostConfig, Links: linksForInspect(this.d.store, rec) } } : rec;
+    return inspectJson(shown, this.d.store.paths(rec.id), lowers, { ...extra, execIds: this.execs.idsOf(rec.id), network: networkSettingsOf(this.d.networks, rec) });
   }
 
   async rename(idOrName: string, newName: string): Promise<void> {
