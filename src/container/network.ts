@@ -1,7 +1,7 @@
 import { InvalidArgumentError, NotFoundError, NotImplementedError } from '../errors/index.js';
 import type { AttachResult, NetworkService } from '../network/index.js';
 import { writeFileAtomic } from '../store/index.js';
-import type { EndpointSettings, HostConfig, NetworkingConfig, PortMap } from '../types/container.js';
+import type { ContainerConfig, EndpointSettings, HostConfig, NetworkingConfig, PortMap } from '../types/container.js';
 import { writeEtcFiles, type HostsExtras } from './etc-files.js';
 import type { Preparer, StartContext } from './prepare/index.js';
 import type { ContainerEndpointConfig, ContainerRecord } from './record.js';
@@ -24,6 +24,25 @@ export function networksOf(rec: ContainerRecord): Record<string, ContainerEndpoi
   return primary ? { [primary]: { networkId: '' } } : {};
 }
 
+/**
+ * The network settings dockerd refuses together (runconfig validateNetContainerMode, with its
+ * words), and its warning for ports given to a host-network container. Returns the warnings.
+ */
+export function checkNetworkConflicts(config: ContainerConfig, host: HostConfig): string[] {
+  const mode = host.NetworkMode || 'default';
+  const isContainer = mode.startsWith('container:');
+  if (isContainer) {
+    if (Object.keys(host.PortBindings ?? {}).length > 0 || host.PublishAllPorts) throw new InvalidArgumentError('conflicting options: port publishing and the container type network mode');
+    if (Object.keys(config.ExposedPorts ?? {}).length > 0) throw new InvalidArgumentError('conflicting options: port exposing and the container type network mode');
+    if (host.Dns?.length || host.DnsSearch?.length || host.DnsOptions?.length) throw new InvalidArgumentError('conflicting options: dns and the network mode');
+    if (host.ExtraHosts?.length) throw new InvalidArgumentError('conflicting options: custom host-to-IP mapping and the network mode');
+    if (config.MacAddress) throw new InvalidArgumentError('conflicting options: mac-address and the network mode');
+  }
+  const warnings: string[] = [];
+  if (mode === 'host' && Object.keys(host.PortBindings ?? {}).length > 0) warnings.push('Published ports are discarded when using host network mode');
+  return warnings;
+}
+
 /** An API EndpointSettings as berth keeps it, checked against the network as dockerd does. */
 export function endpointConfigOf(networks: ContainerNetworks, term: string, e: EndpointSettings | null | undefined): { name: string; config: ContainerEndpointConfig } {
   const aliases = (e?.Aliases ?? []).filter((a) => a !== '');
@@ -33,6 +52,7 @@ export function endpointConfigOf(networks: ContainerNetworks, term: string, e: E
   if (e?.IPAMConfig?.LinkLocalIPs?.length) throw new NotImplementedError('berth does not support link-local IP addresses on endpoints');
   if (e?.DriverOpts && Object.keys(e.DriverOpts).length > 0) throw new NotImplementedError('berth does not support endpoint driver options');
   if (ipv6Address) throw new NotImplementedError('berth does not support IPv6 networks yet');
+  if (e?.GwPriority) throw new NotImplementedError('berth does not support gateway priorities of endpoints');
   const net = networks.checkEndpoint(term, { aliases, ...(ipv4Address ? { ipv4Address } : {}), ...(macAddress ? { macAddress } : {}) });
   const config: ContainerEndpointConfig = { networkId: net.id };
   if (aliases.length) config.aliases = aliases;
@@ -50,8 +70,11 @@ export function endpointConfigOf(networks: ContainerNetworks, term: string, e: E
  * first, then the other EndpointsConfig entries (API 1.44+ takes several). `--mac-address`
  * of older clients (Config.MacAddress) goes to the NetworkMode's endpoint.
  */
-export function planNetworks(networks: ContainerNetworks | undefined, host: HostConfig, nc: NetworkingConfig | undefined, legacyMac: string | undefined): Record<string, ContainerEndpointConfig> | undefined {
+export function planNetworks(networks: ContainerNetworks | undefined, config: ContainerConfig, host: HostConfig, nc: NetworkingConfig | undefined): Record<string, ContainerEndpointConfig> | undefined {
+  const legacyMac = config.MacAddress || undefined;
   const mode = host.NetworkMode || 'default';
+  // Config.NetworkDisabled: loopback only, as dockerd skips the container's networking.
+  if (config.NetworkDisabled) return {};
   const primary = bridgeNetworkOf(mode);
   const entries = Object.entries(nc?.EndpointsConfig ?? {});
   if (!primary || !networks) {

@@ -32,7 +32,7 @@ import type { ContainerStore } from './store.js';
 import { inspectJson, summaryJson } from './view.js';
 import type { WaitResult } from './waiters.js';
 import { writeEtcFiles } from './etc-files.js';
-import { hostGatewayIps, networkExists, networkSettingsOf, planNetworks, type ContainerNetworks } from './network.js';
+import { checkNetworkConflicts, hostGatewayIps, networkExists, networkSettingsOf, planNetworks, type ContainerNetworks } from './network.js';
 import { NetworkConnections } from './network-connect.js';
 import type { EndpointSettings } from '../types/container.js';
 import { ExecService } from './exec.js';
@@ -238,7 +238,8 @@ export class ContainerService {
     if (!merged.Hostname) merged.Hostname = id.slice(0, 12);
     merged.Image = requested.Image;
     const host: HostConfig = normalizeHostConfig(hostConfig, this.d.defaultRuntime);
-    const networks = planNetworks(this.d.networks, host, networking, requested.MacAddress ?? undefined);
+    warnings.push(...checkNetworkConflicts(requested, host));
+    const networks = planNetworks(this.d.networks, requested, host, networking);
     const links = planLinks(this.d.store, host.Links, host.NetworkMode ?? 'default');
     host.LogConfig = mergeLogConfig(hostConfig.LogConfig, this.d.defaultLogConfig ?? { type: 'json-file', opts: {} });
     this.volumes.validate(host);

@@ -159,6 +159,40 @@ describe('network connect and disconnect', needsDocker, () => {
     assert.match(noContainer.stderr, new RegExp(`No such container: ghost-${tag}`));
   });
 
+  test('network settings berth cannot honour, or that conflict, are refused with dockerd\'s words', async (t) => {
+    const net = `x-${tag}`;
+    await network(t, net, ['--subnet', '10.237.230.0/24']);
+    const create = async (body: Record<string, unknown>) => {
+      const r = await d.request('POST', '/containers/create', JSON.stringify({ Image: 'busybox', ...body }), { 'Content-Type': 'application/json' });
+      if (r.status === 201) t.after(() => removeContainers(d, (JSON.parse(r.body) as { Id: string }).Id));
+      return [r.status, JSON.parse(r.body) as Record<string, unknown>] as const;
+    };
+    const peer = { NetworkMode: 'container:whatever' };
+    assert.deepEqual(await create({ HostConfig: { ...peer, PortBindings: { '80/tcp': [{ HostPort: '8080' }] } } }), [400, { message: 'conflicting options: port publishing and the container type network mode' }]);
+    assert.deepEqual(await create({ ExposedPorts: { '80/tcp': {} }, HostConfig: peer }), [400, { message: 'conflicting options: port exposing and the container type network mode' }]);
+    assert.deepEqual(await create({ HostConfig: { ...peer, Dns: ['192.0.2.1'] } }), [400, { message: 'conflicting options: dns and the network mode' }]);
+    assert.deepEqual(await create({ HostConfig: { ...peer, ExtraHosts: ['a:192.0.2.1'] } }), [400, { message: 'conflicting options: custom host-to-IP mapping and the network mode' }]);
+    const ep = (e: Record<string, unknown>) => create({ HostConfig: { NetworkMode: net }, NetworkingConfig: { EndpointsConfig: { [net]: e } } });
+    assert.deepEqual(await ep({ IPAMConfig: { IPv6Address: 'fd00::5' } }), [501, { message: 'berth does not support IPv6 networks yet' }]);
+    assert.deepEqual(await ep({ IPAMConfig: { LinkLocalIPs: ['169.254.1.1'] } }), [501, { message: 'berth does not support link-local IP addresses on endpoints' }]);
+    assert.deepEqual(await ep({ DriverOpts: { 'com.docker.network.endpoint.sysctls': 'net.ipv4.conf.IFNAME.forwarding=1' } }), [501, { message: 'berth does not support endpoint driver options' }]);
+    assert.deepEqual(await ep({ GwPriority: 5 }), [501, { message: 'berth does not support gateway priorities of endpoints' }]);
+    const [status, body] = await create({ HostConfig: { NetworkMode: 'host', PortBindings: { '80/tcp': [{ HostPort: '8080' }] } } });
+    assert.deepEqual([status, body.Warnings], [201, ['Published ports are discarded when using host network mode']]);
+    const plain = out(await d.docker(['create', 'busybox', 'true'])).trim();
+    t.after(() => removeContainers(d, plain));
+    const driverOpt = await d.docker(['network', 'connect', '--driver-opt', 'com.docker.network.endpoint.sysctls=net.ipv4.conf.IFNAME.forwarding=1', net, plain], { allowFailure: true });
+    assert.match(driverOpt.stderr, /berth does not support endpoint driver options/);
+  });
+
+  test('Config.NetworkDisabled leaves the container loopback only', async (t) => {
+    const r = await d.request('POST', '/containers/create', JSON.stringify({ Image: 'busybox', NetworkDisabled: true, Cmd: ['sh', '-c', 'ls /sys/class/net'] }), { 'Content-Type': 'application/json' });
+    assert.equal(r.status, 201);
+    const id = (JSON.parse(r.body) as { Id: string }).Id;
+    t.after(() => removeContainers(d, id));
+    assert.equal(out(await d.docker(['start', '-a', id])), 'lo\n');
+  });
+
   test('after removal nothing of the networks is left on the host', async () => {
     await waitFor('no containers', async () => (out(await d.docker(['ps', '-aq'])).trim() === '' ? true : undefined));
     const now = await waitFor('aardvark-dns to exit', async () => {
