@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { removeIdleNetavarkChains } from '../../src/network/index.js';
 import { silentLogger, waitFor } from '../../src/util/index.js';
@@ -191,6 +192,26 @@ describe('network connect and disconnect', needsDocker, () => {
     const id = (JSON.parse(r.body) as { Id: string }).Id;
     t.after(() => removeContainers(d, id));
     assert.equal(out(await d.docker(['start', '-a', id])), 'lo\n');
+  });
+
+  test('a connection made before a kill -9 of berthd holds after its restart, and is undone then', async (t) => {
+    const net = `k-${tag}`;
+    await network(t, net);
+    const web = out(await d.docker(['run', '-d', '--name', `k-${tag}`, 'busybox', ...HTTPD(`k-${tag}`)])).trim();
+    t.after(() => removeContainers(d, web));
+    await d.docker(['network', 'connect', '--alias', `kw-${tag}`, net, web]);
+    const before = (await inspect(web)).NetworkSettings.Networks;
+    const exited = once(d.proc, 'exit');
+    d.proc.kill('SIGKILL');
+    await exited;
+    d = await startDaemon('network-connect', [], { dir: d.dir });
+    const after = (await inspect(web)).NetworkSettings.Networks;
+    assert.deepEqual(Object.keys(after), ['bridge', net]);
+    assert.deepEqual([after[net]!.IPAddress, after.bridge!.IPAddress], [before[net]!.IPAddress, before.bridge!.IPAddress]);
+    assert.equal(await fetchFrom(net, `kw-${tag}`), `k-${tag}`, 'still reached by its alias');
+    await d.docker(['network', 'disconnect', net, web]);
+    assert.deepEqual(Object.keys((await inspect(web)).NetworkSettings.Networks), ['bridge']);
+    assert.notEqual((await d.docker(['exec', web, 'ip', 'link', 'show', 'eth1'], { allowFailure: true })).code, 0, 'eth1 is gone');
   });
 
   test('after removal nothing of the networks is left on the host', async () => {
