@@ -133,6 +133,14 @@ describe('network connect and disconnect', needsDocker, () => {
     assert.match(out(await d.docker(['exec', id, 'ip', 'link', 'show', 'eth0'])), /link\/ether 02:42:0a:ed:d2:4d/);
     const got = await waitFor('the alias to answer', () => fetchFrom(net, `ra-${tag}`), { timeoutMs: 20_000, intervalMs: 200 });
     assert.equal(got, `r-${tag}`);
+
+    // Two --network flags: the CLI sends both in EndpointsConfig (API 1.44+); eth0 and eth1.
+    const other = `r2-${tag}`;
+    await network(t, other);
+    const two = out(await d.docker(['run', '-d', '--network', net, '--network', other, 'busybox', 'sleep', '300'])).trim();
+    t.after(() => removeContainers(d, two));
+    assert.deepEqual(Object.keys((await inspect(two)).NetworkSettings.Networks).sort(), [net, other].sort());
+    assert.match(out(await d.docker(['exec', two, 'ls', '/sys/class/net'])), /^eth0\neth1\nlo\n$/);
   });
 
   test('what cannot be connected is refused with dockerd\'s words', async (t) => {
