@@ -137,3 +137,23 @@ export function planLinks(store: ContainerStore, links: readonly string[] | null
   }
   return resolveLinks(store, links, mode);
 }
+
+/** moby rmLink: `/parent/alias` leaves the parent's record (its next start has no such link). */
+export async function removeLink(store: ContainerStore, linkName: string): Promise<void> {
+  const shown = linkName.replace(/^\/+/, '');
+  const parts = shown.split('/');
+  // dockerd's plain error (500), word for word.
+  if (parts.length < 2) throw new InternalError('Conflict, cannot remove the default link name of the container');
+  const alias = parts.pop()!;
+  let parentId: string;
+  try {
+    parentId = store.resolve(parts.join('/')).id;
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new NotFoundError(`No such container: ${shown}`, { cause: err });
+    throw err;
+  }
+  await store.withLock(parentId, async () => {
+    if (!store.resolve(parentId).links?.some((l) => l.alias === alias)) throw new NotFoundError(`No such container: ${shown}`);
+    await store.update(parentId, (cur) => ({ ...cur, links: (cur.links ?? []).filter((l) => l.alias !== alias) }), { durable: true });
+  });
+}

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { InternalError, InvalidArgumentError, NotFoundError, NotImplementedError } from '../errors/index.js';
-import { linksForInspect, planLinks } from './links.js';
+import { InvalidArgumentError, NotImplementedError } from '../errors/index.js';
+import { linksForInspect, planLinks, removeLink } from './links.js';
 import { mergeLogConfig } from './log-config.js';
 import { checkImagePlatform } from './platform.js';
 import type { EventBus } from '../events/index.js';
@@ -163,24 +163,7 @@ export class ContainerService {
   }
 
   /** `DELETE /containers/{parent}/{alias}?link=1` (docker rm --link): the parent forgets the link. */
-  async removeLink(linkName: string): Promise<void> {
-    const parts = linkName.replace(/^\/+/, '').split('/');
-    // dockerd's plain errors (500), word for word.
-    if (parts.length < 2) throw new InternalError('Conflict, cannot remove the default link name of the container');
-    const alias = parts.pop()!;
-    const parentName = parts.join('/');
-    let parentId: string;
-    try {
-      parentId = this.d.store.resolve(parentName).id;
-    } catch (err) {
-      if (err instanceof NotFoundError) throw new NotFoundError(`No such container: ${linkName.replace(/^\/+/, '')}`, { cause: err });
-      throw err;
-    }
-    await this.d.store.withLock(parentId, async () => {
-      if (!this.d.store.resolve(parentId).links?.some((l) => l.alias === alias)) throw new NotFoundError(`No such container: ${linkName.replace(/^\/+/, '')}`);
-      await this.d.store.update(parentId, (cur) => ({ ...cur, links: (cur.links ?? []).filter((l) => l.alias !== alias) }), { durable: true });
-    });
-  }
+  removeLink(linkName: string): Promise<void> { return removeLink(this.d.store, linkName); }
 
   // Execs (exec.ts).
   createExec(containerIdOrName: string, body: unknown): Promise<string> { return this.execs.create(containerIdOrName, body); }
