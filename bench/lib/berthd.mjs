@@ -36,7 +36,7 @@ async function logTail(logPath) {
  * Ctrl-C at the terminal reaches the bench, which removes containers through it before
  * stopping it, and not berthd itself. Its log goes to `<tmp>/berthd.log`.
  */
-export async function startBerthd({ repoRoot, tmp, signal }) {
+export async function startBerthd({ repoRoot, tmp, signal, config = {} }) {
   const d = {
     dataRoot: join(tmp, 'data'),
     execRoot: join(tmp, 'exec'),
@@ -45,8 +45,9 @@ export async function startBerthd({ repoRoot, tmp, signal }) {
     configFile: join(tmp, 'daemon.json'),
     log: join(tmp, 'berthd.log'),
   };
-  // An empty daemon.json of its own, so the host's /etc/berth/daemon.json cannot change the run.
-  await writeFile(d.configFile, '{}\n');
+  // A daemon.json of its own (empty unless a suite gives keys), so the host's
+  // /etc/berth/daemon.json cannot change the run.
+  await writeFile(d.configFile, `${JSON.stringify(config)}\n`);
   const logFd = openSync(d.log, 'a');
   const child = spawn(process.execPath, [
     join(repoRoot, 'bin/berthd'),
@@ -133,10 +134,10 @@ export async function removeLeftovers({ tmp, runcRoots }) {
  * The common start of the single-daemon benches: a busybox rootfs tarball in `tmp` and a
  * berthd of their own. Its stop and cleanup go on `cleanups` (run in reverse by the caller).
  */
-export async function benchBerthd({ repoRoot, tmp, signal, cleanups }) {
+export async function benchBerthd({ repoRoot, tmp, signal, cleanups, config }) {
   const rootfsTar = join(tmp, 'busybox-rootfs.tar');
   await runTool('bash', [join(repoRoot, 'scripts/make-busybox-rootfs.sh'), rootfsTar], { signal, timeoutMs: 60_000 });
-  const berthd = await startBerthd({ repoRoot, tmp, signal });
+  const berthd = await startBerthd({ repoRoot, tmp, signal, config });
   cleanups.push(async () => {
     await berthd.stop();
     await removeLeftovers({ tmp, runcRoots: [join(berthd.execRoot, 'runtime/runc')] });

@@ -28,6 +28,7 @@ export async function writeBundle(ctx: StartContext, d: BundleDeps): Promise<voi
   const { spec, warnings } = generateSpec({
     id: rec.id,
     config: rec.config,
+    ...(ctx.linkedEnv ? { linkedEnv: ctx.linkedEnv } : {}),
     hostConfig: rec.hostConfig,
     rootfsPath: paths.rootfs,
     args: [rec.path, ...rec.args],

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors/index.js';
-import type { ContainerConfig, HostConfig } from '../types/container.js';
+import type { ContainerConfig, HostConfig, NetworkingConfig } from '../types/container.js';
 
 type Kind = 'string' | 'number' | 'boolean' | 'strings' | 'strslice' | 'object' | 'stringMap' | 'array';
 
@@ -54,7 +54,7 @@ function describe(kind: Kind): string {
 }
 
 /** Checks the shape of a `POST /containers/create` body; a wrong type is a 400 naming the field. */
-export function decodeCreateBody(body: unknown): { config: ContainerConfig; hostConfig: HostConfig; networking: Record<string, unknown> } {
+export function decodeCreateBody(body: unknown): { config: ContainerConfig; hostConfig: HostConfig; networking: NetworkingConfig } {
   if (body === undefined || body === null) throw new InvalidArgumentError('Config cannot be empty in order to create a container');
   if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidArgumentError('invalid request body: expected a JSON object');
   const { HostConfig: hc, NetworkingConfig: nc, ...rest } = body as Record<string, unknown>;
@@ -67,5 +67,16 @@ export function decodeCreateBody(body: unknown): { config: ContainerConfig; host
     throw new InvalidArgumentError('invalid HostConfig.RestartPolicy: expected {"Name": string, "MaximumRetryCount": number}');
   }
   if (!rest.Image || typeof rest.Image !== 'string') throw new InvalidArgumentError('Config.Image is required');
-  return { config: rest as ContainerConfig, hostConfig: host as HostConfig, networking: (nc ?? {}) as Record<string, unknown> };
+  return { config: rest as ContainerConfig, hostConfig: host as HostConfig, networking: checkNetworking(nc) };
+}
+
+/** NetworkingConfig's shape: EndpointsConfig maps network names to objects (or null). */
+function checkNetworking(nc: unknown): NetworkingConfig {
+  if (nc === undefined || nc === null) return {};
+  if (typeof nc !== 'object' || Array.isArray(nc)) throw new InvalidArgumentError('invalid NetworkingConfig: expected an object');
+  const eps = (nc as Record<string, unknown>).EndpointsConfig;
+  if (eps !== undefined && eps !== null && (typeof eps !== 'object' || Array.isArray(eps) || !Object.values(eps).every((e) => e === null || (typeof e === 'object' && !Array.isArray(e))))) {
+    throw new InvalidArgumentError('invalid NetworkingConfig.EndpointsConfig: expected an object of objects');
+  }
+  return nc as NetworkingConfig;
 }

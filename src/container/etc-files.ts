@@ -1,16 +1,24 @@
-import { readFileSync } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { buildHostnameFile, buildHostsFile } from '../runtime/spec/etc-files.js';
 import { writeFileAtomic } from '../store/index.js';
 import type { ContainerRecord } from './record.js';
 import type { ContainerPaths } from './store.js';
 
 /** Writes the container's /etc/hostname, /etc/hosts and /etc/resolv.conf (bind-mounted in). */
-export async function writeEtcFiles(rec: ContainerRecord, paths: ContainerPaths, containerIps: string[] = []): Promise<void> {
+/** What /etc/hosts takes from outside the record: the `host-gateway` address, legacy links' entries. */
+export interface HostsExtras {
+  hostGatewayIps?: readonly string[];
+  /** `--link` entries, `ip<TAB>alias id name` (moby addLegacyLinks). */
+  links?: ReadonlyArray<{ ip: string; names: string }>;
+}
+
+export async function writeEtcFiles(rec: ContainerRecord, paths: ContainerPaths, containerIps: string[] = [], extras: HostsExtras = {}): Promise<void> {
   const isHostNet = rec.hostConfig.NetworkMode === 'host';
   const hostname = rec.config.Hostname ?? rec.id.slice(0, 12);
   await writeFileAtomic(paths.hostname, buildHostnameFile(hostname));
   await writeFileAtomic(paths.hosts, buildHostsFile({
     extraHosts: rec.hostConfig.ExtraHosts ?? [],
+    ...hostsExtrasInput(extras),
     hostname,
     domainname: rec.config.Domainname ?? '',
     containerIps,
@@ -22,6 +30,20 @@ export async function writeEtcFiles(rec: ContainerRecord, paths: ContainerPaths,
     dnsOptions: rec.hostConfig.DnsOptions ?? [],
     keepLocalhost: isHostNet,
   }));
+}
+
+/**
+ * Rewrites a running container's /etc/hosts for its current addresses (network connect and
+ * disconnect). In place, not by rename: the file is bind-mounted, and a rename would leave the
+ * container reading the old inode (libnetwork rewrites it in place too).
+ */
+export async function rewriteHostsInPlace(rec: ContainerRecord, paths: ContainerPaths, containerIps: string[], extras: HostsExtras = {}): Promise<void> {
+  const hostname = rec.config.Hostname ?? rec.id.slice(0, 12);
+  await fsp.writeFile(paths.hosts, buildHostsFile({ extraHosts: rec.hostConfig.ExtraHosts ?? [], ...hostsExtrasInput(extras), hostname, domainname: rec.config.Domainname ?? '', containerIps }));
+}
+
+function hostsExtrasInput(extras: HostsExtras): { hostGatewayIps?: readonly string[]; links?: ReadonlyArray<{ ip: string; names: string }> } {
+  return { ...(extras.hostGatewayIps ? { hostGatewayIps: extras.hostGatewayIps } : {}), ...(extras.links ? { links: extras.links } : {}) };
 }
 
 function readOr(file: string, fallback: string): string {

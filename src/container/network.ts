@@ -1,18 +1,100 @@
-import { NotFoundError, NotImplementedError } from '../errors/index.js';
+import { InvalidArgumentError, NotFoundError, NotImplementedError } from '../errors/index.js';
 import type { AttachResult, NetworkService } from '../network/index.js';
 import { writeFileAtomic } from '../store/index.js';
-import type { PortMap } from '../types/container.js';
-import { writeEtcFiles } from './etc-files.js';
+import type { ContainerConfig, EndpointSettings, HostConfig, NetworkingConfig, PortMap } from '../types/container.js';
+import { writeEtcFiles, type HostsExtras } from './etc-files.js';
 import type { Preparer, StartContext } from './prepare/index.js';
-import type { ContainerRecord } from './record.js';
+import type { ContainerEndpointConfig, ContainerRecord } from './record.js';
+import { linkedChildren, linkEnv, linkHostsEntry, type LinkedChild } from './links.js';
+import type { ContainerStore } from './store.js';
 
 /** What the container side uses of the network service (a fake in tests). */
-export type ContainerNetworks = Pick<NetworkService, 'attach' | 'detach' | 'endpointsOf' | 'portsOf' | 'find'>;
+export type ContainerNetworks = Pick<NetworkService, 'attach' | 'detach' | 'endpointsOf' | 'portsOf' | 'find' | 'checkEndpoint'>;
 
 /** Whether `mode` (HostConfig.NetworkMode) joins a bridge network berth manages. */
-function bridgeNetworkOf(mode: string): string | undefined {
+export function bridgeNetworkOf(mode: string): string | undefined {
   if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) return undefined;
   return mode === 'default' || mode === '' ? 'bridge' : mode;
+}
+
+/** The networks a container joins at start, by name, in interface order. */
+export function networksOf(rec: ContainerRecord): Record<string, ContainerEndpointConfig> {
+  if (rec.networks) return rec.networks;
+  const primary = bridgeNetworkOf(rec.hostConfig.NetworkMode || 'default');
+  return primary ? { [primary]: { networkId: '' } } : {};
+}
+
+/**
+ * The network settings dockerd refuses together (runconfig validateNetContainerMode, with its
+ * words), and its warning for ports given to a host-network container. Returns the warnings.
+ */
+export function checkNetworkConflicts(config: ContainerConfig, host: HostConfig): string[] {
+  const mode = host.NetworkMode || 'default';
+  const isContainer = mode.startsWith('container:');
+  if (isContainer) {
+    if (Object.keys(host.PortBindings ?? {}).length > 0 || host.PublishAllPorts) throw new InvalidArgumentError('conflicting options: port publishing and the container type network mode');
+    if (Object.keys(config.ExposedPorts ?? {}).length > 0) throw new InvalidArgumentError('conflicting options: port exposing and the container type network mode');
+    if (host.Dns?.length || host.DnsSearch?.length || host.DnsOptions?.length) throw new InvalidArgumentError('conflicting options: dns and the network mode');
+    if (host.ExtraHosts?.length) throw new InvalidArgumentError('conflicting options: custom host-to-IP mapping and the network mode');
+    if (config.MacAddress) throw new InvalidArgumentError('conflicting options: mac-address and the network mode');
+  }
+  const warnings: string[] = [];
+  if (mode === 'host' && Object.keys(host.PortBindings ?? {}).length > 0) warnings.push('Published ports are discarded when using host network mode');
+  return warnings;
+}
+
+/** An API EndpointSettings as berth keeps it, checked against the network as dockerd does. */
+export function endpointConfigOf(networks: ContainerNetworks, term: string, e: EndpointSettings | null | undefined): { name: string; config: ContainerEndpointConfig } {
+  const aliases = (e?.Aliases ?? []).filter((a) => a !== '');
+  const ipv4Address = e?.IPAMConfig?.IPv4Address || undefined;
+  const ipv6Address = e?.IPAMConfig?.IPv6Address || undefined;
+  const macAddress = e?.MacAddress || undefined;
+  if (e?.IPAMConfig?.LinkLocalIPs?.length) throw new NotImplementedError('berth does not support link-local IP addresses on endpoints');
+  if (e?.DriverOpts && Object.keys(e.DriverOpts).length > 0) throw new NotImplementedError('berth does not support endpoint driver options');
+  if (ipv6Address) throw new NotImplementedError('berth does not support IPv6 networks yet');
+  if (e?.GwPriority) throw new NotImplementedError('berth does not support gateway priorities of endpoints');
+  const net = networks.checkEndpoint(term, { aliases, ...(ipv4Address ? { ipv4Address } : {}), ...(macAddress ? { macAddress } : {}) });
+  const config: ContainerEndpointConfig = { networkId: net.id };
+  if (aliases.length) config.aliases = aliases;
+  if (ipv4Address) config.ipv4Address = ipv4Address;
+  if (macAddress) config.macAddress = macAddress;
+  if (e?.Links?.length) {
+    if (!net.isPredefined) throw new NotImplementedError('berth supports links on the default bridge network only: use network aliases (--network-alias) on user-defined networks');
+    config.links = [...e.Links];
+  }
+  return { name: net.name, config };
+}
+
+/**
+ * The networks of a new container (moby `updateContainerNetworkSettings`): the NetworkMode's
+ * first, then the other EndpointsConfig entries (API 1.44+ takes several). `--mac-address`
+ * of older clients (Config.MacAddress) goes to the NetworkMode's endpoint.
+ */
+export function planNetworks(networks: ContainerNetworks | undefined, config: ContainerConfig, host: HostConfig, nc: NetworkingConfig | undefined): Record<string, ContainerEndpointConfig> | undefined {
+  const legacyMac = config.MacAddress || undefined;
+  const mode = host.NetworkMode || 'default';
+  // Config.NetworkDisabled: loopback only, as dockerd skips the container's networking.
+  if (config.NetworkDisabled) return {};
+  const primary = bridgeNetworkOf(mode);
+  const entries = Object.entries(nc?.EndpointsConfig ?? {});
+  if (!primary || !networks) {
+    const others = entries.filter(([name]) => name !== mode);
+    if (others.length > 0) throw new InvalidArgumentError('Container cannot be connected to network endpoints: ' + [mode, ...others.map(([n]) => n)].join(', '));
+    if (legacyMac && mode !== 'default') throw new InvalidArgumentError('conflicting options: mac-address and the network mode');
+    return undefined;
+  }
+  const out: Record<string, ContainerEndpointConfig> = {};
+  const primaryEntry = entries.find(([name]) => name === primary || (primary === 'bridge' && name === 'default'));
+  const first = endpointConfigOf(networks, primary, { ...(primaryEntry?.[1] ?? {}), ...(legacyMac && !primaryEntry?.[1]?.MacAddress ? { MacAddress: legacyMac } : {}) });
+  out[first.name] = first.config;
+  for (const [name, e] of entries) {
+    if (e === primaryEntry?.[1] && name === primaryEntry[0]) continue;
+    if (e === null) throw new InvalidArgumentError(`no EndpointSettings for ${name}`);
+    const next = endpointConfigOf(networks, name, e);
+    if (next.name in out) continue;
+    out[next.name] = next.config;
+  }
+  return out;
 }
 
 /** HostConfig.PortBindings, plus a free host port for each EXPOSEd port with `-P` (moby `getPortMapInfo`). */
@@ -34,13 +116,13 @@ export function portBindingsOf(rec: ContainerRecord): PortMap {
  * server (aardvark-dns on user-defined networks, the host's servers on the default bridge).
  * Released by detaching, which also frees its addresses and host ports.
  */
-export function networkPreparer(d: { networks: ContainerNetworks }): Preparer {
+export function networkPreparer(d: { networks: ContainerNetworks; store: ContainerStore }): Preparer {
   return {
     name: 'network',
     async prepare(ctx: StartContext) {
       const { rec } = ctx;
-      const network = bridgeNetworkOf(rec.hostConfig.NetworkMode || 'default');
-      if (!network || ctx.networkMode !== 'default') return;
+      const joined = Object.entries(networksOf(rec));
+      if (joined.length === 0 || ctx.networkMode !== 'default') return;
       if (!ctx.netnsPath) {
         // A remapped container's namespace is made by runc inside its user namespace, after this step.
         if (Object.keys(portBindingsOf(rec)).length > 0) throw new NotImplementedError('berth cannot publish ports of containers in user namespaces yet');
@@ -49,11 +131,17 @@ export function networkPreparer(d: { networks: ContainerNetworks }): Preparer {
       // A start only happens for a container that is not running: networks still recorded for it
       // are a previous run's that nobody released (a host restart, a crash between exit and release).
       await d.networks.detach(rec.id);
+      const links = linksAtStart(d, rec, joined.map(([name]) => name));
+      if (links.length > 0) ctx.linkedEnv = links.flatMap((l) => linkEnv(l.linkName, l.childIp, l.child.config.Env ?? [], Object.keys(l.child.config.ExposedPorts ?? {})));
       const result = await d.networks.attach({
         containerId: rec.id, containerName: rec.name.replace(/^\//, ''), netnsPath: ctx.netnsPath,
-        endpoints: [{ network }], portBindings: portBindingsOf(rec), dnsServers: rec.hostConfig.Dns ?? [],
+        endpoints: joined.map(([name, c]) => ({
+          network: c.networkId || name,
+          ...(c.aliases ? { aliases: c.aliases } : {}), ...(c.ipv4Address ? { ipv4Address: c.ipv4Address } : {}), ...(c.macAddress ? { macAddress: c.macAddress } : {}),
+        })),
+        portBindings: portBindingsOf(rec), dnsServers: rec.hostConfig.Dns ?? [],
       });
-      await writeNetworkEtcFiles(rec, ctx, result);
+      await writeNetworkEtcFiles(rec, ctx, result, { hostGatewayIps: hostGatewayIps(d.networks), links: links.map(linkHostsEntry) });
     },
     async release(rec) {
       await d.networks.detach(rec.id);
@@ -61,24 +149,71 @@ export function networkPreparer(d: { networks: ContainerNetworks }): Preparer {
   };
 }
 
-async function writeNetworkEtcFiles(rec: ContainerRecord, ctx: StartContext, result: AttachResult): Promise<void> {
-  await writeEtcFiles(rec, ctx.paths, result.addresses);
-  if (!result.dnsServer) return;
-  // User-defined networks: only aardvark-dns, which forwards other names to the container's
-  // --dns servers or the host's (Docker's embedded resolver does the same at 127.0.0.11).
-  const search = rec.hostConfig.DnsSearch?.length ? rec.hostConfig.DnsSearch : result.dnsSearchDomains;
-  let text = `nameserver ${result.dnsServer}\n`;
-  if (search.length) text += `search ${search.join(' ')}\n`;
-  if (rec.hostConfig.DnsOptions?.length) text += `options ${rec.hostConfig.DnsOptions.join(' ')}\n`;
-  await writeFileAtomic(ctx.paths.resolvConf, text);
+/** The running children of a container's legacy links, with their default-bridge addresses. */
+function linksAtStart(d: { networks: ContainerNetworks; store: ContainerStore }, rec: ContainerRecord, joined: string[]): LinkedChild[] {
+  if (!rec.links?.length || !joined.includes('bridge')) return [];
+  return linkedChildren(d.store, rec, (id) => d.networks.endpointsOf(id).bridge?.IPAddress || undefined);
 }
 
-/** NetworkSettings' parts that come from the network service (for view.ts). */
+/** The address `--add-host name:host-gateway` stands for: the default bridge's gateway, as dockerd's default. */
+export function hostGatewayIps(networks: ContainerNetworks | undefined): string[] {
+  if (!networks) return [];
+  try {
+    const gw = networks.find('bridge').subnets[0]?.gateway;
+    return gw ? [gw] : [];
+  } catch (err) {
+    if (err instanceof NotFoundError) return [];
+    throw err;
+  }
+}
+
+async function writeNetworkEtcFiles(rec: ContainerRecord, ctx: StartContext, result: AttachResult, extras: HostsExtras): Promise<void> {
+  await writeEtcFiles(rec, ctx.paths, result.addresses, extras);
+  if (!result.dnsServer) return;
+  await writeFileAtomic(ctx.paths.resolvConf, resolvConfFor(rec, result.dnsServer, result.dnsSearchDomains));
+}
+
+/**
+ * /etc/resolv.conf on a network with DNS: only aardvark-dns, which forwards other names to the
+ * container's --dns servers or the host's (Docker's embedded resolver does the same at 127.0.0.11).
+ */
+export function resolvConfFor(rec: ContainerRecord, server: string, searchDomains: string[]): string {
+  const search = rec.hostConfig.DnsSearch?.length ? rec.hostConfig.DnsSearch : searchDomains;
+  let text = `nameserver ${server}\n`;
+  if (search.length) text += `search ${search.join(' ')}\n`;
+  if (rec.hostConfig.DnsOptions?.length) text += `options ${rec.hostConfig.DnsOptions.join(' ')}\n`;
+  return text;
+}
+
+/**
+ * NetworkSettings' parts that come from the network service (for view.ts): each network the
+ * container is configured on, with its live endpoint while attached and only what was asked
+ * for while not (as dockerd shows a stopped container's networks).
+ */
 export function networkSettingsOf(networks: ContainerNetworks | undefined, rec: ContainerRecord): { networks: Record<string, unknown>; ports: PortMap } | undefined {
   if (!networks) return undefined;
   const eps = networks.endpointsOf(rec.id);
-  if (Object.keys(eps).length === 0) return undefined;
-  return { networks: eps, ports: networks.portsOf(rec.id) };
+  if (Object.keys(eps).length === 0 && !rec.networks) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [name, c] of Object.entries(networksOf(rec))) out[name] = eps[name] ? { ...eps[name], ...(c.links ? { Links: c.links } : {}) } : unattachedEndpoint(c);
+  for (const [name, ep] of Object.entries(eps)) out[name] ??= ep;
+  return { networks: out, ports: Object.keys(eps).length > 0 ? portsWhileAttached(rec, networks.portsOf(rec.id)) : {} };
+}
+
+/** moby getPortMapInfo: each exposed port, null where it is not published, beside the published ones. */
+function portsWhileAttached(rec: ContainerRecord, published: PortMap): PortMap {
+  const out: PortMap = {};
+  for (const key of Object.keys(rec.config.ExposedPorts ?? {})) out[key.includes('/') ? key : `${key}/tcp`] = null;
+  for (const key of Object.keys(rec.hostConfig.PortBindings ?? {})) out[key.includes('/') ? key : `${key}/tcp`] ??= null;
+  return { ...out, ...published };
+}
+
+function unattachedEndpoint(c: ContainerEndpointConfig): Record<string, unknown> {
+  return {
+    IPAMConfig: c.ipv4Address ? { IPv4Address: c.ipv4Address } : null, Links: c.links ?? null, Aliases: c.aliases ?? null, MacAddress: c.macAddress ?? '',
+    DriverOpts: null, GwPriority: 0, NetworkID: c.networkId, EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0,
+    IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+  };
 }
 
 /** validateCreate's lookup: a network name berth has. */

@@ -59,6 +59,32 @@ export interface ContainerRecord {
   mountPoints?: MountPoint[];
   /** Set when the container was made under userns-remap: its root is this host range's. */
   idMappings?: ContainerIdMappings;
+  /**
+   * The bridge networks it joins at start, by network name, in interface order (dockerd's
+   * NetworkSettings.Networks as configured). Absent in records older than connect: then the
+   * NetworkMode's network alone (container/network.ts `networksOf`).
+   */
+  networks?: Record<string, ContainerEndpointConfig>;
+  /** Legacy links (`--link child:alias`, default bridge only), each known as `/<name>/<alias>`. */
+  links?: ContainerLink[];
+}
+
+export interface ContainerLink {
+  childId: string;
+  alias: string;
+}
+
+/** One network as the container asked for it (create's EndpointsConfig, `network connect`). */
+export interface ContainerEndpointConfig {
+  /** '' until known (a record older than connect). */
+  networkId: string;
+  aliases?: string[];
+  /** `--ip`. */
+  ipv4Address?: string;
+  /** `--mac-address`. */
+  macAddress?: string;
+  /** `--link` given to `network connect` (kept as dockerd keeps them; not acted on off the default bridge). */
+  links?: string[];
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

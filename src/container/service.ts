@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { InvalidArgumentError, NotImplementedError } from '../errors/index.js';
+import { linksForInspect, planLinks, removeLink } from './links.js';
 import { mergeLogConfig } from './log-config.js';
 import { checkImagePlatform } from './platform.js';
 import type { EventBus } from '../events/index.js';
@@ -31,7 +32,9 @@ import type { ContainerStore } from './store.js';
 import { inspectJson, summaryJson } from './view.js';
 import type { WaitResult } from './waiters.js';
 import { writeEtcFiles } from './etc-files.js';
-import { networkExists, networkSettingsOf, type ContainerNetworks } from './network.js';
+import { checkNetworkConflicts, hostGatewayIps, networkExists, networkSettingsOf, planNetworks, type ContainerNetworks } from './network.js';
+import { NetworkConnections } from './network-connect.js';
+import type { EndpointSettings } from '../types/container.js';
 import { ExecService } from './exec.js';
 import { ArchiveService } from './archive.js';
 import { createInitLayer } from './init-layer.js';
@@ -96,6 +99,7 @@ export class ContainerService {
   private readonly archives: ArchiveService;
   private readonly health: HealthMonitor;
   private readonly bundle: { isCgroup2: boolean; kernelRelease: string };
+  private readonly connections: NetworkConnections | undefined;
 
   constructor(private readonly d: ContainerServiceDeps) {
     this.bundle = { isCgroup2: d.cgroups.version === 2, kernelRelease: d.kernelRelease };
@@ -109,6 +113,7 @@ export class ContainerService {
       preparers: d.preparers ?? defaultPreparers({ store: d.store, snapshots: d.snapshots, cgroups: d.cgroups, volumes: this.volumes, idRemap: d.idRemap, ...(d.networks ? { networks: d.networks } : {}) }),
       waiters: this.waiters, health: this.health, attachments: this.attachments, execs: this.execs, volumes: this.volumes,
     });
+    this.connections = d.networks ? new NetworkConnections({ store: d.store, networks: d.networks }) : undefined;
     this.archives = new ArchiveService({
       store: d.store, snapshots: d.snapshots, events: d.events, attributes: eventAttributes,
       // A copy under a volume or bind goes to its source, as dockerd mounts them for `docker cp`.
@@ -147,6 +152,19 @@ export class ContainerService {
     this.d.store.close();
     await this.d.store.flush().catch((err: unknown) => this.d.logger.warn({ component: 'container', err }, 'container records left unsaved at shutdown'));
   }
+
+  // Networks of existing containers (network-connect.ts): the API's NetworkConnector.
+  connectNetwork(idOrName: string, network: string, endpoint: EndpointSettings | null): Promise<void> {
+    if (!this.connections) throw new NotImplementedError('berth cannot connect containers to networks without the network service');
+    return this.connections.connect(idOrName, network, endpoint);
+  }
+  disconnectNetwork(idOrName: string, network: string, force: boolean): Promise<void> {
+    if (!this.connections) throw new NotImplementedError('berth cannot disconnect containers from networks without the network service');
+    return this.connections.disconnect(idOrName, network, force);
+  }
+
+  /** `DELETE /containers/{parent}/{alias}?link=1` (docker rm --link): the parent forgets the link. */
+  removeLink(linkName: string): Promise<void> { return removeLink(this.d.store, linkName); }
 
   // Execs (exec.ts).
   createExec(containerIdOrName: string, body: unknown): Promise<string> { return this.execs.create(containerIdOrName, body); }
@@ -190,7 +208,7 @@ export class ContainerService {
 
   /** `POST /containers/create`. */
   async create(body: unknown, name: string | undefined, platform?: string): Promise<{ Id: string; Warnings: string[] }> {
-    const { config: requested, hostConfig } = decodeCreateBody(body);
+    const { config: requested, hostConfig, networking } = decodeCreateBody(body);
     const image = this.d.images.resolve(requested.Image!);
     const imageJson = this.d.images.config(image.id);
     if (platform) checkImagePlatform(requested.Image!, platform, { os: imageJson.os || 'linux', architecture: imageJson.architecture || hostArch(), ...(imageJson.variant ? { variant: imageJson.variant } : {}) }, hostArch());
@@ -204,6 +222,9 @@ export class ContainerService {
     if (!merged.Hostname) merged.Hostname = id.slice(0, 12);
     merged.Image = requested.Image;
     const host: HostConfig = normalizeHostConfig(hostConfig, this.d.defaultRuntime);
+    warnings.push(...checkNetworkConflicts(requested, host));
+    const networks = planNetworks(this.d.networks, requested, host, networking);
+    const links = planLinks(this.d.store, host.Links, host.NetworkMode ?? 'default');
     host.LogConfig = mergeLogConfig(hostConfig.LogConfig, this.d.defaultLogConfig ?? { type: 'json-file', opts: {} });
     this.volumes.validate(host);
     checkUsernsMode(host, this.d.idRemap !== undefined);
@@ -224,13 +245,15 @@ export class ContainerService {
       restartCount: 0,
       imageChainId: chainIds(image).at(-1),
       platform: 'linux',
+      ...(networks ? { networks } : {}),
+      ...(links ? { links } : {}),
       ...(this.d.idRemap && (host.UsernsMode ?? '') !== 'host' ? { idMappings: { uidMappings: this.d.idRemap.uidMappings, gidMappings: this.d.idRemap.gidMappings } } : {}),
     };
     const paths = this.d.store.paths(id);
     const madeVolumes: string[] = [];
     try {
       await mkdirAll(paths.dir, 0o710);
-      await writeEtcFiles(rec, paths);
+      await writeEtcFiles(rec, paths, [], { hostGatewayIps: hostGatewayIps(this.d.networks) });
       await createInitLayer(paths.init);
       if (rec.idMappings) {
         // The remapped root must reach its rootfs and own its upper dir (its `/`) and files.
@@ -270,7 +293,7 @@ export class ContainerService {
       },
     });
     const out: Array<Record<string, unknown>> = [];
-    for (const r of recs) out.push(summaryJson(r, opts.size ? await this.sizes(r) : {}));
+    for (const r of recs) out.push(summaryJson(r, { ...(opts.size ? await this.sizes(r) : {}), network: networkSettingsOf(this.d.networks, r) }));
     return out;
   }
 
@@ -278,7 +301,8 @@ export class ContainerService {
     const rec = this.d.store.resolve(idOrName);
     const lowers = rec.imageChainId ? await this.d.snapshots.lowerDirs(rec.imageChainId).catch(() => []) : [];
     const extra = opts.size ? await this.sizes(rec) : {};
-    return inspectJson(rec, this.d.store.paths(rec.id), lowers, { ...extra, execIds: this.execs.idsOf(rec.id), network: networkSettingsOf(this.d.networks, rec) });
+    const shown = rec.links ? { ...rec, hostConfig: { ...rec.hostConfig, Links: linksForInspect(this.d.store, rec) } } : rec;
+    return inspectJson(shown, this.d.store.paths(rec.id), lowers, { ...extra, execIds: this.execs.idsOf(rec.id), network: networkSettingsOf(this.d.networks, rec) });
   }
 
   async rename(idOrName: string, newName: string): Promise<void> {

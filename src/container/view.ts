@@ -1,3 +1,4 @@
+import type { PortMap } from '../types/container.js';
 import { humanDuration } from '../util/index.js';
 import { mountPointJson } from './mounts.js';
 import type { ContainerRecord } from './record.js';
@@ -110,7 +111,7 @@ function networkSettings(rec: ContainerRecord, mode: string, attached?: { networ
 }
 
 /** One row of `GET /containers/json`. */
-export function summaryJson(rec: ContainerRecord, extra: { sizeRw?: number; sizeRootFs?: number } = {}): Record<string, unknown> {
+export function summaryJson(rec: ContainerRecord, extra: { sizeRw?: number; sizeRootFs?: number; network?: { networks: Record<string, unknown>; ports: Record<string, unknown> } | undefined } = {}): Record<string, unknown> {
   return {
     Id: rec.id,
     Names: [rec.name],
@@ -118,13 +119,25 @@ export function summaryJson(rec: ContainerRecord, extra: { sizeRw?: number; size
     ImageID: rec.imageId,
     Command: [rec.path, ...rec.args].join(' '),
     Created: Math.floor(Date.parse(rec.created) / 1000),
-    Ports: [],
+    Ports: portsSummary((extra.network?.ports ?? {}) as PortMap),
     Labels: rec.config.Labels ?? {},
     State: rec.state.status,
     Status: statusText(rec),
     HostConfig: { NetworkMode: rec.hostConfig.NetworkMode || 'default' },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: { Networks: extra.network?.networks ?? {} },
     Mounts: (rec.mountPoints ?? []).map(mountPointJson),
     ...(extra.sizeRw !== undefined ? { SizeRw: extra.sizeRw, SizeRootFs: extra.sizeRootFs ?? 0 } : {}),
   };
+}
+
+/** The list's Ports (moby container/view.go): one entry per binding; an exposed-only port without IP or public port. */
+export function portsSummary(ports: PortMap): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const [key, bindings] of Object.entries(ports)) {
+    const [port, type = 'tcp'] = key.split('/');
+    const privatePort = Number(port);
+    if (!bindings || bindings.length === 0) { out.push({ PrivatePort: privatePort, Type: type }); continue; }
+    for (const b of bindings) out.push({ IP: b.HostIp ?? '', PrivatePort: privatePort, PublicPort: Number(b.HostPort), Type: type });
+  }
+  return out;
 }

@@ -1,3 +1,4 @@
+import type { EndpointSettings } from '../types/container.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
@@ -31,6 +32,11 @@ export interface Services {
   volumes: VolumeService;
   networks: NetworkService;
   registry: RegistryService;
+  /** The API's NetworkConnector: `network connect`/`disconnect` are the container side's. */
+  networkConnector: {
+    connect(container: string, network: string, endpoint: EndpointSettings | null): Promise<void>;
+    disconnect(container: string, network: string, force: boolean): Promise<void>;
+  };
 }
 
 export interface RunningDaemon {
@@ -156,7 +162,10 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     undo.push(() => fsp.rm(config.pidfile, { force: true }));
     let closing: Promise<void> | undefined;
     return {
-      services: { system, events, df, images, archive, containers, volumes, networks, registry },
+      services: {
+        system, events, df, images, archive, containers, volumes, networks, registry,
+        networkConnector: { connect: (c, n, e) => containers.connectNetwork(c, n, e), disconnect: (c, n, f) => containers.disconnectNetwork(c, n, f) },
+      },
       close: () => (closing ??= (async () => {
         for (const step of undo.reverse()) await step();
       })()),

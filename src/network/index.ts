@@ -5,3 +5,4 @@ export type {
 export { parsePortBindings, portMapOf, type PortMapping, type PortRequest, type PortProtocol } from './ports.js';
 export { DOCKER_DEFAULT_POOLS, type AddressPool, type IpamConfigIn } from './ipam.js';
 export { removeIdleNetavarkChains } from './firewall.js';
+export { checkEndpointSettings, type EndpointCheck } from './endpoint-check.js';

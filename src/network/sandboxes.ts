@@ -192,7 +192,7 @@ function checkTargets(req: AttachRequest, targets: Array<{ e: AttachRequest['end
     seen.add(rec.id);
     if (rec.isPredefined) {
       if (e.ipv4Address) throw new InvalidArgumentError('user specified IP address is supported on user defined networks only');
-      if (e.aliases && e.aliases.length > 0) throw new InvalidArgumentError('network-scoped alias is supported only for containers in user defined networks');
+      if (e.aliases && e.aliases.length > 0) throw new InvalidArgumentError('network-scoped aliases are only supported for user-defined networks');
     }
   }
 }

@@ -5,6 +5,7 @@ import { KeyedLock } from '../store/index.js';
 import type { Filters, Logger } from '../util/index.js';
 import { parsePrefix, type Prefix } from './cidr.js';
 import { removeIdleNetavarkChains } from './firewall.js';
+import { checkEndpointSettings, type EndpointCheck } from './endpoint-check.js';
 import { matchListFilters, matchPruneFilters } from './filters.js';
 import { readHostSubnets } from './host-routes.js';
 import { HostPortAllocator } from './host-ports.js';
@@ -144,6 +145,13 @@ export class NetworkService {
     if (byPrefix.length === 1) return byPrefix[0]!;
     if (byPrefix.length > 1) throw new InvalidArgumentError(`network ${term} is ambiguous (${byPrefix.length} matches found based on ID prefix)`);
     throw new NotFoundError(`network ${term} not found`);
+  }
+
+  /** dockerd's checks of what a container asks of a network, before anything is set up; the network as found. */
+  checkEndpoint(term: string, e: EndpointCheck): NetworkRecord {
+    const rec = this.find(term);
+    checkEndpointSettings(rec, e);
+    return rec;
   }
 
   /** `POST /networks/create`. */

@@ -90,3 +90,17 @@ export async function hostAddress(): Promise<string> {
   }
   throw new Error('the host has no non-loopback IPv4 address');
 }
+
+/**
+ * The part of the host's network state one test daemon owns: its bridges and the links enslaved
+ * to them, the iptables rules naming its subnets, the netns mounts under its directory, and its
+ * aardvark-dns. Other engineers' daemons on a shared host change the rest while a test runs.
+ */
+export async function ownNetState(dir: string, o: { bridges: readonly string[]; subnetPrefix: string }): Promise<NetState> {
+  const all = await netState(dir);
+  const links = (JSON.parse((await exec('ip', ['-j', 'link', 'show'])).stdout.toString() || '[]') as Array<{ ifname: string; master?: string }>)
+    .filter((l) => o.bridges.includes(l.ifname) || (l.master !== undefined && o.bridges.includes(l.master))).map((l) => l.ifname).sort();
+  const mounts = (await fsp.readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4] ?? '');
+  const netns = mounts.filter((m) => m.startsWith(`${dir}/`) && m.endsWith('/netns')).sort();
+  return { links, netns, rules: all.rules.filter((r) => r.includes(o.subnetPrefix)), aardvark: all.aardvark };
+}

@@ -8,7 +8,7 @@ import { EventBus } from '../../src/events/index.js';
 import { NetworkService, type AttachResult } from '../../src/network/index.js';
 import { exec, silentLogger, waitFor } from '../../src/util/index.js';
 import { scratchDir } from '../helpers/daemon.js';
-import { addNetns, fetchTcp, hostAddress, netState, nsExec, serveInNetns, type NetState } from '../helpers/network.js';
+import { addNetns, fetchTcp, hostAddress, netState, nsExec, ownNetState, serveInNetns } from '../helpers/network.js';
 
 /**
  * NetworkService.attach/detach driven directly, with network namespaces the test makes itself
@@ -22,7 +22,6 @@ describe('NetworkService attach and detach on real namespaces', () => {
   const cleanups: Array<() => Promise<void>> = [];
   let dir: string;
   let svc: NetworkService;
-  let before0: NetState;
   const ns = { a: `berth-t-${tag}-a`, b: `berth-t-${tag}-b`, c: `berth-t-${tag}-c` };
   const ids = { a: 'a'.repeat(52) + randomBytes(6).toString('hex'), b: 'b'.repeat(52) + randomBytes(6).toString('hex'), c: 'c'.repeat(52) + randomBytes(6).toString('hex') };
   let netId: string;
@@ -31,7 +30,6 @@ describe('NetworkService attach and detach on real namespaces', () => {
 
   before(async () => {
     dir = await scratchDir('network-attach');
-    before0 = await netState(dir);
     svc = new NetworkService({
       root: path.join(dir, 'networks'), configDir: path.join(dir, 'netavark'), events: new EventBus(), logger: silentLogger(),
       defaultAddressPools: [{ base: '10.231.0.0/16', size: 24 }], bip: '', defaultBridgeName: `bt${tag}`,
@@ -156,10 +154,12 @@ describe('NetworkService attach and detach on real namespaces', () => {
     await assert.rejects(svc.remove(`n-${tag}`), { status: 404, message: `network n-${tag} not found` });
     await assert.rejects(svc.remove('bridge'), { status: 403, message: 'bridge is a pre-defined network and cannot be removed' });
     for (const name of Object.values(ns)) await exec('ip', ['netns', 'del', name]);
+    // What this test owns: other daemons on a shared host change the rest meanwhile.
     const now = await waitFor('aardvark-dns to exit and the namespaces to go', async () => {
-      const s = await netState(dir);
-      return s.aardvark.length === 0 && s.netns.length === before0.netns.length ? s : undefined;
+      const s = await ownNetState(dir, { bridges: [`bt${tag}`, `br-${netId.slice(0, 12)}`], subnetPrefix: '10.231.' });
+      const named = (await netState(dir)).netns.filter((n) => n.includes(tag));
+      return s.aardvark.length === 0 && named.length === 0 ? { ...s, named } : undefined;
     });
-    assert.deepEqual(now, before0);
+    assert.deepEqual(now, { links: [], netns: [], rules: [], aardvark: [], named: [] });
   });
 });

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InvalidArgumentError } from '../../errors/index.js';
+import { InvalidArgumentError, NotFoundError } from '../../errors/index.js';
 import type { ContainerService, PathStat } from '../../container/index.js';
 import { frame, parseDetachKeys } from '../../container/index.js';
 import { parseEventTime } from '../../events/index.js';
@@ -12,7 +12,7 @@ import { versionAtLeast } from '../version.js';
 
 export interface ContainersBackend {
   containers: Pick<ContainerService, 'create' | 'list' | 'inspect' | 'rename' | 'wait' | 'prune' | 'logs' | 'prepareAttach' | 'top' | 'stats' | 'changes' | 'export' | 'commit' | 'update' | 'resize'
-    | 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause' | 'remove'
+    | 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause' | 'remove' | 'removeLink'
     | 'createExec' | 'inspectExec' | 'getExec' | 'startExec' | 'resizeExec' | 'statPath' | 'getArchive' | 'putArchive'>;
 }
 
@@ -59,7 +59,18 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
   r.add('POST', '/containers/{id}/pause', async (ctx) => { await c.pause(ctx.params.id!); sendNoContent(ctx.res); });
   r.add('POST', '/containers/{id}/unpause', async (ctx) => { await c.unpause(ctx.params.id!); sendNoContent(ctx.res); });
   r.add('POST', '/containers/{id}/rename', async (ctx) => { await c.rename(ctx.params.id!, ctx.query.get('name') ?? ''); sendNoContent(ctx.res); });
+  // `docker rm --link /parent/alias` (moby rmLink): the link's name has the parent's in it.
+  r.add('DELETE', '/containers/{id}/{link}', async (ctx) => {
+    if (!boolParam(ctx.query, 'link')) throw new NotFoundError(`No such container: ${ctx.params.id!}/${ctx.params.link!}`);
+    await c.removeLink(`/${ctx.params.id!}/${ctx.params.link!}`);
+    sendNoContent(ctx.res);
+  });
   r.add('DELETE', '/containers/{id}', async (ctx) => {
+    if (boolParam(ctx.query, 'link')) {
+      await c.removeLink(`/${ctx.params.id!}`);
+      sendNoContent(ctx.res);
+      return;
+    }
     await c.remove(ctx.params.id!, { force: boolParam(ctx.query, 'force'), removeVolumes: boolParam(ctx.query, 'v') });
     sendNoContent(ctx.res);
   });

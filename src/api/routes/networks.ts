@@ -134,10 +134,12 @@ export function networkRoutes(router: Router, backend: NetworksBackend): void {
     const b = object(await readJsonBody(ctx.req, 'NetworkDisconnect'), 'types.NetworkDisconnect');
     const container = optString(b, 'Container', 'NetworkDisconnect') ?? '';
     const force = optBool(b, 'Force', 'NetworkDisconnect') ?? false;
-    const net = backend.networks.inspect(ctx.params.id!);
+    // With force a network that is gone may still be taken off a container's record, so the
+    // container side looks the network up (moby DisconnectFromNetwork).
+    const term = force ? ctx.params.id! : backend.networks.inspect(ctx.params.id!).Id;
     if (!container) throw new InvalidArgumentError('container name or ID is required');
     if (!backend.networkConnector) throw new NotImplementedError('berth cannot disconnect containers from networks yet');
-    await backend.networkConnector.disconnect(container, net.Id, force);
+    await backend.networkConnector.disconnect(container, term, force);
     sendNoContent(ctx.res, 200);
   });
 }

@@ -18,6 +18,6 @@ export function defaultPreparers(d: { store: ContainerStore; snapshots: Snapshot
     [cgroupPreparer(d.cgroups)],
     [rootfsPreparer(d), namespacesPreparer(d)],
     // The network step needs the namespace made above; the rootfs is mounted by then too.
-    [volumesPreparer(d.volumes), ...(d.networks ? [networkPreparer({ networks: d.networks })] : [])],
+    [volumesPreparer(d.volumes), ...(d.networks ? [networkPreparer({ networks: d.networks, store: d.store })] : [])],
   ];
 }

@@ -14,6 +14,8 @@ export interface StartContext {
   peer: { network?: string; ipc?: string; pid?: string };
   shmPath?: string;
   mounts: OciMount[];
+  /** Legacy links' variables, from the network step. */
+  linkedEnv?: string[];
   rootfsPropagation?: string;
 }
 

@@ -26,11 +26,11 @@ export function replaceOrAppendEnv(defaults: readonly string[], overrides: reado
 
 /**
  * The container's environment (moby `Container.CreateDaemonEnvironment`): PATH, HOSTNAME and,
- * with a TTY, TERM=xterm, then the merged config's Env on top. Legacy `--link` variables are
- * not supported.
+ * with a TTY, TERM=xterm, then legacy `--link` variables, then the merged config's Env on top.
  */
-export function containerEnv(opts: { hostname: string; hasTty: boolean; env: readonly string[] }): string[] {
+export function containerEnv(opts: { hostname: string; hasTty: boolean; env: readonly string[]; linkedEnv?: readonly string[] }): string[] {
   const defaults = [`PATH=${DEFAULT_PATH_ENV}`, `HOSTNAME=${opts.hostname}`];
   if (opts.hasTty) defaults.push('TERM=xterm');
+  defaults.push(...(opts.linkedEnv ?? []));
   return replaceOrAppendEnv(defaults, opts.env);
 }

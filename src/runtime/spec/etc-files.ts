@@ -45,6 +45,8 @@ export interface HostsFileInput {
   hostGatewayIps?: readonly string[];
   hostname: string;
   domainname?: string;
+  /** Legacy links (`--link`): `ip<TAB>names`, after the extra hosts (moby addLegacyLinks). */
+  links?: ReadonlyArray<{ ip: string; names: string }>;
   /** The container's own addresses on its networks, listed with its names. */
   containerIps?: readonly string[];
   /** false only when IPv6 is known to be off in the container; Docker assumes it is on. */
@@ -88,6 +90,7 @@ export function buildHostsFile(input: HostsFileInput): string {
   const names = ownNames(input.hostname, input.domainname ?? '');
   const records = [
     ...extra.map((h) => record(h.ip, h.name)),
+    ...(input.links ?? []).map((l) => record(l.ip, l.names)),
     ...(input.containerIps ?? []).map((ip) => record(ip, names)),
   ];
   const hasIpv6 = input.isIpv6Enabled ?? true;

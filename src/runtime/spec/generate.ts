@@ -65,7 +65,7 @@ function buildProcess(p: Plan): OciProcess {
   }
   proc.user = { uid: input.user.uid, gid: input.user.gid, additionalGids: [...input.user.additionalGids] };
   proc.args = p.hasInit ? [CONTAINER_INIT_PATH, '--', ...input.args] : [...input.args];
-  proc.env = containerEnv({ hostname: config.Hostname ?? '', hasTty: config.Tty === true, env: config.Env ?? [] });
+  proc.env = containerEnv({ hostname: config.Hostname ?? '', hasTty: config.Tty === true, env: config.Env ?? [], linkedEnv: input.linkedEnv ?? [] });
   proc.cwd = config.WorkingDir || '/';
   proc.capabilities = { bounding: [...p.caps], effective: [...p.caps], permitted: [...p.caps] };
   const rlimits = buildRlimits(hc.Ulimits ?? [], input.defaultUlimits ?? []);

@@ -13,6 +13,8 @@ export interface SpecInput {
   id: string;
   /** The container's Config with the image's config already merged in. */
   config: ContainerConfig;
+  /** Legacy links' variables (`ALIAS_PORT_80_TCP=…`), between the defaults and Config.Env. */
+  linkedEnv?: readonly string[];
   hostConfig: HostConfig;
   /** The mounted rootfs (overlay `merged`). */
   rootfsPath: string;
