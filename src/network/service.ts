@@ -60,6 +60,13 @@ export class NetworkService {
   private readonly store: NetworkStore;
   private readonly ports = new HostPortAllocator();
   private readonly locks = new KeyedLock();
+  /**
+   * The shared chains' removal (when the last container left) and every setup exclude each
+   * other: a setup that ran while the chains went failed with "No chain/target/match". Setups
+   * in flight keep the chains; a removal under way finishes before a setup starts.
+   */
+  private setupsInFlight = 0;
+  private chainRemoval: Promise<unknown> | undefined;
   private readonly sandboxes: Sandboxes;
 
   constructor(private readonly d: NetworkServiceDeps) {
@@ -242,7 +249,16 @@ export class NetworkService {
 
   /** Sets up the container's networks in its namespace; see the class comment for the contract. */
   attach(req: AttachRequest, signal?: AbortSignal): Promise<AttachResult> {
-    return this.locks.run(`container:${req.containerId}`, () => this.sandboxes.attach(req, signal));
+    return this.locks.run(`container:${req.containerId}`, async () => {
+      // Checked and counted in one synchronous step after the last wait: no removal can start between.
+      for (let removal = this.chainRemoval; removal; removal = this.chainRemoval) await removal.catch(() => undefined);
+      this.setupsInFlight++;
+      try {
+        return await this.sandboxes.attach(req, signal);
+      } finally {
+        this.setupsInFlight--;
+      }
+    });
   }
 
   /** Tears down the container's networks (all, or those named); a container without any is a no-op. */
@@ -271,8 +287,14 @@ export class NetworkService {
   }
 
   private async removeIdleChains(): Promise<void> {
-    if (this.store.sandboxes.size > 0) return;
-    await removeIdleNetavarkChains(this.d.logger);
+    if (this.store.sandboxes.size > 0 || this.setupsInFlight > 0 || this.chainRemoval) return;
+    const removal = removeIdleNetavarkChains(this.d.logger);
+    this.chainRemoval = removal;
+    try {
+      await removal;
+    } finally {
+      if (this.chainRemoval === removal) this.chainRemoval = undefined;
+    }
   }
 
   private sorted(): NetworkRecord[] {
