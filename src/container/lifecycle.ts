@@ -232,18 +232,27 @@ export class Lifecycle {
     this.d.waiters.exited(cur.id, { StatusCode: next.state.exitCode, Error: null });
   }
 
-  /** `docker stop`: the stop signal, then SIGKILL after `timeoutS` (-1: wait forever). */
-  async stop(idOrName: string, opts: { timeoutS?: number; signal?: string } = {}): Promise<void> {
-    const rec = this.d.store.resolve(idOrName);
-    const sig = opts.signal || rec.config.StopSignal || 'SIGTERM';
-    parseSignal(sig);
-    const plan = await this.d.store.withLock(rec.id, async () => {
-      const cur = this.current(rec.id);
+  /**
+   * The locked first step of stop and kill: a restarting container is stopped where it stands,
+   * a running one is marked as stopped by hand (no restart policy brings it back) and is to be
+   * signalled, anything else is not running.
+   */
+  private beginStop(id: string): Promise<'stopped' | 'not-running' | 'signal'> {
+    return this.d.store.withLock(id, async () => {
+      const cur = this.current(id);
       if (cur.state.status === 'restarting') { await this.stopRestarting(cur); return 'stopped'; }
       if (!isActive(cur)) return 'not-running';
       await this.markManuallyStopped(cur.id);
       return 'signal';
     });
+  }
+
+  /** `docker stop`: the stop signal, then SIGKILL after `timeoutS` (-1: wait forever). */
+  async stop(idOrName: string, opts: { timeoutS?: number; signal?: string } = {}): Promise<void> {
+    const rec = this.d.store.resolve(idOrName);
+    const sig = opts.signal || rec.config.StopSignal || 'SIGTERM';
+    parseSignal(sig);
+    const plan = await this.beginStop(rec.id);
     if (plan === 'not-running') throw new NotModifiedError('container already stopped');
     if (plan === 'signal') {
       const timeoutS = opts.timeoutS ?? rec.config.StopTimeout ?? 10;
@@ -264,13 +273,7 @@ export class Lifecycle {
   async kill(idOrName: string, signal = 'SIGKILL'): Promise<void> {
     const rec = this.d.store.resolve(idOrName);
     const num = parseSignal(signal);
-    const plan = await this.d.store.withLock(rec.id, async () => {
-      const cur = this.current(rec.id);
-      if (cur.state.status === 'restarting') { await this.stopRestarting(cur); return 'stopped'; }
-      if (!isActive(cur)) return 'not-running';
-      await this.markManuallyStopped(cur.id);
-      return 'signal';
-    });
+    const plan = await this.beginStop(rec.id);
     if (plan === 'not-running') throw new ConflictError(`Cannot kill container: ${idOrName}: container ${rec.id} is not running`);
     if (plan === 'stopped') return;
     try {
