@@ -54,6 +54,16 @@ export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit,
     let failures = 0;
     const partial = partials ? await partials.open(desc.digest, desc.size) : undefined;
     let verified = false;
+    // Checked before the blob's last bytes go on: a corrupt layer then fails as a digest
+    // mismatch, never as whatever gunzip makes of a bad trailer (a race it would win).
+    const verify = (): void => {
+      emit(status('Verifying Checksum', id));
+      const actual = `sha256:${hasher.digest('hex')}`;
+      verified = true;
+      if (actual !== desc.digest || (desc.size > 0 && offset !== desc.size)) {
+        throw new LayerVerificationError(`filesystem layer verification failed for digest ${desc.digest}`);
+      }
+    };
     try {
       if (partial && partial.kept > 0) {
         for await (const c of partial.read()) {
@@ -81,6 +91,7 @@ export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit,
             await partial?.append(c);
             counter.add(c.length);
             failures = 0;
+            if (desc.size > 0 && offset >= desc.size) verify();
             yield c;
           }
           if (desc.size > 0 && offset < desc.size) {
@@ -95,12 +106,7 @@ export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit,
           await delay(waitMs, undefined, { signal });
         }
       }
-      emit(status('Verifying Checksum', id));
-      const actual = `sha256:${hasher.digest('hex')}`;
-      verified = true;
-      if (actual !== desc.digest || (desc.size > 0 && offset !== desc.size)) {
-        throw new LayerVerificationError(`filesystem layer verification failed for digest ${desc.digest}`);
-      }
+      if (!verified) verify();
     } finally {
       // Complete (right or wrong) bytes are not kept; an interrupted download's are.
       if (verified) await partial?.remove();
