@@ -107,22 +107,23 @@ describe('network reach', needsDocker, () => {
     assert.match(peers.at(-1)!, /^(::ffff:)?10\.244\.0\.\d+$/);
   });
 
-  test('a published port answers on 127.0.0.1 before, during and after a kill -9 of berthd; addresses and DNS stay', async (t) => {
+  test('a published port answers on 127.0.0.1 and the host\'s address before, during and after a kill -9 of berthd; addresses and DNS stay', async (t) => {
     await createNetwork(t, `live-${tag}`);
-    const web = out(await d.docker(['run', '-d', '--name', `lweb-${tag}`, '--network', `live-${tag}`, '-p', '127.0.0.1::80', 'busybox', ...HTTPD(`live-${tag}`)])).trim();
+    const web = out(await d.docker(['run', '-d', '--name', `lweb-${tag}`, '--network', `live-${tag}`, '-p', '80', 'busybox', ...HTTPD(`live-${tag}`)])).trim();
     t.after(() => removeContainers(d, web));
     const client = out(await d.docker(['run', '-d', '--name', `lcli-${tag}`, '--network', `live-${tag}`, 'busybox', 'sleep', '600'])).trim();
     t.after(() => removeContainers(d, client));
     const before = await inspect(web);
     const port = Number(before.NetworkSettings.Ports['80/tcp']![0]!.HostPort);
-    const request = () => new Promise<string | undefined>((resolve) => {
-      http.get({ host: '127.0.0.1', port, path: '/', timeout: 5000 }, (res) => {
+    const request = (host = '127.0.0.1') => new Promise<string | undefined>((resolve) => {
+      http.get({ host, port, path: '/', timeout: 5000 }, (res) => {
         let body = '';
         res.on('data', (c: Buffer) => { body += c.toString(); });
         res.on('end', () => resolve(body.trim()));
       }).on('error', () => resolve(undefined)).on('timeout', function (this: http.ClientRequest) { this.destroy(); });
     });
-    assert.equal(await waitFor('the published port to answer', request, { timeoutMs: 20_000, intervalMs: 100 }), `live-${tag}`);
+    assert.equal(await waitFor('the published port to answer', () => request(), { timeoutMs: 20_000, intervalMs: 100 }), `live-${tag}`);
+    assert.equal(await request(hostAddr), `live-${tag}`, 'on the host\'s other address');
     const byName = async () => {
       const r = await d.docker(['exec', client, 'timeout', '5', 'wget', '-qO-', `http://lweb-${tag}/`], { allowFailure: true });
       return r.code === 0 ? out(r).trim() : undefined;
@@ -133,9 +134,11 @@ describe('network reach', needsDocker, () => {
     d.proc.kill('SIGKILL');
     await exited;
     assert.equal(await request(), `live-${tag}`, 'the port answers while berthd is down');
+    assert.equal(await request(hostAddr), `live-${tag}`, 'on the host\'s other address while berthd is down');
 
     d = await startDaemon('network-reach', [], { dir });
     assert.equal(await request(), `live-${tag}`, 'the port answers after the restart');
+    assert.equal(await request(hostAddr), `live-${tag}`, 'on the host\'s other address after the restart');
     const after = await inspect(web);
     assert.equal(after.State.Pid, before.State.Pid, 'the same container process');
     assert.deepEqual(after.NetworkSettings.Networks[`live-${tag}`]!.IPAddress, before.NetworkSettings.Networks[`live-${tag}`]!.IPAddress);

@@ -68,6 +68,10 @@ describe('network stats', needsDocker, () => {
     const bytes = (n: string, unit: string) => Number(n) * ({ '': 1, k: 1e3, M: 1e6, G: 1e9 }[unit] ?? NaN);
     assert.ok(bytes(m[3]!, m[4]!) >= 200_000, `NET I/O tx: ${netIo}`);
     assert.ok(bytes(m[1]!, m[2]!) > 0, `NET I/O rx: ${netIo}`);
+    // berth's CLI sums them the same way.
+    const berthIo = out(await d.berth(['stats', '--no-stream', '--format', '{{.NetIO}}', web])).trim();
+    const b = /^([\d.]+)([kMG]?)B \/ ([\d.]+)([kMG]?)B$/.exec(berthIo);
+    assert.ok(b && bytes(b[3]!, b[4]!) >= 200_000, `berth stats NET I/O: ${berthIo}`);
   });
 
   test('a container without networks (none, host) has no networks key; NET I/O is 0B / 0B', async (t) => {
@@ -78,6 +82,7 @@ describe('network stats', needsDocker, () => {
     assert.equal(await networksOf(none), undefined);
     assert.equal(await networksOf(host), undefined);
     assert.equal(out(await d.docker(['stats', '--no-stream', '--format', '{{.NetIO}}', none])).trim(), '0B / 0B');
+    assert.equal(out(await d.berth(['stats', '--no-stream', '--format', '{{.NetIO}}', none])).trim(), '0B / 0B');
   });
 
   test('after removal nothing of the networks is left on the host', async () => {
