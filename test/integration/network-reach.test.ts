@@ -107,12 +107,14 @@ describe('network reach', needsDocker, () => {
     assert.match(peers.at(-1)!, /^(::ffff:)?10\.244\.0\.\d+$/);
   });
 
-  test('a published port answers on 127.0.0.1 and the host\'s address before, during and after a kill -9 of berthd; addresses and DNS stay', async (t) => {
+  test('a published port answers on 127.0.0.1 and the host\'s address before, during and after a kill -9 of berthd; addresses and DNS stay; the network takes new containers and connections', async (t) => {
     await createNetwork(t, `live-${tag}`);
     const web = out(await d.docker(['run', '-d', '--name', `lweb-${tag}`, '--network', `live-${tag}`, '-p', '80', 'busybox', ...HTTPD(`live-${tag}`)])).trim();
     t.after(() => removeContainers(d, web));
     const client = out(await d.docker(['run', '-d', '--name', `lcli-${tag}`, '--network', `live-${tag}`, 'busybox', 'sleep', '600'])).trim();
     t.after(() => removeContainers(d, client));
+    const other = out(await d.docker(['run', '-d', 'busybox', 'sleep', '600'])).trim();
+    t.after(() => removeContainers(d, other));
     const before = await inspect(web);
     const port = Number(before.NetworkSettings.Ports['80/tcp']![0]!.HostPort);
     const request = (host = '127.0.0.1') => new Promise<string | undefined>((resolve) => {
@@ -144,6 +146,15 @@ describe('network reach', needsDocker, () => {
     assert.deepEqual(after.NetworkSettings.Networks[`live-${tag}`]!.IPAddress, before.NetworkSettings.Networks[`live-${tag}`]!.IPAddress);
     assert.deepEqual(after.NetworkSettings.Ports, before.NetworkSettings.Ports);
     assert.equal(await byName(), `live-${tag}`, 'DNS by name after the restart');
+
+    // The network made before the restart takes new containers and connections after it.
+    const fresh = await wgetFrom(`live-${tag}`, `http://lweb-${tag}/`);
+    assert.deepEqual([fresh.code, fresh.text], [0, `live-${tag}`], fresh.stderr);
+    await d.docker(['network', 'connect', `live-${tag}`, other]);
+    const connected = await d.docker(['exec', other, 'timeout', '5', 'wget', '-qO-', `http://lweb-${tag}/`], { allowFailure: true });
+    assert.deepEqual([connected.code, out(connected).trim()], [0, `live-${tag}`], connected.stderr);
+    await d.docker(['network', 'disconnect', `live-${tag}`, other]);
+    assert.deepEqual(Object.keys((await inspect(other)).NetworkSettings.Networks), ['bridge']);
   });
 
   test('after removal nothing of the networks is left on the host', async () => {
