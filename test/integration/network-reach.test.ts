@@ -47,9 +47,11 @@ describe('network reach', needsDocker, () => {
     await once(server, 'listening');
     hostPort = (server.address() as AddressInfo).port;
   });
-  // Only the current daemon: a killed one shares the directory and must not remove it.
+  // Only the current daemon: a killed one shares the directory and must not remove it. One left
+  // down by a failure is brought back first, so that stop() removes the containers it kept.
   after(async () => {
     server?.close();
+    if (d && (d.proc.exitCode !== null || d.proc.signalCode !== null)) d = await startDaemon('network-reach', [], { dir });
     await d?.stop();
     await removeIdleNetavarkChains(silentLogger());
   });
