@@ -367,7 +367,8 @@ export class ContainerService {
     const isRunning = rec.state.status === 'running' || rec.state.status === 'paused';
     const raw = isRunning ? await readCgroupStats(this.d.cgroups, cgroupsPathFor(rec.id, rec.hostConfig.CgroupParent || undefined)) : undefined;
     // networks: the counters of the container's own namespace, read through its init pid as
-    // dockerd reads its sandbox's interfaces; a host-network container has no endpoint of its own.
+    // dockerd reads its sandbox's interfaces (a container: sharer's pid is in its peer's namespace,
+    // the sandbox dockerd resolves for it); a host-network container has no endpoint of its own.
     const hasOwnNetwork = rec.hostConfig.NetworkMode !== 'host' && !rec.config.NetworkDisabled;
     const networks = raw && hasOwnNetwork && rec.state.pid ? await readInterfaceStats(rec.state.pid) : undefined;
     const meta = { id: rec.id, name: rec.name, memTotal: os.totalmem(), ncpu: os.cpus().length, ...(networks ? { networks } : {}) };

@@ -61,6 +61,13 @@ describe('network stats', needsDocker, () => {
     const cli1 = (await networksOf(client))!.eth0!;
     assert.ok(cli1.rx_bytes >= 200_000, `the client received the file: ${JSON.stringify(cli1)}`);
 
+    // A container: sharer reports its peer's interfaces, as dockerd resolves the sandbox through
+    // the chain of container: modes (getNetworkSandboxID).
+    const sharer = out(await d.docker(['run', '-d', '--network', `container:web-${tag}`, 'busybox', 'sleep', '600'])).trim();
+    t.after(() => removeContainers(d, sharer));
+    const shared = (await networksOf(sharer))!.eth0!;
+    assert.ok(shared.tx_bytes >= web1.tx_bytes, `the sharer counts web's eth0: ${JSON.stringify(shared)}`);
+
     // The docker CLI sums networks into NET I/O (rx / tx): web has sent ≥ 200 kB.
     const netIo = out(await d.docker(['stats', '--no-stream', '--format', '{{.NetIO}}', web])).trim();
     const m = /^([\d.]+)([kMG]?)B \/ ([\d.]+)([kMG]?)B$/.exec(netIo);
