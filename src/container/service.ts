@@ -10,6 +10,7 @@ import { chainIds, parseUntil } from '../image/index.js';
 import type { SnapshotStore } from '../snapshot/index.js';
 import type { SysInfo } from '../sysinfo/index.js';
 import type { HostConfig } from '../types/container.js';
+import { readInterfaceStats } from '../network/index.js';
 import { checkFilterNames, duBytes, matchLabels, type Filters, type Logger } from '../util/index.js';
 import { resolveCommand } from '../runtime/spec/command.js';
 import { decodeCreateBody } from './decode.js';
@@ -365,7 +366,12 @@ export class ContainerService {
     const rec = this.d.store.resolve(idOrName);
     const isRunning = rec.state.status === 'running' || rec.state.status === 'paused';
     const raw = isRunning ? await readCgroupStats(this.d.cgroups, cgroupsPathFor(rec.id, rec.hostConfig.CgroupParent || undefined)) : undefined;
-    const meta = { id: rec.id, name: rec.name, memTotal: os.totalmem(), ncpu: os.cpus().length };
+    // networks: the counters of the container's own namespace, read through its init pid as
+    // dockerd reads its sandbox's interfaces (a container: sharer's pid is in its peer's namespace,
+    // the sandbox dockerd resolves for it); a host-network container has no endpoint of its own.
+    const hasOwnNetwork = rec.hostConfig.NetworkMode !== 'host' && !rec.config.NetworkDisabled;
+    const networks = raw && hasOwnNetwork && rec.state.pid ? await readInterfaceStats(rec.state.pid) : undefined;
+    const meta = { id: rec.id, name: rec.name, memTotal: os.totalmem(), ncpu: os.cpus().length, ...(networks ? { networks } : {}) };
     if (!raw) return { raw: undefined, json: { id: rec.id, name: rec.name, read: '0001-01-01T00:00:00Z', preread: '0001-01-01T00:00:00Z', pids_stats: {}, blkio_stats: {}, num_procs: 0, storage_stats: {}, cpu_stats: { cpu_usage: { total_usage: 0 }, throttling_data: {} }, precpu_stats: { cpu_usage: { total_usage: 0 }, throttling_data: {} }, memory_stats: {} } };
     return { raw, json: toDockerStats(raw, prev, meta) };
   }

@@ -6,3 +6,4 @@ export { parsePortBindings, portMapOf, type PortMapping, type PortRequest, type 
 export { DOCKER_DEFAULT_POOLS, type AddressPool, type IpamConfigIn } from './ipam.js';
 export { removeIdleNetavarkChains } from './firewall.js';
 export { checkEndpointSettings, type EndpointCheck } from './endpoint-check.js';
+export { readInterfaceStats, parseNetDev, type InterfaceStats } from './net-dev.js';
