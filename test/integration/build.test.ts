@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { exec, type ExecResult } from '../../src/util/index.js';
+import { dockerBin, needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { importBusybox, out } from '../helpers/containers.js';
+
+describe('docker build (legacy builder) through the real docker CLI', needsDocker, () => {
+  let d: TestDaemon;
+  let ctx: string;
+  const build = (args: string[], allowFailure = false): Promise<ExecResult> => exec(dockerBin, ['build', ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d.dir, DOCKER_CONFIG: path.join(d.dir, 'docker-config'), DOCKER_HOST: d.host, DOCKER_BUILDKIT: '0' },
+    allowFailure, timeoutMs: 120_000,
+  });
+  const images = async (): Promise<string[]> => out(await d.docker(['images', '-a', '-q', '--no-trunc'])).trim().split('\n').filter((l, i, all) => l && all.indexOf(l) === i).sort();
+  const containers = async (): Promise<string> => out(await d.docker(['ps', '-a', '-q'])).trim();
+
+  before(async () => {
+    d = await startDaemon('build');
+    await importBusybox(d);
+    ctx = path.join(d.dir, 'ctx');
+    await fsp.mkdir(path.join(ctx, 'sub'), { recursive: true });
+    await fsp.writeFile(path.join(ctx, 'hello.txt'), 'hello from the context\n');
+    await fsp.writeFile(path.join(ctx, 'sub', 'run.sh'), '#!/bin/sh\necho run\n', { mode: 0o755 });
+    await fsp.writeFile(path.join(ctx, 'secret.key'), 'do not send');
+    await fsp.writeFile(path.join(ctx, '.dockerignore'), '*.key\n');
+    await fsp.writeFile(path.join(ctx, 'Dockerfile'), [
+      'FROM busybox',
+      'ENV GREETING=hi DIR=/app',
+      'WORKDIR $DIR',
+      'RUN echo "$GREETING built" > built.txt && echo to-stdout',
+      'COPY hello.txt sub/ ./',
+      'CMD ["cat", "/app/built.txt"]',
+    ].join('\n') + '\n');
+  });
+  after(async () => { await d.stop(); });
+
+  test('builds, streams Docker\'s steps, and the image runs with its files and config', async () => {
+    const r = await build(['-t', 'built:1', ctx]);
+    const text = out(r);
+    assert.match(text, /^Step 1\/6 : FROM busybox\n ---> [0-9a-f]{12}\nStep 2\/6 : ENV GREETING=hi DIR=\/app\n/m, text);
+    assert.match(text, /Step 4\/6 : RUN echo "\$GREETING built" > built.txt && echo to-stdout\n ---> Running in [0-9a-f]{12}\nto-stdout\nRemoving intermediate container [0-9a-f]{12}\n ---> [0-9a-f]{12}\n/);
+    assert.match(text, /Successfully built [0-9a-f]{12}\nSuccessfully tagged built:1\n$/);
+    assert.equal(out(await d.docker(['run', '--rm', 'built:1'])), 'hi built\n');
+    assert.equal(out(await d.docker(['run', '--rm', 'built:1', 'cat', 'hello.txt'])), 'hello from the context\n');
+    assert.equal(out(await d.docker(['run', '--rm', 'built:1', 'sh', '-c', 'ls -A /app; ./run.sh; pwd; echo $GREETING'])), 'built.txt\nhello.txt\nrun.sh\nrun\n/app\nhi\n');
+    const cfg = JSON.parse(out(await d.docker(['image', 'inspect', '--format', '{{json .Config}}', 'built:1']))) as Record<string, unknown>;
+    assert.deepEqual(cfg.Cmd, ['cat', '/app/built.txt']);
+    assert.equal(cfg.WorkingDir, '/app');
+    assert.ok((cfg.Env as string[]).includes('GREETING=hi'));
+    const history = out(await d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'built:1'])).trim().split('\n');
+    assert.equal(history[0], '/bin/sh -c #(nop)  CMD ["cat" "/app/built.txt"]');
+    assert.match(history[1]!, /^\/bin\/sh -c #\(nop\) COPY multi:[0-9a-f]{64} in \.\/ $/);
+    assert.equal(history[2], '/bin/sh -c echo "$GREETING built" > built.txt && echo to-stdout');
+    assert.equal(await containers(), '', 'no build container is left');
+  });
+
+  test('a second build takes every step from the cache; --no-cache takes none', async () => {
+    const before = await images();
+    const r = out(await build(['-t', 'built:2', ctx]));
+    assert.equal(r.match(/ ---> Using cache\n/g)?.length, 5, r);
+    const first = out(await d.docker(['image', 'inspect', '--format', '{{.Id}}', 'built:1'])).trim();
+    const second = out(await d.docker(['image', 'inspect', '--format', '{{.Id}}', 'built:2'])).trim();
+    assert.equal(second, first);
+    assert.deepEqual(await images(), before);
+    const nc = out(await build(['--no-cache', '-q', ctx]));
+    assert.doesNotMatch(nc, /Using cache/);
+    assert.match(nc, /^sha256:[0-9a-f]{64}\n$/);
+  });
+
+  test('a malformed Dockerfile fails with Docker\'s message and leaves nothing behind', async () => {
+    const bad = path.join(d.dir, 'bad');
+    await fsp.mkdir(bad, { recursive: true });
+    await fsp.writeFile(path.join(bad, 'Dockerfile'), 'FROM busybox\nRUN true\nRUNN echo hi\n');
+    const imgs = await images();
+    const r = await build(['-t', 'bad:1', bad], true);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr.toString(), /Error response from daemon: dockerfile parse error on line 3: unknown instruction: RUNN\n/);
+    assert.deepEqual(await images(), imgs);
+    assert.equal(await containers(), '');
+    assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'tmp')).then((l) => l.filter((n) => n.startsWith('build-'))), []);
+  });
+
+  test('a failing RUN reports its command and exit code; nothing is tagged or left', async () => {
+    const bad = path.join(d.dir, 'fail');
+    await fsp.mkdir(bad, { recursive: true });
+    await fsp.writeFile(path.join(bad, 'Dockerfile'), 'FROM busybox\nRUN echo failing; exit 3\n');
+    const r = await build(['-t', 'fail:1', bad], true);
+    assert.equal(r.code, 3);
+    assert.match(out(r), /failing\n/);
+    assert.match(r.stderr.toString(), /The command '\/bin\/sh -c echo failing; exit 3' returned a non-zero code: 3/);
+    assert.equal((await d.docker(['image', 'inspect', 'fail:1'], { allowFailure: true })).code, 1);
+    assert.equal(await containers(), '');
+  });
+});
