@@ -31,7 +31,7 @@ export interface BuildOptions {
 export type BuildMessage = { stream: string } | { aux: { ID: string } };
 
 export interface BuildServiceDeps {
-  containers: Pick<ContainerService, 'create' | 'start' | 'wait' | 'remove' | 'commit' | 'logs' | 'putArchive' | 'statPath'>;
+  containers: Pick<ContainerService, 'create' | 'start' | 'wait' | 'remove' | 'commit' | 'logs' | 'putArchive' | 'statPath' | 'getArchive'>;
   images: Pick<ImageService, 'tag'>;
   store: ImageStore;
   content: ContentStore;
@@ -266,7 +266,8 @@ class BuildRun {
       ...stage.image,
       created: now,
       config,
-      history: [...(stage.image.history ?? []), { created: now, created_by: createdBy, empty_layer: true }],
+      // The empty base of a scratch stage (createdBy '') gets no history line of its own.
+      history: [...(stage.image.history ?? []), ...(createdBy ? [{ created: now, created_by: createdBy, empty_layer: true }] : [])],
     };
     delete (image as Record<string, unknown>).container_config;
     const parent = stage.imageId ? this.d.store.get(stage.imageId) : undefined;
@@ -296,7 +297,6 @@ class BuildRun {
   private async baseFor(stage: StageState): Promise<string> {
     if (stage.imageId) return stage.imageId;
     stage.imageId = await this.configImage(stage, stage.image.config ?? {}, '');
-    stage.image.history = [];
     return stage.imageId;
   }
 
@@ -356,9 +356,48 @@ class BuildRun {
 
   private async copy(stage: StageState, ins: Instruction): Promise<void> {
     const upper = ins.cmd.toUpperCase() as 'COPY' | 'ADD';
-    if (ins.flags.from !== undefined) throw new InvalidArgumentError('COPY --from is not supported by berth yet');
     const words = ins.args.map((a) => this.expand(a, stage));
     const dest = words.pop()!;
+    if (ins.flags.from === undefined) return this.copyFrom(stage, ins, upper, words, dest, this.contextDir, this.isIgnored);
+    const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-from-'));
+    try {
+      await this.fetchFrom(stage, this.expand(ins.flags.from, stage), words, dir);
+      return await this.copyFrom(stage, ins, upper, words.map((w) => w.replace(/^\/+/, '')), dest, dir, () => false);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * `COPY --from=<stage|index|image>`: the sources are read out of a container of that image
+   * (`getArchive`, below the part of each path before any wildcard) into `dir`, which then
+   * serves as the context. Owners are not kept (root, or `--chown`'s).
+   */
+  private async fetchFrom(stage: StageState, from: string, sources: string[], dir: string): Promise<void> {
+    const named = this.stages.find((s) => s.name === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
+    if (named === stage) throw new InvalidArgumentError(`invalid from flag value ${from}: circular dependency detected on stage: ${from}`);
+    const imageId = named ? await this.baseFor(named) : this.d.store.lookup(from)?.id;
+    if (!imageId) throw new NotFoundError(`invalid from flag value ${from}: No such image: ${this.d.store.displayName(from)}`);
+    const id = await this.buildContainer(named ?? stage, imageId, ['/bin/sh', '-c', '#(nop) COPY --from'], []);
+    try {
+      for (const src of sources) {
+        const parts = path.posix.normalize('/' + src).split('/').filter(Boolean);
+        const wild = parts.findIndex((p) => /[*?[]/.test(p));
+        const fetch = '/' + (wild < 0 ? parts : parts.slice(0, wild)).join('/');
+        const { tar } = await this.d.containers.getArchive(id, fetch, this.signal).catch((err: unknown) => {
+          if (err instanceof NotFoundError) throw new NotFoundError(`COPY failed: stat ${fetch}: file does not exist`, { cause: err });
+          throw err;
+        });
+        const into = path.join(dir, path.posix.dirname(fetch));
+        await fsp.mkdir(into, { recursive: true });
+        await extractContext(tar, into, this.signal);
+      }
+    } finally {
+      await this.dropContainer(id);
+    }
+  }
+
+  private async copyFrom(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string, sourceDir: string, isIgnored: (rel: string) => boolean): Promise<void> {
     const workdir = stage.image.config?.WorkingDir ?? '/';
     const base = await this.baseFor(stage);
     // The destination's type is read from a container of the current image, made once here.
@@ -370,7 +409,7 @@ class BuildRun {
         return { isDir: (st.mode & 0x80000000) !== 0 };
       } catch (err) { if (err instanceof NotFoundError) return undefined; throw err; }
     };
-    const plan = await planCopy({ contextDir: this.contextDir, sources: words, dest, workdir, isIgnored: this.isIgnored, cmd: upper, destIsDir: async (abs) => (await exists(abs))?.isDir ?? false });
+    const plan = await planCopy({ contextDir: sourceDir, sources: words, dest, workdir, isIgnored, cmd: upper, destIsDir: async (abs) => (await exists(abs))?.isDir ?? false });
     const createdBy = `/bin/sh -c #(nop) ${upper} ${plan.sourceWord} in ${dest} `;
     const chown = ins.flags.chown ? parseChown(this.expand(ins.flags.chown, stage)) : undefined;
     const key = cacheKey(stage.imageId, createdBy, JSON.stringify([chown, stage.image.config ?? {}]));

@@ -93,4 +93,28 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal((await d.docker(['image', 'inspect', 'fail:1'], { allowFailure: true })).code, 1);
     assert.equal(await containers(), '');
   });
+  test('multi-stage: COPY --from by name and index into a scratch stage; --target stops at its stage', async () => {
+    const ms = path.join(d.dir, 'multi');
+    await fsp.mkdir(ms, { recursive: true });
+    await fsp.writeFile(path.join(ms, 'Dockerfile'), [
+      'FROM busybox AS builder',
+      'WORKDIR /src',
+      'RUN echo compiled > out.bin && mkdir -p d && echo y > d/y',
+      'FROM scratch',
+      'COPY --from=builder /src/out.bin /out.bin',
+      'COPY --from=0 /src/d /d/',
+      'COPY --from=builder /bin/busybox /bin/',
+      'ENTRYPOINT ["/bin/busybox"]',
+    ].join('\n') + '\n');
+    await build(['-t', 'multi:final', ms]);
+    assert.equal(out(await d.docker(['run', '--rm', 'multi:final', 'cat', '/out.bin', '/d/y'])), 'compiled\ny\n');
+    assert.equal(out(await d.docker(['run', '--rm', 'multi:final', 'ls', '/'])), 'bin\nd\ndev\netc\nout.bin\nproc\nsys\n');
+    const history = out(await d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'multi:final'])).trim().split('\n');
+    assert.equal(history.length, 4, history.join('\n'));
+    const r = out(await build(['--target', 'builder', '-t', 'multi:builder', ms]));
+    assert.match(r, /Step 3\/3 : RUN/);
+    assert.equal(out(await d.docker(['run', '--rm', 'multi:builder', 'cat', '/src/out.bin'])), 'compiled\n');
+    assert.equal(await containers(), '');
+    assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'tmp')).then((l) => l.filter((n) => n.startsWith('build-'))), []);
+  });
 });
