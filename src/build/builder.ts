@@ -325,7 +325,7 @@ class BuildRun {
     if (res.StatusCode !== 0) {
       throw new BuildStepError(`The command '${cmd.join(' ')}' returned a non-zero code: ${res.StatusCode}`, res.StatusCode);
     }
-    await this.commit(stage, id);
+    await this.commit(stage, id, true);
     await this.saveCache(key, stage.imageId!);
   }
 
@@ -341,14 +341,15 @@ class BuildRun {
     return Id;
   }
 
-  private async commit(stage: StageState, containerId: string): Promise<void> {
+  private async commit(stage: StageState, containerId: string, isRun = false): Promise<void> {
     const c = stage.image.config ?? {};
     const config = { ...c, Cmd: c.Cmd ?? null, Entrypoint: c.Entrypoint ?? null, Healthcheck: c.Healthcheck, Env: c.Env ?? [], WorkingDir: c.WorkingDir ?? '', User: c.User ?? '' };
     const id = await this.d.containers.commit(containerId, { changes: [], pause: false, config });
     if (this.o.remove || this.o.forceRemove) {
       await this.d.containers.remove(containerId, { force: true });
       this.intermediates.splice(this.intermediates.indexOf(containerId), 1);
-      this.say(`Removing intermediate container ${short(containerId)}\n`);
+      // dockerd names the container it removes only for RUN, whose `Running in` it printed.
+      if (isRun) this.say(`Removing intermediate container ${short(containerId)}\n`);
     }
     stage.imageId = id;
     stage.image = structuredClone(this.d.store.config(id));

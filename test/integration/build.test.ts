@@ -117,4 +117,42 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal(await containers(), '');
     assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'tmp')).then((l) => l.filter((n) => n.startsWith('build-'))), []);
   });
+  test('ARG with --build-arg, ADD of a local tar, --chown, USER/EXPOSE/LABEL; COPY reuses the cache only while contents match', async () => {
+    const c = path.join(d.dir, 'args');
+    await fsp.mkdir(path.join(c, 'pkg'), { recursive: true });
+    await fsp.writeFile(path.join(c, 'pkg', 'inner.txt'), 'inside the tar\n');
+    await exec('tar', ['-czf', path.join(c, 'pkg.tar.gz'), '-C', path.join(c, 'pkg'), 'inner.txt']);
+    await fsp.writeFile(path.join(c, 'data.txt'), 'v1\n');
+    await fsp.writeFile(path.join(c, 'Dockerfile'), [
+      'ARG BASE=busybox',
+      'FROM $BASE',
+      'ARG WHO=nobody',
+      'ARG UNSET',
+      'RUN echo "who=$WHO unset=${UNSET:-default}" > /who.txt',
+      'ADD pkg.tar.gz /opt/pkg/',
+      'COPY --chown=1000:1001 data.txt /data/',
+      'LABEL org.example.who=$WHO',
+      'EXPOSE 8080/tcp 53/udp',
+      'USER 1000',
+    ].join('\n') + '\n');
+    const r = out(await build(['--build-arg', 'WHO=me', '-t', 'args:1', c]));
+    assert.match(r, /Successfully tagged args:1\n/);
+    assert.equal(out(await d.docker(['run', '--rm', 'args:1', 'sh', '-c', 'cat /who.txt /opt/pkg/inner.txt; stat -c "%u:%g %n" /data/data.txt; id -u'])),
+      'who=me unset=default\ninside the tar\n1000:1001 /data/data.txt\n1000\n');
+    const cfg = JSON.parse(out(await d.docker(['image', 'inspect', '--format', '{{json .Config}}', 'args:1']))) as Record<string, unknown>;
+    assert.deepEqual(cfg.Labels, { 'org.example.who': 'me' });
+    assert.deepEqual(cfg.ExposedPorts, { '53/udp': {}, '8080/tcp': {} });
+    assert.equal(cfg.User, '1000');
+    // Same contents: all cached. A changed file: the COPY and every later step run again.
+    assert.equal(out(await build(['--build-arg', 'WHO=me', c])).match(/Using cache/g)?.length, 8);
+    await fsp.writeFile(path.join(c, 'data.txt'), 'v2\n');
+    const again = out(await build(['--build-arg', 'WHO=me', '-t', 'args:2', c]));
+    assert.equal(again.match(/Using cache/g)?.length, 4, again);
+    assert.match(again, /Step 7\/10 : COPY --chown=1000:1001 data.txt \/data\/\n ---> [0-9a-f]{12}\n/);
+    assert.equal(out(await d.docker(['run', '--rm', 'args:2', 'cat', '/data/data.txt'])), 'v2\n');
+    // Another build arg value changes the RUN's key.
+    const other = out(await build(['--build-arg', 'WHO=you', c]));
+    assert.equal(other.match(/Using cache/g)?.length, 2, other);
+    assert.equal(await containers(), '');
+  });
 });
