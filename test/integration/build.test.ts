@@ -54,6 +54,8 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.match(history[1]!, /^\/bin\/sh -c #\(nop\) COPY multi:[0-9a-f]{64} in \.\/ $/);
     assert.equal(history[2], '/bin/sh -c echo "$GREETING built" > built.txt && echo to-stdout');
     assert.equal(await containers(), '', 'no build container is left');
+    // The intermediate images are listed only with -a, as dockerd lists them.
+    assert.equal(out(await d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim().split('\n').sort().join(' '), 'built:1 busybox:latest');
   });
 
   test('a second build takes every step from the cache; --no-cache takes none', async () => {
