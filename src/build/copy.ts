@@ -41,7 +41,7 @@ export async function planCopy(o: {
   const matched: Array<{ rel: string; abs: string; st: Stats }> = [];
   for (const src of o.sources) {
     const rel = path.posix.normalize(src.replace(/^\/+/, ''));
-    if (rel === '..' || rel.startsWith('../')) throw new InvalidArgumentError(`forbidden path outside the build context: ${src} ()`);
+    if (rel === '..' || rel.startsWith('../')) throw new InvalidArgumentError(`${o.cmd} failed: forbidden path outside the build context: ${src} ()`);
     const found = WILDCARD.test(rel) ? await glob(o.contextDir, rel, o.isIgnored) : [rel === '' ? '.' : rel];
     if (found.length === 0) throw new NotFoundError(`${o.cmd} failed: no source files were specified`);
     for (const f of found) {

@@ -157,4 +157,21 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal(other.match(/Using cache/g)?.length, 2, other);
     assert.equal(await containers(), '');
   });
+  test('COPY of a missing file or of a path outside the context fails with Docker\'s words; -f names a Dockerfile in a subdirectory', async () => {
+    const c = path.join(d.dir, 'copyerr');
+    await fsp.mkdir(path.join(c, 'docker'), { recursive: true });
+    const cases: Array<[string, RegExp]> = [
+      ['COPY nope.txt /x', /COPY failed: file not found in build context or excluded by \.dockerignore: stat nope\.txt: file does not exist/],
+      ['COPY ../escape /x', /COPY failed: forbidden path outside the build context: \.\.\/escape \(\)/],
+    ];
+    for (const [line, message] of cases) {
+      await fsp.writeFile(path.join(c, 'docker', 'Build.df'), `FROM busybox\n${line}\n`);
+      const r = await build(['-f', path.join(c, 'docker', 'Build.df'), '-t', 'copyerr:1', c], true);
+      assert.equal(r.code, 1, line);
+      assert.match(r.stderr.toString(), message);
+      assert.match(out(r), /Step 2\/2 : /);
+    }
+    assert.equal((await d.docker(['image', 'inspect', 'copyerr:1'], { allowFailure: true })).code, 1);
+    assert.equal(await containers(), '');
+  });
 });
