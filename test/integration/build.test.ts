@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { exec, type ExecResult } from '../../src/util/index.js';
+import { exec, waitFor, type ExecResult } from '../../src/util/index.js';
 import { dockerBin, needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { importBusybox, out } from '../helpers/containers.js';
+import { importBusybox, out, streamDocker } from '../helpers/containers.js';
 
 describe('docker build (legacy builder) through the real docker CLI', needsDocker, () => {
   let d: TestDaemon;
@@ -173,5 +173,20 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     }
     assert.equal((await d.docker(['image', 'inspect', 'copyerr:1'], { allowFailure: true })).code, 1);
     assert.equal(await containers(), '');
+  });
+  test('a client that goes away stops the build: its RUN container is removed, nothing is tagged', async () => {
+    const c = path.join(d.dir, 'cancel');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nRUN echo started && sleep 120\n');
+    const s = streamDocker(d, ['build', '-t', 'cancel:1', c], { env: { DOCKER_BUILDKIT: '0' }, timeoutMs: 120_000 });
+    await s.waitFor(/started\n/);
+    assert.notEqual(await containers(), '');
+    await s.stop();
+    await waitFor('the build container to be removed', async () => ((await containers()) === '' ? true : undefined), { timeoutMs: 30_000 });
+    await waitFor('the build directory to be removed', async () => {
+      const left = (await fsp.readdir(path.join(d.dataRoot, 'tmp'))).filter((n) => n.startsWith('build-'));
+      return left.length === 0 ? true : undefined;
+    }, { timeoutMs: 30_000 });
+    assert.equal((await d.docker(['image', 'inspect', 'cancel:1'], { allowFailure: true })).code, 1);
   });
 });

@@ -45,14 +45,23 @@ export function buildRoutes(r: Router, b: BuildBackend): void {
       if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
       res.write(JSON.stringify(msg) + '\n');
     };
+    // The client's end of the stream (EOF once the context is read) means it went away, as
+    // Go's server cancels dockerd's request context: the build stops and cleans up then,
+    // not when its next message fails to be written.
+    const gone = new AbortController();
+    const onEnd = (): void => gone.abort(new Error('the client went away'));
+    ctx.req.socket.once('end', onEnd);
     try {
-      await b.builder.build(ctx.req, opts, (m) => write(ctx.res, m), ctx.signal);
+      await b.builder.build(ctx.req, opts, (m) => write(ctx.res, m), AbortSignal.any([ctx.signal, gone.signal]));
     } catch (err) {
+      if (gone.signal.aborted) { ctx.res.destroy(); return; }
       if (err instanceof BuildStepError && ctx.res.headersSent) {
         ctx.res.end(JSON.stringify({ errorDetail: { code: err.code, message: err.message }, error: err.message }) + '\n');
         return;
       }
       throw err;
+    } finally {
+      ctx.req.socket.off('end', onEnd);
     }
     ctx.res.end();
   });
