@@ -56,6 +56,8 @@ interface StageState {
   /** Declared ARGs with their values (undefined: declared without a value). */
   args: Map<string, string | undefined>;
   isCacheBusted: boolean;
+  /** A CMD was given in this stage (a later ENTRYPOINT keeps it). */
+  isCmdSet: boolean;
 }
 
 const short = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
@@ -219,7 +221,7 @@ class BuildRun {
   private async from(ins: Instruction): Promise<StageState> {
     const ref = expandWord(ins.args[0]!, new Map([...this.globalArgs].filter((e): e is [string, string] => e[1] !== undefined)), this.escape);
     const name = ins.args[1]?.toLowerCase();
-    const base = { name, args: new Map<string, string | undefined>(), isCacheBusted: this.o.noCache, shell: ['/bin/sh', '-c'] };
+    const base = { name, args: new Map<string, string | undefined>(), isCacheBusted: this.o.noCache, isCmdSet: false, shell: ['/bin/sh', '-c'] };
     const prev = this.stages.find((s) => s.name === ref.toLowerCase());
     if (prev) return { ...base, imageId: prev.imageId, image: structuredClone(prev.image), shell: [...prev.shell] };
     if (ref.toLowerCase() === 'scratch') {
@@ -245,8 +247,9 @@ class BuildRun {
         const words = (ins.cmd === 'cmd' || ins.cmd === 'entrypoint' || ins.cmd === 'shell' || ins.cmd === 'healthcheck' || ins.cmd === 'onbuild')
           ? ins.args
           : ins.args.map((a) => this.expand(a, stage));
-        const { config, shell, createdBy } = applyConfigInstruction(stage.image.config ?? {}, stage.shell, ins, words);
+        const { config, shell, createdBy } = applyConfigInstruction(stage.image.config ?? {}, stage.shell, ins, words, stage.isCmdSet);
         stage.shell = shell;
+        if (ins.cmd === 'cmd') stage.isCmdSet = true;
         return this.configStep(stage, config, `/bin/sh -c #(nop)  ${createdBy}`);
       }
     }

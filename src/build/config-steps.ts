@@ -12,7 +12,7 @@ const goList = (l: readonly string[]): string => `[${l.map((s) => goQuote(s)).jo
  * `words` are the arguments after Docker's expansion where Docker expands them. Returns the
  * new config, the stage's SHELL, and the history text dockerd records (after `#(nop)  `).
  */
-export function applyConfigInstruction(base: ContainerConfigJson, shell: string[], ins: Instruction, words: string[]): { config: ContainerConfigJson; shell: string[]; createdBy: string } {
+export function applyConfigInstruction(base: ContainerConfigJson, shell: string[], ins: Instruction, words: string[], isCmdSet = false): { config: ContainerConfigJson; shell: string[]; createdBy: string } {
   const c: ContainerConfigJson = structuredClone(base);
   const upper = ins.cmd.toUpperCase();
   const command = (): string[] => (ins.isJson ? words : [...shell, words[0] ?? '']);
@@ -42,8 +42,9 @@ export function applyConfigInstruction(base: ContainerConfigJson, shell: string[
     }
     case 'entrypoint': {
       c.Entrypoint = ins.args.length === 0 ? null : command();
-      // As dockerd: a new ENTRYPOINT drops the CMD inherited from the base image.
-      c.Cmd = null;
+      // As dockerd: a new ENTRYPOINT drops the CMD inherited from the base image, not one
+      // this stage set.
+      if (!isCmdSet) c.Cmd = null;
       return { config: c, shell, createdBy: `ENTRYPOINT ${goList(c.Entrypoint ?? [])}` };
     }
     case 'expose': {
