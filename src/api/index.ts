@@ -5,6 +5,7 @@ import { pullRoute, registryRoutes, type RegistryBackend } from './routes/regist
 import { containerRoutes, upgradeAttach, upgradeExecStart, type ContainersBackend } from './routes/containers.js';
 import { volumeRoutes, type VolumesBackend } from './routes/volumes.js';
 import { networkRoutes, type NetworksBackend } from './routes/networks.js';
+import { buildRoutes, type BuildBackend } from './routes/build.js';
 import { Router } from './router.js';
 import { createApiServer, type ApiServerFactory } from './server.js';
 import { prepareBodyChecks } from './http.js';
@@ -14,7 +15,7 @@ export { listenFd, listenTcp, listenUnix, serverTlsOptions } from './listen.js';
 export { destroyUpgraded, type ApiServerFactory } from './server.js';
 export { MIN_API_VERSION, MAX_API_VERSION } from './version.js';
 
-export type Backend = SystemBackend & ImagesBackend & ContainersBackend & VolumesBackend & RegistryBackend & NetworksBackend;
+export type Backend = SystemBackend & ImagesBackend & ContainersBackend & VolumesBackend & RegistryBackend & NetworksBackend & BuildBackend;
 export type { NetworkConnector } from './routes/networks.js';
 
 /** Builds the Engine API over the given services: a factory of HTTP servers, one per socket. */
@@ -27,6 +28,7 @@ export function createApi(backend: Backend, logger: Logger): ApiServerFactory {
   containerRoutes(router, backend);
   volumeRoutes(router, backend);
   networkRoutes(router, backend);
+  buildRoutes(router, backend);
   router.addUpgrade('POST', '/containers/{id}/attach', (ctx, socket, head) => upgradeAttach(backend, ctx, ctx.req, socket, head));
   router.addUpgrade('POST', '/exec/{id}/start', (ctx, socket, head) => upgradeExecStart(backend, ctx, ctx.req, socket, head));
   return createApiServer(router, logger);

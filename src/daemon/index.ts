@@ -19,6 +19,7 @@ import { detectCgroupLayout } from '../runtime/cgroups/index.js';
 import { ConmonDriver, ExitWatcher, type ExitEvent } from '../runtime/driver/index.js';
 import { VolumeService } from '../volume/index.js';
 import { NetworkService } from '../network/index.js';
+import { BuildService } from '../build/index.js';
 import { openRemap, type Remap } from './userns.js';
 
 /** Every service the API serves, built over one data-root. */
@@ -32,6 +33,7 @@ export interface Services {
   volumes: VolumeService;
   networks: NetworkService;
   registry: RegistryService;
+  builder: BuildService;
   /** The API's NetworkConnector: `network connect`/`disconnect` are the container side's. */
   networkConnector: {
     connect(container: string, network: string, endpoint: EndpointSettings | null): Promise<void>;
@@ -138,6 +140,10 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     undo.push(() => exits.stop());
     undo.push(() => containers.close());
     await containers.restoreAll((id, err) => logger.error({ component: 'container', containerId: id, err }, 'restore failed'));
+    const builder = new BuildService({
+      containers, images, store, content, snapshots, logger,
+      cacheDir: path.join(config.dataRoot, 'builder', 'cache'), tmpDir: paths.tmp,
+    });
     const countStates = () => {
       const all = containerStore.list();
       const running = all.filter((c) => c.state.status === 'running' || c.state.status === 'restarting').length;
@@ -163,7 +169,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     let closing: Promise<void> | undefined;
     return {
       services: {
-        system, events, df, images, archive, containers, volumes, networks, registry,
+        system, events, df, images, archive, containers, volumes, networks, registry, builder,
         networkConnector: { connect: (c, n, e) => containers.connectNetwork(c, n, e), disconnect: (c, n, f) => containers.disconnectNetwork(c, n, f) },
       },
       close: () => (closing ??= (async () => {

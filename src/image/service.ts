@@ -42,9 +42,13 @@ export class ImageService {
     const since = filters.get('since')?.map((r) => this.createdOf(this.d.store.resolve(r)));
     const refs = filters.get('reference');
     const out: ImageSummary[] = [];
+    // As dockerd: without `all`, untagged images that are the parent of another (a build's
+    // intermediate steps) are not listed.
+    const parents = new Set(this.d.store.list().map((r) => r.parent).filter((p): p is string => p !== undefined));
     for (const rec of this.d.store.list()) {
       const cfg = this.d.store.config(rec.id);
       const { tags, digests } = this.d.store.namesOf(rec.id);
+      if (!opts.all && tags.length === 0 && digests.length === 0 && parents.has(rec.id)) continue;
       const created = this.createdOf(rec);
       if (dangling !== undefined && dangling !== (tags.length === 0)) continue;
       if (!matchLabels(filters.get('label'), cfg.config?.Labels)) continue;

@@ -148,12 +148,12 @@ export interface StreamingDocker {
   stop(): Promise<void>;
 }
 
-export function streamDocker(d: TestDaemon, args: string[], opts: { timeoutMs?: number } = {}): StreamingDocker {
+export function streamDocker(d: TestDaemon, args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}): StreamingDocker {
   let text = '';
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) { text += chunk.toString('utf8'); cb(); },
   });
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d.dir, DOCKER_CONFIG: path.join(d.dir, 'docker-config'), DOCKER_HOST: d.host };
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d.dir, DOCKER_CONFIG: path.join(d.dir, 'docker-config'), DOCKER_HOST: d.host, ...opts.env };
   const abort = new AbortController();
   const done = exec(dockerBin, args, { env, stdout: sink, allowFailure: true, timeoutMs: opts.timeoutMs ?? 30_000, signal: abort.signal })
     .catch((err: unknown) => {

@@ -1,0 +1,511 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { Writable, type Readable } from 'node:stream';
+import type { ContainerService } from '../container/index.js';
+import { EngineError, InvalidArgumentError, NotFoundError } from '../errors/index.js';
+import type { ContainerConfigJson, ContentStore, ImageConfigJson, ImageService, ImageStore, Snapshots } from '../image/index.js';
+import { decompressed, writeImage } from '../image/index.js';
+import { readJson, resolveWithin, writeJsonAtomic } from '../store/index.js';
+import type { Logger } from '../util/index.js';
+import { applyConfigInstruction } from './config-steps.js';
+import { extractContext, ignoreMatcher } from './context.js';
+import { packEntries, planCopy } from './copy.js';
+import { expandWord } from './expand.js';
+import { parseDockerfile, type Instruction } from './parser.js';
+
+export interface BuildOptions {
+  dockerfile: string;
+  tags: string[];
+  buildArgs: Record<string, string | null>;
+  noCache: boolean;
+  target?: string;
+  remove: boolean;
+  forceRemove: boolean;
+  labels: Record<string, string>;
+  quiet: boolean;
+  networkMode?: string;
+}
+
+/** One message of Docker's build stream (`{"stream":…}`, `{"aux":…}`). */
+export type BuildMessage = { stream: string } | { aux: { ID: string } };
+
+export interface BuildServiceDeps {
+  containers: Pick<ContainerService, 'create' | 'start' | 'wait' | 'remove' | 'commit' | 'logs' | 'putArchive' | 'statPath' | 'getArchive'>;
+  images: Pick<ImageService, 'tag'>;
+  store: ImageStore;
+  content: ContentStore;
+  snapshots: Snapshots;
+  /** Directory of cache records (`<key>.json` → image id); survives restarts. */
+  cacheDir: string;
+  tmpDir: string;
+  logger: Logger;
+}
+
+/** A failing RUN, with Docker's sentence and the exit code the CLI reports. */
+export class BuildStepError extends EngineError {
+  constructor(message: string, readonly code: number) { super(400, message); }
+}
+
+interface StageState {
+  name?: string;
+  /** The image so far (undefined for a `FROM scratch` stage before its first layer). */
+  imageId: string | undefined;
+  image: ImageConfigJson;
+  shell: string[];
+  /** Declared ARGs with their values (undefined: declared without a value). */
+  args: Map<string, string | undefined>;
+  isCacheBusted: boolean;
+  /** A CMD was given in this stage (a later ENTRYPOINT keeps it). */
+  isCmdSet: boolean;
+}
+
+const short = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
+
+/**
+ * The legacy builder (`POST /build` without BuildKit), as moby's builder/dockerfile: each
+ * instruction runs against the current image of its stage. RUN and COPY/ADD run through a
+ * build container (ContainerService create/putArchive/start/commit/remove) committed into a
+ * layer; the other instructions only write a new image config with an empty-layer history
+ * entry. A step is taken from the cache when its key (parent image + the instruction as
+ * Docker records it, with the checksum of copied files) is known; the first miss in a
+ * stage turns the cache off for the rest of it.
+ */
+export class BuildService {
+  constructor(private readonly d: BuildServiceDeps) {}
+
+  async build(context: Readable, o: BuildOptions, emit: (m: BuildMessage) => void, signal: AbortSignal): Promise<string> {
+    const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-'));
+    const intermediates: string[] = [];
+    try {
+      await extractContext(context, dir, signal);
+      const dfPath = resolveWithin(dir, path.posix.normalize(o.dockerfile || 'Dockerfile').replace(/^\/+/, ''));
+      const text = await fsp.readFile(dfPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' || err.code === 'EISDIR') throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${o.dockerfile || 'Dockerfile'}`);
+        throw err;
+      });
+      const df = parseDockerfile(text);
+      const ignoreText = await fsp.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
+      const isIgnored = ignoreMatcher(ignoreText);
+      const run = new BuildRun(this.d, o, emit, signal, dir, df.escape, isIgnored, intermediates);
+      const id = await run.execute(df.instructions);
+      for (const t of o.tags) {
+        const { repo, tag } = splitTag(t);
+        await this.d.images.tag(id, repo, tag);
+      }
+      emit({ aux: { ID: id } });
+      if (o.quiet) emit({ stream: `${id}\n` });
+      else {
+        emit({ stream: `Successfully built ${short(id)}\n` });
+        for (const t of o.tags) emit({ stream: `Successfully tagged ${withLatest(t)}\n` });
+      }
+      return id;
+    } finally {
+      if (o.remove || o.forceRemove) {
+        for (const c of intermediates.splice(0)) {
+          await this.d.containers.remove(c, { force: true }).catch((err: unknown) => {
+            // Already gone (removed after its commit) is the normal case here.
+            if (!(err instanceof NotFoundError)) this.d.logger.warn({ component: 'build', containerId: c, err }, 'removing a build container failed');
+          });
+        }
+      }
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** `name[:tag]` as `docker build -t` gives it; the tag defaults to latest. */
+export function splitTag(t: string): { repo: string; tag: string | undefined } {
+  const at = t.lastIndexOf(':');
+  if (at > t.lastIndexOf('/')) return { repo: t.slice(0, at), tag: t.slice(at + 1) };
+  return { repo: t, tag: undefined };
+}
+
+function withLatest(t: string): string {
+  return splitTag(t).tag === undefined ? `${t}:latest` : t;
+}
+
+/** The cache key of a step: the parent image and the instruction as Docker records it. */
+export function cacheKey(parentId: string | undefined, createdBy: string, extra = ''): string {
+  return createHash('sha256').update(JSON.stringify([parentId ?? 'scratch', createdBy, extra])).digest('hex');
+}
+
+class BuildRun {
+  private readonly stages: StageState[] = [];
+  private readonly globalArgs = new Map<string, string | undefined>();
+  private readonly usedArgs = new Set<string>();
+  private step = 0;
+  private total = 0;
+
+  constructor(
+    private readonly d: BuildServiceDeps, private readonly o: BuildOptions, private readonly emit: (m: BuildMessage) => void,
+    private readonly signal: AbortSignal, private readonly contextDir: string, private readonly escape: string,
+    private readonly isIgnored: (rel: string) => boolean, private readonly intermediates: string[],
+  ) {}
+
+  private say(s: string): void { if (!this.o.quiet) this.emit({ stream: s }); }
+
+  async execute(all: Instruction[]): Promise<string> {
+    const list = this.upToTarget(all);
+    this.total = list.length;
+    let stage: StageState | undefined;
+    for (const ins of list) {
+      this.signal.throwIfAborted();
+      this.step++;
+      this.say(`Step ${this.step}/${this.total} : ${ins.original}\n`);
+      if (ins.cmd === 'from') {
+        stage = await this.from(ins);
+        this.stages.push(stage);
+      } else if (!stage) {
+        if (ins.cmd !== 'arg') throw new InvalidArgumentError('Please provide a source image with `from` prior to commit');
+        this.declareArgs(ins, this.globalArgs);
+        continue;
+      } else {
+        await this.dispatch(stage, ins);
+      }
+      this.say(` ---> ${stage.imageId ? short(stage.imageId) : '<none>'}\n`);
+    }
+    if (!stage) throw new InvalidArgumentError('No image was generated. Is your Dockerfile empty?');
+    if (Object.keys(this.o.labels).length > 0) {
+      const img = await this.configImage(stage, { ...stage.image.config, Labels: { ...(stage.image.config?.Labels ?? {}), ...this.o.labels } }, `/bin/sh -c #(nop)  LABEL ${Object.entries(this.o.labels).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      stage.imageId = img;
+    }
+    const unused = Object.keys(this.o.buildArgs).filter((k) => !this.usedArgs.has(k) && !PREDEFINED_ARGS.has(k));
+    if (unused.length > 0) this.say(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+    if (!stage.imageId) throw new InvalidArgumentError('No image was generated. Is your Dockerfile empty?');
+    return stage.imageId;
+  }
+
+  private upToTarget(all: Instruction[]): Instruction[] {
+    if (!this.o.target) return all;
+    let stageIndex = -1;
+    for (let i = 0; i < all.length; i++) {
+      if (all[i]!.cmd !== 'from') continue;
+      stageIndex++;
+      if (all[i]!.args[1]?.toLowerCase() !== this.o.target.toLowerCase()) continue;
+      let end = i + 1;
+      while (end < all.length && all[end]!.cmd !== 'from') end++;
+      return all.slice(0, end);
+    }
+    throw new InvalidArgumentError(`failed to reach build target ${this.o.target} in Dockerfile`);
+  }
+
+  private expand(word: string, stage: StageState | undefined): string {
+    return expandWord(word, this.envMap(stage), this.escape);
+  }
+
+  /** Variables a word may use: declared ARGs (build-arg overrides applied), then ENV. */
+  private envMap(stage: StageState | undefined): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const [k, v] of stage ? stage.args : this.globalArgs) if (v !== undefined) m.set(k, v);
+    for (const e of stage?.image.config?.Env ?? []) {
+      const eq = e.indexOf('=');
+      m.set(e.slice(0, eq), e.slice(eq + 1));
+    }
+    return m;
+  }
+
+  private declareArgs(ins: Instruction, into: Map<string, string | undefined>): void {
+    for (const w of ins.args) {
+      const eq = w.indexOf('=');
+      const name = eq < 0 ? w : w.slice(0, eq);
+      let value = eq < 0 ? (into === this.globalArgs ? undefined : this.globalArgs.get(name)) : this.expand(w.slice(eq + 1), into === this.globalArgs ? undefined : this.current());
+      const given = this.o.buildArgs[name];
+      if (given !== undefined && given !== null) { value = given; this.usedArgs.add(name); }
+      into.set(name, value);
+    }
+  }
+
+  private current(): StageState | undefined { return this.stages.at(-1); }
+
+  private async from(ins: Instruction): Promise<StageState> {
+    const ref = expandWord(ins.args[0]!, new Map([...this.globalArgs].filter((e): e is [string, string] => e[1] !== undefined)), this.escape);
+    const name = ins.args[1]?.toLowerCase();
+    const base = { name, args: new Map<string, string | undefined>(), isCacheBusted: this.o.noCache, isCmdSet: false, shell: ['/bin/sh', '-c'] };
+    const prev = this.stages.find((s) => s.name === ref.toLowerCase());
+    if (prev) return { ...base, imageId: prev.imageId, image: structuredClone(prev.image), shell: [...prev.shell] };
+    if (ref.toLowerCase() === 'scratch') {
+      return { ...base, imageId: undefined, image: { architecture: archOf(), os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] } };
+    }
+    const rec = this.d.store.lookup(ref);
+    if (!rec) throw new NotFoundError(`pull access denied for ${ref}, repository does not exist or may require 'docker login': No such image: ${this.d.store.displayName(ref)}`);
+    const image = structuredClone(this.d.store.config(rec.id));
+    return { ...base, imageId: rec.id, image, shell: image.config?.Shell ? [...image.config.Shell] : ['/bin/sh', '-c'] };
+  }
+
+  private async dispatch(stage: StageState, ins: Instruction): Promise<void> {
+    switch (ins.cmd) {
+      case 'run': return this.run(stage, ins);
+      case 'copy': case 'add': return this.copy(stage, ins);
+      case 'workdir': return this.workdir(stage, ins);
+      case 'arg': {
+        this.declareArgs(ins, stage.args);
+        // ARG changes no config but, like dockerd, records an empty-layer history step.
+        return this.configStep(stage, stage.image.config ?? {}, `/bin/sh -c #(nop)  ${ins.original.replace(/^\S+/, 'ARG')}`);
+      }
+      default: {
+        const words = (ins.cmd === 'cmd' || ins.cmd === 'entrypoint' || ins.cmd === 'shell' || ins.cmd === 'healthcheck' || ins.cmd === 'onbuild')
+          ? ins.args
+          : ins.args.map((a) => this.expand(a, stage));
+        const { config, shell, createdBy } = applyConfigInstruction(stage.image.config ?? {}, stage.shell, ins, words, stage.isCmdSet);
+        stage.shell = shell;
+        if (ins.cmd === 'cmd') stage.isCmdSet = true;
+        return this.configStep(stage, config, `/bin/sh -c #(nop)  ${createdBy}`);
+      }
+    }
+  }
+
+  private async configStep(stage: StageState, config: ContainerConfigJson, createdBy: string): Promise<void> {
+    const key = cacheKey(stage.imageId, createdBy, JSON.stringify(config));
+    if (await this.fromCache(stage, key)) return;
+    stage.imageId = await this.configImage(stage, config, createdBy);
+    await this.saveCache(key, stage.imageId);
+  }
+
+  /** A new image with the same layers and a new config: an empty layer in the history. */
+  private async configImage(stage: StageState, config: ContainerConfigJson, createdBy: string): Promise<string> {
+    const now = new Date().toISOString();
+    const image: ImageConfigJson = {
+      ...stage.image,
+      created: now,
+      config,
+      // The empty base of a scratch stage (createdBy '') gets no history line of its own.
+      history: [...(stage.image.history ?? []), ...(createdBy ? [{ created: now, created_by: createdBy, empty_layer: true }] : [])],
+    };
+    delete (image as Record<string, unknown>).container_config;
+    const parent = stage.imageId ? this.d.store.get(stage.imageId) : undefined;
+    const layers = (parent?.layers ?? []).map((l) => () => this.d.content.open(l.blobDigest));
+    const rec = await this.d.store.lock.run('images', () => writeImage({ content: this.d.content, snapshots: this.d.snapshots, store: this.d.store }, Buffer.from(JSON.stringify(image)), layers, stage.imageId ? { parent: stage.imageId } : {}));
+    stage.image = image;
+    return rec.id;
+  }
+
+  private async fromCache(stage: StageState, key: string): Promise<boolean> {
+    if (stage.isCacheBusted) return false;
+    const hit = await readJson<{ imageId: string }>(path.join(this.d.cacheDir, `${key}.json`));
+    const rec = hit ? this.d.store.get(hit.imageId) : undefined;
+    if (!rec) { stage.isCacheBusted = true; return false; }
+    this.say(' ---> Using cache\n');
+    stage.imageId = rec.id;
+    stage.image = structuredClone(this.d.store.config(rec.id));
+    return true;
+  }
+
+  private async saveCache(key: string, imageId: string): Promise<void> {
+    await fsp.mkdir(this.d.cacheDir, { recursive: true });
+    await writeJsonAtomic(path.join(this.d.cacheDir, `${key}.json`), { imageId });
+  }
+
+  /** The image to run a build container from; a scratch stage gets an empty one first. */
+  private async baseFor(stage: StageState): Promise<string> {
+    if (stage.imageId) return stage.imageId;
+    stage.imageId = await this.configImage(stage, stage.image.config ?? {}, '');
+    return stage.imageId;
+  }
+
+  /** Env for RUN: the config's, plus declared build args that ENV does not set. */
+  private runEnv(stage: StageState): { env: string[]; argPrefix: string } {
+    const env = [...(stage.image.config?.Env ?? [])];
+    const keys = new Set(env.map((e) => e.split('=')[0]));
+    const args = [...stage.args].filter((e): e is [string, string] => e[1] !== undefined && !keys.has(e[0]));
+    for (const [k] of args) this.usedArgs.add(k);
+    return { env: [...env, ...args.map(([k, v]) => `${k}=${v}`)], argPrefix: args.length ? `|${args.length} ${args.map(([k, v]) => `${k}=${v}`).join(' ')} ` : '' };
+  }
+
+  private async run(stage: StageState, ins: Instruction): Promise<void> {
+    const cmd = ins.isJson ? ins.args : [...stage.shell, ins.args[0]!];
+    const { env, argPrefix } = this.runEnv(stage);
+    const key = cacheKey(stage.imageId, argPrefix + cmd.join(' '), JSON.stringify(stage.image.config ?? {}));
+    if (await this.fromCache(stage, key)) return;
+    const base = await this.baseFor(stage);
+    const id = await this.buildContainer(stage, base, cmd, env);
+    this.say(` ---> Running in ${short(id)}\n`);
+    const out = new StreamFrames((s) => this.say(s));
+    await this.d.containers.start(id);
+    const logs = await this.d.containers.logs(id, { follow: true, stdout: true, stderr: true, timestamps: false }, out, this.signal);
+    await logs.write();
+    const res = await this.d.containers.wait(id, 'not-running', this.signal);
+    if (res.StatusCode !== 0) {
+      throw new BuildStepError(`The command '${cmd.join(' ')}' returned a non-zero code: ${res.StatusCode}`, res.StatusCode);
+    }
+    await this.commit(stage, id, true);
+    await this.saveCache(key, stage.imageId!);
+  }
+
+  private async buildContainer(stage: StageState, image: string, cmd: string[], env: string[]): Promise<string> {
+    const c = stage.image.config ?? {};
+    const body = {
+      Image: image, Cmd: cmd, Entrypoint: [''], Env: env, WorkingDir: c.WorkingDir ?? '', User: c.User ?? '',
+      Healthcheck: { Test: ['NONE'] }, AttachStdout: true, AttachStderr: true,
+      HostConfig: { NetworkMode: this.o.networkMode || 'default' },
+    };
+    const { Id } = await this.d.containers.create(body, undefined);
+    this.intermediates.push(Id);
+    return Id;
+  }
+
+  private async commit(stage: StageState, containerId: string, isRun = false): Promise<void> {
+    const c = stage.image.config ?? {};
+    const config = { ...c, Cmd: c.Cmd ?? null, Entrypoint: c.Entrypoint ?? null, Healthcheck: c.Healthcheck, Env: c.Env ?? [], WorkingDir: c.WorkingDir ?? '', User: c.User ?? '' };
+    const id = await this.d.containers.commit(containerId, { changes: [], pause: false, config });
+    if (this.o.remove || this.o.forceRemove) {
+      await this.d.containers.remove(containerId, { force: true });
+      this.intermediates.splice(this.intermediates.indexOf(containerId), 1);
+      // dockerd names the container it removes only for RUN, whose `Running in` it printed.
+      if (isRun) this.say(`Removing intermediate container ${short(containerId)}\n`);
+    }
+    stage.imageId = id;
+    stage.image = structuredClone(this.d.store.config(id));
+  }
+
+  private async copy(stage: StageState, ins: Instruction): Promise<void> {
+    const upper = ins.cmd.toUpperCase() as 'COPY' | 'ADD';
+    const words = ins.args.map((a) => this.expand(a, stage));
+    const dest = words.pop()!;
+    if (ins.flags.from === undefined) return this.copyFrom(stage, ins, upper, words, dest, this.contextDir, this.isIgnored);
+    const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-from-'));
+    try {
+      await this.fetchFrom(stage, this.expand(ins.flags.from, stage), words, dir);
+      return await this.copyFrom(stage, ins, upper, words.map((w) => w.replace(/^\/+/, '')), dest, dir, () => false);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * `COPY --from=<stage|index|image>`: the sources are read out of a container of that image
+   * (`getArchive`, below the part of each path before any wildcard) into `dir`, which then
+   * serves as the context. Owners are not kept (root, or `--chown`'s).
+   */
+  private async fetchFrom(stage: StageState, from: string, sources: string[], dir: string): Promise<void> {
+    const named = this.stages.find((s) => s.name === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
+    if (named === stage) throw new InvalidArgumentError(`invalid from flag value ${from}: circular dependency detected on stage: ${from}`);
+    const imageId = named ? await this.baseFor(named) : this.d.store.lookup(from)?.id;
+    if (!imageId) throw new NotFoundError(`invalid from flag value ${from}: No such image: ${this.d.store.displayName(from)}`);
+    const id = await this.buildContainer(named ?? stage, imageId, ['/bin/sh', '-c', '#(nop) COPY --from'], []);
+    try {
+      for (const src of sources) {
+        const parts = path.posix.normalize('/' + src).split('/').filter(Boolean);
+        const wild = parts.findIndex((p) => /[*?[]/.test(p));
+        const fetch = '/' + (wild < 0 ? parts : parts.slice(0, wild)).join('/');
+        const { tar } = await this.d.containers.getArchive(id, fetch, this.signal).catch((err: unknown) => {
+          if (err instanceof NotFoundError) throw new NotFoundError(`COPY failed: stat ${fetch}: file does not exist`, { cause: err });
+          throw err;
+        });
+        const into = path.join(dir, path.posix.dirname(fetch));
+        await fsp.mkdir(into, { recursive: true });
+        await extractContext(tar, into, this.signal);
+      }
+    } finally {
+      await this.dropContainer(id);
+    }
+  }
+
+  private async copyFrom(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string, sourceDir: string, isIgnored: (rel: string) => boolean): Promise<void> {
+    const workdir = stage.image.config?.WorkingDir ?? '/';
+    const base = await this.baseFor(stage);
+    // The destination's type is read from a container of the current image, made once here.
+    let probe: string | undefined;
+    const probeId = async (): Promise<string> => (probe ??= await this.buildContainer(stage, base, ['/bin/sh', '-c', `#(nop) ${upper}`], []));
+    const exists = async (abs: string): Promise<{ isDir: boolean } | undefined> => {
+      try {
+        const st = await this.d.containers.statPath(await probeId(), abs);
+        return { isDir: (st.mode & 0x80000000) !== 0 };
+      } catch (err) { if (err instanceof NotFoundError) return undefined; throw err; }
+    };
+    const plan = await planCopy({ contextDir: sourceDir, sources: words, dest, workdir, isIgnored, cmd: upper, destIsDir: async (abs) => (await exists(abs))?.isDir ?? false });
+    const createdBy = `/bin/sh -c #(nop) ${upper} ${plan.sourceWord} in ${dest} `;
+    const chown = ins.flags.chown ? parseChown(this.expand(ins.flags.chown, stage)) : undefined;
+    const key = cacheKey(stage.imageId, createdBy, JSON.stringify([chown, stage.image.config ?? {}]));
+    if (await this.fromCache(stage, key)) {
+      if (probe) await this.dropContainer(probe);
+      return;
+    }
+    const id = await this.buildContainerWithCmd(stage, base, createdBy, probe);
+    // Missing parent directories are created 0755 (root, or --chown's owner), as dockerd does.
+    const parents: string[] = [];
+    const entryDirs = new Set<string>();
+    for (const e of plan.entries) entryDirs.add(path.posix.dirname('/' + e.name));
+    for (const a of plan.archives) entryDirs.add(a.destDir);
+    for (const d of [...entryDirs].sort()) {
+      for (let p = d; p !== '/' && !parents.includes(p.slice(1)); p = path.posix.dirname(p)) {
+        if (await exists(p)) break;
+        parents.push(p.slice(1));
+      }
+    }
+    parents.sort();
+    await this.d.containers.putArchive(id, '/', packEntries(plan.entries, parents, chown), { noOverwriteDirNonDir: false, copyUIDGID: true, signal: this.signal });
+    for (const a of plan.archives) {
+      await this.d.containers.putArchive(id, a.destDir, await decompressed(createReadStream(a.source)), { noOverwriteDirNonDir: false, copyUIDGID: true, signal: this.signal });
+    }
+    await this.commit(stage, id);
+    await this.saveCache(key, stage.imageId!);
+  }
+
+  /** COPY's container carries Docker's `#(nop)` command, which becomes its history line. */
+  private async buildContainerWithCmd(stage: StageState, base: string, createdBy: string, probe: string | undefined): Promise<string> {
+    if (probe) await this.dropContainer(probe);
+    return this.buildContainer(stage, base, ['/bin/sh', '-c', createdBy.replace(/^\/bin\/sh -c /, '')], stage.image.config?.Env ?? []);
+  }
+
+  private async dropContainer(id: string): Promise<void> {
+    await this.d.containers.remove(id, { force: true });
+    this.intermediates.splice(this.intermediates.indexOf(id), 1);
+  }
+
+  private async workdir(stage: StageState, ins: Instruction): Promise<void> {
+    const dir = path.posix.resolve('/', stage.image.config?.WorkingDir ?? '/', this.expand(ins.args[0]!, stage));
+    const config = { ...(stage.image.config ?? {}), WorkingDir: dir };
+    const createdBy = `/bin/sh -c #(nop) WORKDIR ${dir}`;
+    const key = cacheKey(stage.imageId, createdBy, JSON.stringify(config));
+    if (await this.fromCache(stage, key)) return;
+    const base = await this.baseFor(stage);
+    const id = await this.buildContainer(stage, base, ['/bin/sh', '-c', `#(nop) WORKDIR ${dir}`], []);
+    const missing: string[] = [];
+    for (let p = dir; p !== '/'; p = path.posix.dirname(p)) {
+      const found = await this.d.containers.statPath(id, p).then(() => true, (err: unknown) => { if (err instanceof NotFoundError) return false; throw err; });
+      if (found) break;
+      missing.unshift(p.slice(1));
+    }
+    if (missing.length === 0) {
+      await this.dropContainer(id);
+      return this.configStep(stage, config, createdBy);
+    }
+    await this.d.containers.putArchive(id, '/', packEntries([], missing, undefined), { noOverwriteDirNonDir: false, copyUIDGID: true, signal: this.signal });
+    stage.image = { ...stage.image, config };
+    await this.commit(stage, id);
+    await this.saveCache(key, stage.imageId!);
+  }
+}
+
+const PREDEFINED_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+
+function parseChown(s: string): { uid: number; gid: number } {
+  const [u, g] = s.split(':');
+  const uid = Number(u);
+  const gid = g === undefined ? uid : Number(g);
+  if (!/^\d+$/.test(u ?? '') || (g !== undefined && !/^\d+$/.test(g))) {
+    throw new InvalidArgumentError(`unable to convert uid/gid chown string to host mapping: berth supports numeric --chown only: ${s}`);
+  }
+  return { uid, gid };
+}
+
+function archOf(): string {
+  return process.arch === 'x64' ? 'amd64' : process.arch;
+}
+
+/** Unframes the logs stream (8-byte stdcopy headers) into build `stream` messages. */
+class StreamFrames extends Writable {
+  private buf = Buffer.alloc(0);
+  constructor(private readonly out: (s: string) => void) { super(); }
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    this.buf = Buffer.concat([this.buf, chunk]);
+    while (this.buf.length >= 8) {
+      const size = this.buf.readUInt32BE(4);
+      if (this.buf.length < 8 + size) break;
+      this.out(this.buf.subarray(8, 8 + size).toString('utf8'));
+      this.buf = this.buf.subarray(8 + size);
+    }
+    done();
+  }
+}

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { exec, waitFor, type ExecResult } from '../../src/util/index.js';
+import { dockerBin, needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { importBusybox, out, streamDocker } from '../helpers/containers.js';
+
+describe('docker build (legacy builder) through the real docker CLI', needsDocker, () => {
+  let d: TestDaemon;
+  let ctx: string;
+  const build = (args: string[], allowFailure = false): Promise<ExecResult> => exec(dockerBin, ['build', ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d.dir, DOCKER_CONFIG: path.join(d.dir, 'docker-config'), DOCKER_HOST: d.host, DOCKER_BUILDKIT: '0' },
+    allowFailure, timeoutMs: 120_000,
+  });
+  const images = async (): Promise<string[]> => out(await d.docker(['images', '-a', '-q', '--no-trunc'])).trim().split('\n').filter((l, i, all) => l && all.indexOf(l) === i).sort();
+  const containers = async (): Promise<string> => out(await d.docker(['ps', '-a', '-q'])).trim();
+
+  before(async () => {
+    d = await startDaemon('build');
+    await importBusybox(d);
+    ctx = path.join(d.dir, 'ctx');
+    await fsp.mkdir(path.join(ctx, 'sub'), { recursive: true });
+    await fsp.writeFile(path.join(ctx, 'hello.txt'), 'hello from the context\n');
+    await fsp.writeFile(path.join(ctx, 'sub', 'run.sh'), '#!/bin/sh\necho run\n', { mode: 0o755 });
+    await fsp.writeFile(path.join(ctx, 'secret.key'), 'do not send');
+    await fsp.writeFile(path.join(ctx, '.dockerignore'), '*.key\n');
+    await fsp.writeFile(path.join(ctx, 'Dockerfile'), [
+      'FROM busybox',
+      'ENV GREETING=hi DIR=/app',
+      'WORKDIR $DIR',
+      'RUN echo "$GREETING built" > built.txt && echo to-stdout',
+      'COPY hello.txt sub/ ./',
+      'CMD ["cat", "/app/built.txt"]',
+    ].join('\n') + '\n');
+  });
+  after(async () => { await d.stop(); });
+
+  test('builds, streams Docker\'s steps, and the image runs with its files and config', async () => {
+    const r = await build(['-t', 'built:1', ctx]);
+    const text = out(r);
+    assert.match(text, /^Step 1\/6 : FROM busybox\n ---> [0-9a-f]{12}\nStep 2\/6 : ENV GREETING=hi DIR=\/app\n/m, text);
+    assert.match(text, /Step 4\/6 : RUN echo "\$GREETING built" > built.txt && echo to-stdout\n ---> Running in [0-9a-f]{12}\nto-stdout\nRemoving intermediate container [0-9a-f]{12}\n ---> [0-9a-f]{12}\n/);
+    assert.match(text, /Successfully built [0-9a-f]{12}\nSuccessfully tagged built:1\n$/);
+    assert.equal(out(await d.docker(['run', '--rm', 'built:1'])), 'hi built\n');
+    assert.equal(out(await d.docker(['run', '--rm', 'built:1', 'cat', 'hello.txt'])), 'hello from the context\n');
+    assert.equal(out(await d.docker(['run', '--rm', 'built:1', 'sh', '-c', 'ls -A /app; ./run.sh; pwd; echo $GREETING'])), 'built.txt\nhello.txt\nrun.sh\nrun\n/app\nhi\n');
+    const cfg = JSON.parse(out(await d.docker(['image', 'inspect', '--format', '{{json .Config}}', 'built:1']))) as Record<string, unknown>;
+    assert.deepEqual(cfg.Cmd, ['cat', '/app/built.txt']);
+    assert.equal(cfg.WorkingDir, '/app');
+    assert.ok((cfg.Env as string[]).includes('GREETING=hi'));
+    const history = out(await d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'built:1'])).trim().split('\n');
+    assert.equal(history[0], '/bin/sh -c #(nop)  CMD ["cat" "/app/built.txt"]');
+    assert.match(history[1]!, /^\/bin\/sh -c #\(nop\) COPY multi:[0-9a-f]{64} in \.\/ $/);
+    assert.equal(history[2], '/bin/sh -c echo "$GREETING built" > built.txt && echo to-stdout');
+    assert.equal(await containers(), '', 'no build container is left');
+    // The intermediate images are listed only with -a, as dockerd lists them.
+    assert.equal(out(await d.docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])).trim().split('\n').sort().join(' '), 'built:1 busybox:latest');
+  });
+
+  test('a second build takes every step from the cache; --no-cache takes none', async () => {
+    const before = await images();
+    const r = out(await build(['-t', 'built:2', ctx]));
+    assert.equal(r.match(/ ---> Using cache\n/g)?.length, 5, r);
+    const first = out(await d.docker(['image', 'inspect', '--format', '{{.Id}}', 'built:1'])).trim();
+    const second = out(await d.docker(['image', 'inspect', '--format', '{{.Id}}', 'built:2'])).trim();
+    assert.equal(second, first);
+    assert.deepEqual(await images(), before);
+    const nc = out(await build(['--no-cache', '-q', ctx]));
+    assert.doesNotMatch(nc, /Using cache/);
+    assert.match(nc, /^sha256:[0-9a-f]{64}\n$/);
+  });
+
+  test('a malformed Dockerfile fails with Docker\'s message and leaves nothing behind', async () => {
+    const bad = path.join(d.dir, 'bad');
+    await fsp.mkdir(bad, { recursive: true });
+    await fsp.writeFile(path.join(bad, 'Dockerfile'), 'FROM busybox\nRUN true\nRUNN echo hi\n');
+    const imgs = await images();
+    const r = await build(['-t', 'bad:1', bad], true);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr.toString(), /Error response from daemon: dockerfile parse error on line 3: unknown instruction: RUNN\n/);
+    assert.deepEqual(await images(), imgs);
+    assert.equal(await containers(), '');
+    assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'tmp')).then((l) => l.filter((n) => n.startsWith('build-'))), []);
+  });
+
+  test('a failing RUN reports its command and exit code; nothing is tagged or left', async () => {
+    const bad = path.join(d.dir, 'fail');
+    await fsp.mkdir(bad, { recursive: true });
+    await fsp.writeFile(path.join(bad, 'Dockerfile'), 'FROM busybox\nRUN echo failing; exit 3\n');
+    const r = await build(['-t', 'fail:1', bad], true);
+    assert.equal(r.code, 3);
+    assert.match(out(r), /failing\n/);
+    assert.match(r.stderr.toString(), /The command '\/bin\/sh -c echo failing; exit 3' returned a non-zero code: 3/);
+    assert.equal((await d.docker(['image', 'inspect', 'fail:1'], { allowFailure: true })).code, 1);
+    assert.equal(await containers(), '');
+  });
+  test('multi-stage: COPY --from by name and index into a scratch stage; --target stops at its stage', async () => {
+    const ms = path.join(d.dir, 'multi');
+    await fsp.mkdir(ms, { recursive: true });
+    await fsp.writeFile(path.join(ms, 'Dockerfile'), [
+      'FROM busybox AS builder',
+      'WORKDIR /src',
+      'RUN echo compiled > out.bin && mkdir -p d && echo y > d/y',
+      'FROM scratch',
+      'COPY --from=builder /src/out.bin /out.bin',
+      'COPY --from=0 /src/d /d/',
+      'COPY --from=builder /bin/busybox /bin/',
+      'ENTRYPOINT ["/bin/busybox"]',
+    ].join('\n') + '\n');
+    await build(['-t', 'multi:final', ms]);
+    assert.equal(out(await d.docker(['run', '--rm', 'multi:final', 'cat', '/out.bin', '/d/y'])), 'compiled\ny\n');
+    assert.equal(out(await d.docker(['run', '--rm', 'multi:final', 'ls', '/'])), 'bin\nd\ndev\netc\nout.bin\nproc\nsys\n');
+    const history = out(await d.docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'multi:final'])).trim().split('\n');
+    assert.equal(history.length, 4, history.join('\n'));
+    const r = out(await build(['--target', 'builder', '-t', 'multi:builder', ms]));
+    assert.match(r, /Step 3\/3 : RUN/);
+    assert.equal(out(await d.docker(['run', '--rm', 'multi:builder', 'cat', '/src/out.bin'])), 'compiled\n');
+    assert.equal(await containers(), '');
+    assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'tmp')).then((l) => l.filter((n) => n.startsWith('build-'))), []);
+  });
+  test('ARG with --build-arg, ADD of a local tar, --chown, USER/EXPOSE/LABEL; COPY reuses the cache only while contents match', async () => {
+    const c = path.join(d.dir, 'args');
+    await fsp.mkdir(path.join(c, 'pkg'), { recursive: true });
+    await fsp.writeFile(path.join(c, 'pkg', 'inner.txt'), 'inside the tar\n');
+    await exec('tar', ['-czf', path.join(c, 'pkg.tar.gz'), '-C', path.join(c, 'pkg'), 'inner.txt']);
+    await fsp.writeFile(path.join(c, 'data.txt'), 'v1\n');
+    await fsp.writeFile(path.join(c, 'Dockerfile'), [
+      'ARG BASE=busybox',
+      'FROM $BASE',
+      'ARG WHO=nobody',
+      'ARG UNSET',
+      'RUN echo "who=$WHO unset=${UNSET:-default}" > /who.txt',
+      'ADD pkg.tar.gz /opt/pkg/',
+      'COPY --chown=1000:1001 data.txt /data/',
+      'LABEL org.example.who=$WHO',
+      'EXPOSE 8080/tcp 53/udp',
+      'USER 1000',
+    ].join('\n') + '\n');
+    const r = out(await build(['--build-arg', 'WHO=me', '-t', 'args:1', c]));
+    assert.match(r, /Successfully tagged args:1\n/);
+    assert.equal(out(await d.docker(['run', '--rm', 'args:1', 'sh', '-c', 'cat /who.txt /opt/pkg/inner.txt; stat -c "%u:%g %n" /data/data.txt; id -u'])),
+      'who=me unset=default\ninside the tar\n1000:1001 /data/data.txt\n1000\n');
+    const cfg = JSON.parse(out(await d.docker(['image', 'inspect', '--format', '{{json .Config}}', 'args:1']))) as Record<string, unknown>;
+    assert.deepEqual(cfg.Labels, { 'org.example.who': 'me' });
+    assert.deepEqual(cfg.ExposedPorts, { '53/udp': {}, '8080/tcp': {} });
+    assert.equal(cfg.User, '1000');
+    // Same contents: all cached. A changed file: the COPY and every later step run again.
+    assert.equal(out(await build(['--build-arg', 'WHO=me', c])).match(/Using cache/g)?.length, 8);
+    await fsp.writeFile(path.join(c, 'data.txt'), 'v2\n');
+    const again = out(await build(['--build-arg', 'WHO=me', '-t', 'args:2', c]));
+    assert.equal(again.match(/Using cache/g)?.length, 4, again);
+    assert.match(again, /Step 7\/10 : COPY --chown=1000:1001 data.txt \/data\/\n ---> [0-9a-f]{12}\n/);
+    assert.equal(out(await d.docker(['run', '--rm', 'args:2', 'cat', '/data/data.txt'])), 'v2\n');
+    // Another build arg value changes the RUN's key.
+    const other = out(await build(['--build-arg', 'WHO=you', c]));
+    assert.equal(other.match(/Using cache/g)?.length, 2, other);
+    assert.equal(await containers(), '');
+  });
+  test('COPY of a missing file or of a path outside the context fails with Docker\'s words; -f names a Dockerfile in a subdirectory', async () => {
+    const c = path.join(d.dir, 'copyerr');
+    await fsp.mkdir(path.join(c, 'docker'), { recursive: true });
+    const cases: Array<[string, RegExp]> = [
+      ['COPY nope.txt /x', /COPY failed: file not found in build context or excluded by \.dockerignore: stat nope\.txt: file does not exist/],
+      ['COPY ../escape /x', /COPY failed: forbidden path outside the build context: \.\.\/escape \(\)/],
+    ];
+    for (const [line, message] of cases) {
+      await fsp.writeFile(path.join(c, 'docker', 'Build.df'), `FROM busybox\n${line}\n`);
+      const r = await build(['-f', path.join(c, 'docker', 'Build.df'), '-t', 'copyerr:1', c], true);
+      assert.equal(r.code, 1, line);
+      assert.match(r.stderr.toString(), message);
+      assert.match(out(r), /Step 2\/2 : /);
+    }
+    assert.equal((await d.docker(['image', 'inspect', 'copyerr:1'], { allowFailure: true })).code, 1);
+    assert.equal(await containers(), '');
+  });
+  test('a client that goes away stops the build: its RUN container is removed, nothing is tagged', async () => {
+    const c = path.join(d.dir, 'cancel');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nRUN echo started && sleep 120\n');
+    const s = streamDocker(d, ['build', '-t', 'cancel:1', c], { env: { DOCKER_BUILDKIT: '0' }, timeoutMs: 120_000 });
+    await s.waitFor(/started\n/);
+    assert.notEqual(await containers(), '');
+    await s.stop();
+    await waitFor('the build container to be removed', async () => ((await containers()) === '' ? true : undefined), { timeoutMs: 30_000 });
+    await waitFor('the build directory to be removed', async () => {
+      const left = (await fsp.readdir(path.join(d.dataRoot, 'tmp'))).filter((n) => n.startsWith('build-'));
+      return left.length === 0 ? true : undefined;
+    }, { timeoutMs: 30_000 });
+    assert.equal((await d.docker(['image', 'inspect', 'cancel:1'], { allowFailure: true })).code, 1);
+  });
+});
