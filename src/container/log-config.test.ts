@@ -50,3 +50,31 @@ test('splitAtLines cuts a rotated log into pieces of at most max bytes after ful
   assert.equal(splitAtLines(Buffer.from(rec(1, 'P') + rec(2, 'P') + rec(3)), 10).length, 1, 'one line in parts stays whole');
   assert.deepEqual(splitAtLines(Buffer.alloc(0), 8), []);
 });
+
+test('rotation holds back a line in progress: the next rotated file begins with its start, never with an orphaned end', async () => {
+  const { LogRotator, logFiles, wholeLinesEnd } = await import('./log-rotate.js');
+  const { mkdtemp, readFile, rm, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const rec = (i: number, tag: string, body: string, stream = 'stdout') => `2024-01-01T00:00:00.${String(i).padStart(9, '0')}+00:00 ${stream} ${tag} ${body}\n`;
+  // stdout's piece interleaved with a whole stderr line: still in progress after it.
+  assert.equal(wholeLinesEnd(Buffer.from(rec(1, 'F', 'a') + rec(2, 'P', '1') + rec(3, 'F', 'err', 'stderr'))), rec(1, 'F', 'a').length);
+  const dir = await mkdtemp(path.join(tmpdir(), 'berth-rotate-'));
+  try {
+    const log = path.join(dir, 'c-json.log');
+    const rotator = new LogRotator({ warn: () => undefined } as never);
+    const policy = { maxSizeBytes: 1024, maxFiles: 2, compress: false };
+    const rotate = (rotator as unknown as { rotate(l: string, c: string, p: typeof policy): Promise<void> }).rotate.bind(rotator);
+    await writeFile(log, rec(1, 'F', '15521862') + rec(2, 'P', '1'));
+    await rotate(log, path.join(dir, 'no-ctl'), policy);
+    assert.equal(await readFile(`${log}.1`, 'utf8'), rec(1, 'F', '15521862'));
+    assert.deepEqual(logFiles(log, 2).map((f) => path.basename(f)), ['c-json.log.1', 'c-json.log.carry', 'c-json.log']);
+    // conmon's new file begins with the line's end; the next rotation drops the old .1.
+    await writeFile(log, rec(3, 'F', '5521863') + rec(4, 'F', '15521864'));
+    await rotate(log, path.join(dir, 'no-ctl'), policy);
+    assert.equal(await readFile(`${log}.1`, 'utf8'), rec(2, 'P', '1') + rec(3, 'F', '5521863') + rec(4, 'F', '15521864'));
+    assert.deepEqual(logFiles(log, 2).map((f) => path.basename(f)), ['c-json.log.1', 'c-json.log']);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import path from 'node:path';
 import { isErrno } from '../errors/index.js';
-import { isFullLine, reopenLog } from '../runtime/driver/index.js';
+import { parseLogLine, reopenLog } from '../runtime/driver/index.js';
 import type { LogConfig } from '../types/container.js';
 import type { Logger } from '../util/index.js';
 import { logPolicy } from './log-config.js';
@@ -35,8 +35,19 @@ export function logFiles(logPath: string, maxFiles: number, compress = false): s
     const gz = `${logPath}.${i}.gz`;
     out.push(compress && existsSync(gz) ? gz : `${logPath}.${i}`);
   }
+  if (maxFiles > 1 && existsSync(carryPath(logPath))) out.push(carryPath(logPath));
   out.push(logPath);
   return out;
+}
+
+/**
+ * Where a rotation keeps the pieces of a line still in progress when it moved the live file
+ * aside (P records whose F conmon wrote to the new file). They are read between `.1` and the
+ * live file, and the next rotation puts them back in front of what it moves aside, so a rotated
+ * file never begins with the end of a line whose start was in a file dropped since.
+ */
+export function carryPath(logPath: string): string {
+  return `${logPath}.carry`;
 }
 
 /**
@@ -127,7 +138,12 @@ export class LogRotator {
     }
     const isReopened = await reopenLog(ctlPath).then(() => true, () => false);
     if (isReopened) await untilExists(logPath, 1000);
-    const pieces = splitAtLines(await fsp.readFile(rotating), policy.maxSizeBytes).slice(-kept);
+    const carry = carryPath(logPath);
+    const before = await fsp.readFile(carry).catch((err: unknown) => { if (isErrno(err, 'ENOENT')) return Buffer.alloc(0); throw err; });
+    const all = Buffer.concat([before, await fsp.readFile(rotating)]);
+    // A line in progress longer than max-size is not held back: the budget comes first.
+    const whole = all.length - wholeLinesEnd(all) > policy.maxSizeBytes ? all.length : wholeLinesEnd(all);
+    const pieces = splitAtLines(all.subarray(0, whole), policy.maxSizeBytes).slice(-kept);
     const k = pieces.length;
     const move = (from: string, to: string) => fsp.rename(from, to).catch((err: unknown) => { if (!isErrno(err, 'ENOENT')) throw err; });
     for (let i = kept; i >= 1; i--) {
@@ -145,11 +161,41 @@ export class LogRotator {
       await fsp.writeFile(`${target}.tmp`, bytes, { mode: 0o600 });
       await fsp.rename(`${target}.tmp`, target);
     }
+    if (whole < all.length) {
+      await fsp.writeFile(`${carry}.tmp`, all.subarray(whole), { mode: 0o600 });
+      await fsp.rename(`${carry}.tmp`, carry);
+    } else {
+      await fsp.rm(carry, { force: true });
+    }
     await fsp.rm(rotating, { force: true });
   }
 }
 
 const gzipAsync = promisify(gzip);
+
+/**
+ * Offsets just after each physical line at which no stream has a line in progress (every P
+ * record seen so far has had its F): the places a file may end without splitting a line.
+ * stdout's pieces may interleave with stderr's lines, so an F alone is not enough.
+ */
+function cleanCuts(buf: Buffer): number[] {
+  const cuts: number[] = [];
+  const open = new Set<string>();
+  for (let start = 0, nl = buf.indexOf(0x0a); nl >= 0; start = nl + 1, nl = buf.indexOf(0x0a, start)) {
+    const record = parseLogLine(buf.subarray(start, nl));
+    if (record) {
+      if (record.isPartial) open.add(record.stream);
+      else open.delete(record.stream);
+    }
+    if (open.size === 0) cuts.push(nl + 1);
+  }
+  return cuts;
+}
+
+/** Where the last whole line of `buf` ends: what follows is a line still being written. */
+export function wholeLinesEnd(buf: Buffer): number {
+  return cleanCuts(buf).at(-1) ?? 0;
+}
 
 /** Waits (briefly, bounded) for conmon to have made its new log after a reopen. */
 async function untilExists(file: string, timeoutMs: number): Promise<void> {
@@ -164,10 +210,7 @@ async function untilExists(file: string, timeoutMs: number): Promise<void> {
  */
 export function splitAtLines(buf: Buffer, max: number): Buffer[] {
   // Offsets just after each full line: the places a piece may begin.
-  const cuts: number[] = [0];
-  for (let start = 0, nl = buf.indexOf(0x0a); nl >= 0; start = nl + 1, nl = buf.indexOf(0x0a, start)) {
-    if (isFullLine(buf.subarray(start, nl)) && nl + 1 < buf.length) cuts.push(nl + 1);
-  }
+  const cuts: number[] = [0, ...cleanCuts(buf).filter((c) => c < buf.length)];
   const pieces: Buffer[] = [];
   let end = buf.length;
   let i = cuts.length - 1;

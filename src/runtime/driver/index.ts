@@ -12,5 +12,5 @@ export { ExitWatcher, readExitFile, waitExitFile, type ExitEvent } from './exit-
 export { attach, type AttachStreams } from './attach.js';
 export { resize, reopenLog } from './ctl.js';
 export { readLog, readCompressedLog, type ReadLogOptions } from './log-reader.js';
-export { isFullLine, parseTimeNs, type LogEntry, type LogStream } from './k8s-log.js';
+export { isFullLine, parseLogLine, parseTimeNs, type LogEntry, type LogStream } from './k8s-log.js';
 export { FakeDriver } from './fake.js';
