@@ -6,9 +6,9 @@ import { createApi, destroyUpgraded, listenFd, listenTcp, listenUnix, serverTlsO
 import { activatedFds, fdsFor, formatDaemonHost, loadConfig, takeBoolFlags, type Config, type Flags } from './config/index.js';
 import { DaemonStartError, startDaemon } from './daemon/index.js';
 import { EngineError } from './errors/index.js';
-import { setCloseOnExec } from './sys/index.js';
+import { posixSpawner, setCloseOnExec } from './sys/index.js';
 import { BERTH_VERSION } from './system/index.js';
-import { createLogger, handleUnexpectedErrors } from './util/index.js';
+import { createLogger, handleUnexpectedErrors, setSpawner } from './util/index.js';
 
 const USAGE = `Usage:	berthd [OPTIONS]
 
@@ -37,6 +37,8 @@ Options:
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 async function main(argv: string[]): Promise<number> {
+  // Processes start without copying berthd's memory (ADR 0023); BERTH_SPAWN=node keeps Node's fork.
+  if (process.env.BERTH_SPAWN !== 'node') setSpawner(posixSpawner);
   let values;
   let bools;
   try {

@@ -188,3 +188,4 @@ export function openat2(dirfd: number, path: string, flags: number, mode: number
   }
 }
 
+export { posixSpawner } from './spawn.js';

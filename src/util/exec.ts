@@ -1,5 +1,6 @@
-import { spawn, type SpawnOptions } from 'node:child_process';
+import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
+import { spawnChild } from './child.js';
 
 /**
  * The one place that spawns processes (STYLE.md §6): an argv array, never a shell; stdout and
@@ -50,36 +51,38 @@ export class ExecError extends Error {
 export async function exec(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   opts.signal?.throwIfAborted();
   const argv = [file, ...args];
-  const spawnOpts: SpawnOptions = {
+  const child = spawnChild({
+    file,
+    args,
     cwd: opts.cwd,
     env: opts.env ?? { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
     stdio: ['pipe', 'pipe', 'pipe'],
-  };
-  const child = spawn(file, args, spawnOpts);
+  });
+  const [stdin, stdout, stderr] = child.stdio as [Socket, Socket, Socket];
   const out: Buffer[] = [];
   let errTail = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  stdout.on('data', (chunk: Buffer) => {
     if (opts.stdout) {
       if (!opts.stdout.write(chunk)) {
-        child.stdout!.pause();
-        opts.stdout.once('drain', () => child.stdout!.resume());
+        stdout.pause();
+        opts.stdout.once('drain', () => stdout.resume());
       }
     } else out.push(chunk);
   });
-  child.stderr!.on('data', (chunk: Buffer) => {
+  stderr.on('data', (chunk: Buffer) => {
     errTail = (errTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
   });
-  child.stdin!.on('error', () => {
+  stdin.on('error', () => {
     // EPIPE when the child exits without reading all of its input: its exit status says
     // what happened, so the write error adds nothing.
   });
-  if (opts.input === undefined) child.stdin!.end();
-  else if (typeof opts.input === 'string' || Buffer.isBuffer(opts.input)) child.stdin!.end(opts.input);
-  else opts.input.pipe(child.stdin!);
+  if (opts.input === undefined) stdin.end();
+  else if (typeof opts.input === 'string' || Buffer.isBuffer(opts.input)) stdin.end(opts.input);
+  else opts.input.pipe(stdin);
 
   let timedOut = false;
   const kill = () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.hasExited) return;
     child.kill('SIGTERM');
     const t = setTimeout(() => child.kill('SIGKILL'), opts.killGraceMs ?? 2000);
     t.unref();
@@ -89,10 +92,8 @@ export async function exec(file: string, args: readonly string[], opts: ExecOpti
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   try {
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (c, s) => resolve([c, s]));
-    });
+    // As Node's 'close': the exit, and the output read to its end.
+    const [{ code, signal }] = await Promise.all([child.exited, closed(stdout), closed(stderr)]);
     opts.signal?.throwIfAborted();
     const result: ExecResult = { code, signal, stdout: Buffer.concat(out), stderr: errTail };
     if ((code !== 0 || timedOut) && !opts.allowFailure) {
@@ -102,7 +103,14 @@ export async function exec(file: string, args: readonly string[], opts: ExecOpti
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
-    child.stdout!.destroy();
-    child.stderr!.destroy();
+    stdin.destroy();
+    stdout.destroy();
+    stderr.destroy();
   }
+}
+
+/** Resolves when a socket has closed (at once if it already has). */
+function closed(s: Socket): Promise<void> {
+  if (s.closed) return Promise.resolve();
+  return new Promise((resolve) => s.once('close', () => resolve()));
 }

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Socket } from 'node:net';
 import { InternalError } from '../../errors/index.js';
-import type { Logger } from '../../util/index.js';
+import { spawnChild, type Child, type StdioSpec, type Logger } from '../../util/index.js';
 
 /** What conmon wrote on its sync pipe: the pid (> 0), or a failure (≤ 0) with the runtime's stderr. */
 export interface SyncMessage {
@@ -72,38 +70,34 @@ export async function launchConmon(o: LaunchOptions): Promise<SyncMessage | unde
     return line === undefined ? undefined : parseSync(line);
   } finally {
     for (const p of pipes) p.destroy();
-    child.stdout!.destroy();
-    child.stderr!.destroy();
+    child.stdio[1]!.destroy();
+    child.stdio[2]!.destroy();
     await settleFirstProcess(child);
-    child.unref();
   }
 }
 
 /** Spawns conmon with its pipes; `exited` settles with the first process (rejects unless 0). */
-function spawnConmon(o: LaunchOptions): { child: ChildProcess; pipes: Socket[]; exited: Promise<void> } {
+function spawnConmon(o: LaunchOptions): { child: Child; pipes: Socket[]; exited: Promise<void> } {
   const hasAttach = o.onAttachReady !== undefined;
-  const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', 'pipe', ...(hasAttach ? ['pipe', 'pipe'] as const : [])];
+  const stdio: StdioSpec[] = ['ignore', 'pipe', 'pipe', 'pipe', ...(hasAttach ? ['pipe', 'pipe'] as const : [])];
   const env: NodeJS.ProcessEnv = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' };
   if (hasAttach) Object.assign(env, { _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' });
   const argv = [o.conmonPath, ...o.args];
   o.logger.debug({ component: 'runtime', argv }, 'starting conmon');
 
-  const child = spawn(o.conmonPath, o.args, { detached: true, stdio, env, cwd: o.cwd });
+  const child = spawnChild({ file: o.conmonPath, args: o.args, isDetached: true, stdio, env, cwd: o.cwd });
+  const [, stdout, stderr] = child.stdio as [null, Socket, Socket];
   // conmon prints option errors on stdout (g_print) and its own failures on stderr.
   let output = '';
   const collect = (chunk: Buffer) => { output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_BYTES); };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  const exited = new Promise<void>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      if (code === 0) return resolve();
-      const how = signal ? `killed by ${signal}` : `exit status ${code}`;
-      // 'exit' may come before the last output, which holds conmon's reason.
-      void settled(Promise.all([finished(child.stdout!), finished(child.stderr!)]), OUTPUT_GRACE_MS).then(() => {
-        reject(new InternalError(`${argv.join(' ')}: ${how}: ${output.trim()}`));
-      });
-    });
+  stdout.on('data', collect);
+  stderr.on('data', collect);
+  const exited = child.exited.then(async ({ code, signal }) => {
+    if (code === 0) return;
+    const how = signal ? `killed by ${signal}` : `exit status ${code}`;
+    // The exit may come before the last output, which holds conmon's reason.
+    await settled(Promise.all([finished(stdout), finished(stderr)]), OUTPUT_GRACE_MS);
+    throw new InternalError(`${argv.join(' ')}: ${how}: ${output.trim()}`);
   });
   // Awaited by the caller; this only keeps an early failure from counting as unhandled while
   // another step is awaited.
@@ -129,10 +123,10 @@ const FIRST_EXIT_GRACE_MS = 2_000;
  * nobody knows of, which could still create the container after the caller's cleanup. It
  * only forks and writes that file (a closed start pipe reads as EOF and lets it go on).
  */
-async function settleFirstProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+async function settleFirstProcess(child: Child): Promise<void> {
+  if (child.hasExited) return;
   const timer = setTimeout(() => child.kill('SIGKILL'), FIRST_EXIT_GRACE_MS);
-  await once(child, 'exit').catch(() => undefined);
+  await child.exited.catch(() => undefined);
   clearTimeout(timer);
 }
 
