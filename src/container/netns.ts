@@ -6,9 +6,9 @@ import { exec } from '../util/index.js';
 
 /**
  * A container's own network namespace, made by berthd before the runtime starts, bound to a
- * file under exec-root (as `ip netns` does) and handed to runc as a path. berthd makes it
- * rather than runc so that loopback is up (runc leaves `lo` down; Docker's `--network none`
- * has 127.0.0.1) and so that the network issue can plug veths in before the process starts.
+ * file under exec-root (as `ip netns` does) and handed to runc as a path, so that networks can
+ * be plugged in before the process starts and connected and disconnected later. (`--network
+ * none` does not need one: runc makes that namespace and brings `lo` up in it.)
  */
 export async function createNetns(file: string): Promise<void> {
   await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });

@@ -13,7 +13,8 @@ type PeerKind = 'network' | 'ipc' | 'pid';
 /**
  * The namespaces a run joins or makes: a peer container's (`container:<id>` network, IPC and
  * PID modes, with moby's checks and words), the container's own network namespace (made by
- * berthd with loopback up; a remapped container's is made by runc inside its user namespace),
+ * berthd with loopback up, so networks can be plugged in before the process runs; for `none`
+ * and for a remapped container it is made by runc),
  * and /dev/shm for the IPC modes other than private.
  */
 export function namespacesPreparer(d: { store: ContainerStore }): Preparer {
@@ -30,7 +31,9 @@ export function namespacesPreparer(d: { store: ContainerStore }): Preparer {
       if (mode === 'host') { ctx.networkMode = 'host'; return; }
       if (mode.startsWith('container:')) { ctx.networkMode = 'container'; ctx.netnsPath = ctx.peer.network; return; }
       ctx.networkMode = mode === 'none' ? 'none' : 'default';
-      if (rec.idMappings) return;
+      // `none` is never connected to a network later (moby refuses it): runc makes its
+      // namespace and brings loopback up itself, which saves berthd two processes per start.
+      if (rec.idMappings || mode === 'none') return;
       const netnsPath = path.join(ctx.paths.run, 'netns');
       await createNetns(netnsPath);
       ctx.netnsPath = netnsPath;
