@@ -22,6 +22,9 @@ const USAGE = `Usage: bash bench/run.sh [--reference-host unix:///var/run/docker
   --rounds N             rounds of the run --rm and exec medians (default 15)
   --network MODE         network of every bench container (default none, like the raw runc bundle)
   --tmp DIR              work directory (run.sh makes one under /tmp)
+  --trace                berthd with debug logging: after the run --rm rounds, the median time
+                         of each step of its starts (preparers, bundle, create, attach, start,
+                         record), from its 'start steps' log lines
 `;
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,13 +44,14 @@ function parseOptions(argv) {
       rounds: { type: 'string', default: '15' },
       network: { type: 'string', default: 'none' },
       tmp: { type: 'string' },
+      trace: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: not a positive integer: ${values.rounds}`);
-  return { referenceHost: values['reference-host'], rounds, network: values.network, tmp: values.tmp, help: values.help };
+  return { referenceHost: values['reference-host'], rounds, network: values.network, tmp: values.tmp, trace: values.trace, help: values.help };
 }
 
 /** Undo steps registered as soon as something exists, run in reverse; each failure is reported. */
@@ -99,7 +103,7 @@ async function setup(ctx) {
   await runTool('bash', [join(REPO_ROOT, 'scripts/make-busybox-rootfs.sh'), ctx.rootfsTar], { signal, timeoutMs: 60_000 });
 
   progress('starting berthd');
-  const berthd = await startBerthd({ repoRoot: REPO_ROOT, tmp: ctx.tmp, signal });
+  const berthd = await startBerthd({ repoRoot: REPO_ROOT, tmp: ctx.tmp, signal, config: ctx.opts.trace ? { debug: true } : {} });
   ctx.berthd = berthd;
   const runcRoot = join(ctx.tmp, 'runc');
   cleanups.push('stop berthd and remove what it left', async () => {
@@ -351,6 +355,7 @@ async function main() {
     }
     ctx.host.loadEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ');
     process.stdout.write(printReport(ctx));
+    if (ctx.opts.trace) process.stdout.write(await startTrace(ctx.berthd.log));
   } catch (err) {
     if (ctx.signal.aborted) {
       progress('interrupted: cleaning up');
@@ -366,3 +371,19 @@ async function main() {
 }
 
 main().then((code) => { process.exitCode = code; });
+
+/** Median milliseconds of each start step berthd logged ('start steps', debug level). */
+async function startTrace(logPath) {
+  const bySteps = new Map();
+  const totals = [];
+  for (const line of (await readFile(logPath, 'utf8')).split('\n')) {
+    if (!line.includes('"start steps"')) continue;
+    let entry;
+    try { entry = JSON.parse(line); } catch { continue; }
+    totals.push(entry.totalMs);
+    for (const [step, ms] of Object.entries(entry.stepsMs ?? {})) bySteps.set(step, [...(bySteps.get(step) ?? []), ms]);
+  }
+  if (totals.length === 0) return '\nstart trace: no "start steps" lines in berthd\'s log\n';
+  const rows = [...bySteps].map(([step, v]) => `  ${step.padEnd(28)} ${median(v).toFixed(1).padStart(7)} ms`);
+  return `\nberthd's start path, median per step over ${totals.length} starts (total ${median(totals).toFixed(1)} ms; the rest of a run --rm is create, attach, wait, rm and the client):\n${rows.join('\n')}\n`;
+}

@@ -85,6 +85,7 @@ export class Lifecycle {
     const paths = this.d.store.paths(rec.id);
     const tried: Preparer[] = [];
     let created = false;
+    const trace = new StepTrace();
     try {
       await mkdirAll(paths.run, 0o700);
       const ctx: StartContext = { rec, paths, networkMode: 'default', peer: {}, mounts: [] };
@@ -93,10 +94,12 @@ export class Lifecycle {
         const results = await Promise.allSettled(group.map((p) => p.prepare(ctx)));
         const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (failed) throw failed.reason;
+        trace.mark(group.map((p) => p.name).join('+'));
       }
       await fsp.rm(path.join(paths.run, 'oom'), { force: true });
       await fsp.rm(path.join(this.d.exitDir, rec.id), { force: true });
       await writeBundle(ctx, this.d);
+      trace.mark('bundle');
       const logSizeMax = this.logSizeMax(rec);
       const started = await this.d.driver.create({
         id: rec.id,
@@ -110,13 +113,16 @@ export class Lifecycle {
         persistDir: paths.run,
       });
       created = true;
+      trace.mark('create');
       // A remapped container's netns is made by runc inside its user namespace (sysfs needs
       // that); loopback is brought up from the host before the process runs.
       if (rec.idMappings && !ctx.netnsPath && (ctx.networkMode === 'default' || ctx.networkMode === 'none')) {
         await exec('nsenter', [`--net=/proc/${started.pid}/ns/net`, 'ip', 'link', 'set', 'lo', 'up'], { timeoutMs: 10_000 });
       }
       await this.d.attachments.beforeStart(rec);
+      trace.mark('attach');
       await this.d.driver.start(rec.id, rec.runtime);
+      trace.mark('start');
       const next = await this.d.store.update(rec.id, (cur) => this.d.health.initialState({
         ...cur,
         state: { ...cur.state, status: 'running', pid: started.pid, conmonPid: started.conmonPid, exitCode: 0, error: '', startedAt: new Date().toISOString(), oomKilled: false, hasBeenManuallyStopped: false, pausedForCommit: undefined },
@@ -127,6 +133,9 @@ export class Lifecycle {
       for (const p of this.preparers) p.started?.(next);
       this.d.events.publish('container', 'start', rec.id, eventAttributes(next));
       this.d.waiters.started(rec.id);
+      trace.mark('record');
+      // Where a start's time goes, step by step (bench/containers.mjs --trace reads these).
+      this.d.logger.debug({ component: 'container', containerId: rec.id, stepsMs: trace.steps, totalMs: trace.totalMs() }, 'start steps');
     } catch (err) {
       await this.failStart(rec, tried, created, err);
       if (err instanceof OciRuntimeError) throw new InvalidArgumentError(startErrorMessage(err), { cause: err });
@@ -493,4 +502,21 @@ function startErrorMessage(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   if (err instanceof OciRuntimeError) return `failed to create task for container: OCI runtime create failed: ${msg}: unknown`;
   return msg;
+}
+
+/** Milliseconds between marks, by step name: a start's trace. */
+class StepTrace {
+  readonly steps: Record<string, number> = {};
+  private readonly startedMs = performance.now();
+  private lastMs = this.startedMs;
+
+  mark(step: string): void {
+    const now = performance.now();
+    this.steps[step] = Math.round((now - this.lastMs) * 100) / 100;
+    this.lastMs = now;
+  }
+
+  totalMs(): number {
+    return Math.round((this.lastMs - this.startedMs) * 100) / 100;
+  }
 }
