@@ -63,6 +63,7 @@ services:
     image: busybox
     command: ["sh", "-c", "echo app ready; exec sleep 100000"]
     depends_on: [web, db]
+    links: ["db:database"]
     networks: [front]
     stop_signal: SIGKILL
   built:
@@ -178,6 +179,9 @@ describe('docker-compose v1 against berthd', { skip }, () => {
     assert.equal(await text(['exec', '-T', 'app', 'wget', '-q', '-O', '-', 'http://webalias:8080/']), 'hello world\n');
     assert.equal(await text(['exec', '-T', 'app', 'wget', '-q', '-O', '-', 'http://web:8080/']), 'hello world\n');
     assert.equal(await text(['exec', '-T', 'app', 'sh', '-c', 'ping -c 1 -W 5 db >/dev/null && echo reached']), 'reached\n');
+    // `links:` on the project network (EndpointSettings.Links): the alias names db's address, for app.
+    const dbIp = (db as unknown as { NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }).NetworkSettings.Networks[`${project}_front`]!.IPAddress;
+    assert.equal(await text(['exec', '-T', 'app', 'sh', '-c', 'ping -c 1 -W 5 database | sed -n "s/^PING database (\\([0-9.]*\\)).*/\\1/p"']), `${dbIp}\n`);
     assert.equal(await text(['exec', '-T', 'db', 'cat', '/data/boot.log']), 'started one\n');
   });
 
