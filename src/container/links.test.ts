@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { linkEnv, parseLink } from './links.js';
+import { linkEnv, parseLink, planLinks } from './links.js';
+import type { ContainerStore } from './store.js';
 
 test('linkEnv: the default port, contiguous ranges, every port, the name and the child env as moby links.ToEnv', () => {
   assert.deepEqual(linkEnv('/web/db-1', '10.0.0.5', ['PATH=/bin', 'HOME=/root', 'A=b=c', 'NOEQ'], ['8001/tcp', '8000/tcp', '8002/tcp', '53/udp']), [
@@ -23,4 +24,14 @@ test('parseLink: name, name:alias, and the /name:/parent/alias form inspect show
   assert.deepEqual(parseLink('/db:/web/d'), { name: 'db', alias: 'd' });
   assert.throws(() => parseLink('a:b:c'), { message: 'bad format for links: a:b:c' });
   assert.throws(() => parseLink(''), { message: 'empty string specified for links' });
+});
+
+test('planLinks: HostConfig.Links on a user-defined network are kept for inspect only, as dockerd registerLinks does', () => {
+  // docker-compose v1 `run` sends links to its own service's containers on the project network;
+  // refusing them broke `docker-compose run`. Nothing is resolved, so a missing child is no error.
+  const store = { resolve: () => { throw new Error('resolve called'); } } as unknown as ContainerStore;
+  assert.equal(planLinks(store, ['proj_app_1:app', 'ghost:g'], 'proj_front'), undefined);
+  assert.equal(planLinks(store, [], 'bridge'), undefined);
+  assert.throws(() => planLinks(store, ['x'], 'none'), { message: 'berth supports links on the default bridge network only' });
+  assert.throws(() => planLinks(store, ['x'], 'bridge'), { message: 'resolve called' });
 });

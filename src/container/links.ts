@@ -129,12 +129,16 @@ function nextContiguous(ports: readonly number[], value: number, index: number):
   return ports.length - 1;
 }
 
-/** The links of a new container: on the default bridge only; elsewhere refused rather than ignored. */
+/**
+ * The legacy links of a new container (HostConfig.Links). On a user-defined network dockerd
+ * ignores them (moby registerLinks returns early for `IsUserDefined()`): there a link is an
+ * endpoint's (EndpointSettings.Links), and HostConfig.Links is only kept for inspect.
+ * docker-compose v1 relies on it: `run` sends links to its own service's containers.
+ */
 export function planLinks(store: ContainerStore, links: readonly string[] | null | undefined, mode: string): ContainerLink[] | undefined {
   if (!links?.length) return undefined;
-  if (mode !== 'default' && mode !== 'bridge' && mode !== 'host' && !mode.startsWith('container:')) {
-    throw new NotImplementedError('berth supports links on the default bridge network only: use network aliases (--network-alias) on user-defined networks');
-  }
+  if (mode === 'none') throw new NotImplementedError('berth supports links on the default bridge network only');
+  if (mode !== 'default' && mode !== 'bridge' && mode !== 'host' && !mode.startsWith('container:')) return undefined;
   return resolveLinks(store, links, mode);
 }
 

@@ -5,7 +5,7 @@ import type { ContainerConfig, EndpointSettings, HostConfig, NetworkingConfig, P
 import { writeEtcFiles, type HostsExtras } from './etc-files.js';
 import type { Preparer, StartContext } from './prepare/index.js';
 import type { ContainerEndpointConfig, ContainerRecord } from './record.js';
-import { linkedChildren, linkEnv, linkHostsEntry, type LinkedChild } from './links.js';
+import { linkedChildren, linkEnv, linkHostsEntry, parseLink, type LinkedChild } from './links.js';
 import type { ContainerStore } from './store.js';
 
 /** What the container side uses of the network service (a fake in tests). */
@@ -59,7 +59,7 @@ export function endpointConfigOf(networks: ContainerNetworks, term: string, e: E
   if (ipv4Address) config.ipv4Address = ipv4Address;
   if (macAddress) config.macAddress = macAddress;
   if (e?.Links?.length) {
-    if (!net.isPredefined) throw new NotImplementedError('berth supports links on the default bridge network only: use network aliases (--network-alias) on user-defined networks');
+    for (const l of e.Links) parseLink(l);
     config.links = [...e.Links];
   }
   return { name: net.name, config };
@@ -141,7 +141,7 @@ export function networkPreparer(d: { networks: ContainerNetworks; store: Contain
         })),
         portBindings: portBindingsOf(rec), dnsServers: rec.hostConfig.Dns ?? [],
       });
-      await writeNetworkEtcFiles(rec, ctx, result, { hostGatewayIps: hostGatewayIps(d.networks), links: links.map(linkHostsEntry) });
+      await writeNetworkEtcFiles(rec, ctx, result, { hostGatewayIps: hostGatewayIps(d.networks), links: [...links.map(linkHostsEntry), ...endpointLinkHosts(d, joined)] });
     },
     async release(rec) {
       await d.networks.detach(rec.id);
@@ -153,6 +153,35 @@ export function networkPreparer(d: { networks: ContainerNetworks; store: Contain
 function linksAtStart(d: { networks: ContainerNetworks; store: ContainerStore }, rec: ContainerRecord, joined: string[]): LinkedChild[] {
   if (!rec.links?.length || !joined.includes('bridge')) return [];
   return linkedChildren(d.store, rec, (id) => d.networks.endpointsOf(id).bridge?.IPAddress || undefined);
+}
+
+/**
+ * The links of endpoints on user-defined networks (EndpointSettings.Links: `docker run --network
+ * n --link c:alias`, docker-compose v1's `links:`). dockerd makes `alias` resolve to the named
+ * container's address on that network, for this container only (libnetwork CreateOptionAlias in
+ * its embedded DNS). aardvark-dns answers per network, not per container, so berth writes these
+ * names into this container's /etc/hosts at start, from the address the named container has then
+ * on that network; one that is missing or not attached gets no entry, as its name would not
+ * resolve under dockerd either.
+ */
+function endpointLinkHosts(d: { networks: ContainerNetworks; store: ContainerStore }, joined: ReadonlyArray<[string, ContainerEndpointConfig]>): Array<{ ip: string; names: string }> {
+  const out: Array<{ ip: string; names: string }> = [];
+  for (const [network, c] of joined) {
+    if (!c.links?.length || network === 'bridge') continue;
+    for (const l of c.links) {
+      const { name, alias } = parseLink(l);
+      let childId: string;
+      try {
+        childId = d.store.resolve(name).id;
+      } catch (err) {
+        if (err instanceof NotFoundError) continue;
+        throw err;
+      }
+      const ip = d.networks.endpointsOf(childId)[network]?.IPAddress;
+      if (ip) out.push({ ip, names: alias });
+    }
+  }
+  return out;
 }
 
 /** The address `--add-host name:host-gateway` stands for: the default bridge's gateway, as dockerd's default. */

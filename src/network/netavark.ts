@@ -1,6 +1,7 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { InternalError, isErrno } from '../errors/index.js';
+import { KeyedLock } from '../store/index.js';
 import { unmount } from '../sys/index.js';
 import { exec, ExecError, type Logger } from '../util/index.js';
 
@@ -66,6 +67,14 @@ const TIMEOUT_MS = 60_000;
  * meaning "already gone" are logged, not thrown.
  */
 export class Netavark {
+  /**
+   * One netavark at a time. netavark 1.4 checks for and then creates its iptables chains and
+   * the bridge without a lock of its own (Podman holds its netavark.lock around every call):
+   * two containers of one network started together (docker-compose `start` does) failed with
+   * `iptables: Chain already exists.`
+   */
+  private readonly lock = new KeyedLock();
+
   constructor(private readonly d: NetavarkDeps) {}
 
   async setup(netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<NetavarkStatus> {
@@ -103,7 +112,11 @@ export class Netavark {
     }
   }
 
-  private async run(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<string> {
+  private run(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<string> {
+    return this.lock.run('netavark', () => this.runNow(cmd, netnsPath, opts, signal));
+  }
+
+  private async runNow(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<string> {
     const args = ['--config', this.d.configDir, '--rootless', 'false', '--aardvark-binary', this.d.aardvarkBinary, cmd, netnsPath];
     const r = await exec(this.d.binary, args, {
       input: JSON.stringify(opts), timeoutMs: TIMEOUT_MS, allowFailure: true, ...(signal ? { signal } : {}),

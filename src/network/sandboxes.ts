@@ -48,7 +48,7 @@ export class Sandboxes {
           const aliases = [...(e.aliases ?? [])];
           const made: EndpointRecord = {
             containerId: req.containerId, containerName: req.containerName, endpointId: randomBytes(32).toString('hex'),
-            ipAddress: address, macAddress: e.macAddress ?? '', aliases,
+            ipAddress: address, macAddress: e.macAddress ?? macFromIpv4(address), aliases,
             dnsNames: current.dnsEnabled ? uniq([req.containerName, ...aliases, shortId]) : [],
             ...(e.ipv4Address ? { requestedIp: e.ipv4Address } : {}),
           };
@@ -231,4 +231,15 @@ function settingsFor(rec: NetworkRecord, ep: EndpointRecord, gateway: string): E
 
 function uniq(xs: string[]): string[] {
   return [...new Set(xs)];
+}
+
+/**
+ * An endpoint's MAC address when none was asked for: 02:42 and the four bytes of its IPv4
+ * address, as libnetwork's GenerateMACFromIP. A container that restarts keeps its address and
+ * so its MAC, and the host's neighbour entry for it stays right: with a random MAC per start,
+ * a restart-policy restart left the host sending to the old MAC until the entry went stale,
+ * and the published port timed out for seconds (seen with docker-compose, ADR 0019).
+ */
+export function macFromIpv4(address: string): string {
+  return ['02', '42', ...address.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
 }

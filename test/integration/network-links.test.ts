@@ -10,7 +10,7 @@ import { ownNetState } from '../helpers/network.js';
 /**
  * Legacy `--link name:alias` on the default bridge (issue 12): the variables and the /etc/hosts
  * entry dockerd gives the parent, HostConfig.Links in inspect, `docker rm --link`, and the
- * refusals (a child not running, a missing child, links on a user network).
+ * refusals (a child not running, a missing child); on a user network a link is the endpoint's.
  */
 describe('legacy links on the default bridge', needsDocker, () => {
   const tag = randomBytes(3).toString('hex');
@@ -58,7 +58,7 @@ describe('legacy links on the default bridge', needsDocker, () => {
     assert.match(again.stderr, new RegExp(`No such container: p-${tag}/db`));
   });
 
-  test('refusals: a child that is not running, a missing child, links on a user network', async (t) => {
+  test('refusals: a child that is not running, a missing child; links on a user network name the target there', async (t) => {
     const child = out(await d.docker(['create', '--name', `idle-${tag}`, 'busybox', 'true'])).trim();
     t.after(() => removeContainers(d, child));
     const parent = out(await d.docker(['create', '--name', `q-${tag}`, '--link', `idle-${tag}:x`, 'busybox', 'true'])).trim();
@@ -75,9 +75,16 @@ describe('legacy links on the default bridge', needsDocker, () => {
     const net = `ln-${tag}`;
     bridges.push(`br-${out(await d.docker(['network', 'create', net])).trim().slice(0, 12)}`);
     t.after(() => d.docker(['network', 'rm', net], { allowFailure: true }));
-    const onNet = await d.docker(['create', '--network', net, '--link', `idle-${tag}:x`, 'busybox', 'true'], { allowFailure: true });
-    assert.notEqual(onNet.code, 0);
-    assert.match(onNet.stderr, /berth supports links on the default bridge network only/);
+    // On a user network a link is the endpoint's (dockerd's per-container alias), not refused
+    // (docker-compose v1 sends them for `links:`): the alias names the target's address there.
+    const target = out(await d.docker(['run', '-d', '--name', `t-${tag}`, '--network', net, 'busybox', 'sleep', '300'])).trim();
+    t.after(() => removeContainers(d, target));
+    const ip = out(await d.docker(['inspect', '-f', `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, target])).trim();
+    assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
+    const hosts = out(await d.docker(['run', '--rm', '--network', net, '--link', `t-${tag}:x`, '--link', `ghost-${tag}:g`, 'busybox', 'cat', '/etc/hosts']));
+    assert.match(hosts, new RegExp(`^${ip.replace(/\./g, '\\.')}\\s+x$`, 'm'));
+    assert.doesNotMatch(hosts, /\sg$/m);
+    await removeContainers(d, target);
   });
 
   test('after removal nothing of the networks is left on the host', async () => {

@@ -28,16 +28,19 @@ let port: number;
 
 before(async () => {
   const r = new Router();
-  imageRoutes(r, { images: {} as ImagesBackend['images'], archive, registry: { prunePartials: async () => 0 } });
+  const images = {
+    inspect: async (name: string) => ({ Id: `sha256:${name}`, Config: name === 'bare' ? undefined : { Cmd: ['sh'], Volumes: { '/data': {} } }, Size: 5 }),
+  } as unknown as ImagesBackend['images'];
+  imageRoutes(r, { images, archive, registry: { prunePartials: async () => 0 } });
   server = createApiServer(r, silentLogger())();
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
   port = (server.address() as AddressInfo).port;
 });
 after(async () => { server.closeAllConnections(); await new Promise((r) => server.close(r)); });
 
-function request(method: string, path: string, body?: string): Promise<{ status: number; type: string | undefined; body: string }> {
+function request(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => { text += c.toString(); });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body: text }));
@@ -63,4 +66,24 @@ test('POST /images/load of a body that is no archive: 200, the error in the JSON
   const ok = await request('POST', '/images/load', 'a tar');
   assert.equal(ok.status, 200);
   assert.equal(ok.body, '{"stream":"Loaded image: x:latest\\n"}\n');
+});
+
+// Regression (issue 14): docker-compose 1.29 negotiates API 1.50 and reads the image's
+// ContainerConfig.Volumes when it recreates a service; without the field its `up` of a changed
+// service died with KeyError: 'ContainerConfig'. Other clients get dockerd's answer per version.
+test('GET /images/{name}/json: ContainerConfig below API 1.45, and for docker-compose v1 at any version', async () => {
+  const keys = async (path: string, ua?: string): Promise<Record<string, unknown>> => {
+    const r = await request('GET', path, undefined, ua ? { 'user-agent': ua } : {});
+    assert.equal(r.status, 200);
+    return JSON.parse(r.body) as Record<string, unknown>;
+  };
+  const compose = 'docker-compose/1.29.2 docker-py/5.0.3 Linux/6.1.0';
+  assert.equal('ContainerConfig' in await keys('/v1.50/images/busybox/json'), false);
+  assert.equal('ContainerConfig' in await keys('/images/busybox/json', 'Docker-Client/28.2.2 (linux)'), false);
+  assert.equal('ContainerConfig' in await keys('/v1.50/images/busybox/json', 'docker-sdk-python/7.1.0'), false);
+  assert.deepEqual((await keys('/v1.44/images/busybox/json')).ContainerConfig, { Cmd: ['sh'], Volumes: { '/data': {} } });
+  const c = await keys('/v1.50/images/busybox/json', compose);
+  assert.deepEqual(c.ContainerConfig, { Cmd: ['sh'], Volumes: { '/data': {} } });
+  assert.equal(c.Container, '');
+  assert.deepEqual((await keys('/v1.50/images/bare/json', compose)).ContainerConfig, {});
 });

@@ -84,7 +84,7 @@ export function imageRoutes(r: Router, b: ImagesBackend, pull?: (ctx: Ctx) => Pr
   r.add('GET', '/images/{name:.*}/json', async (ctx) => {
     const out = await b.images.inspect(ctx.params.name!);
     if (!versionAtLeast(ctx.version, '1.44')) out.VirtualSize = out.Size;
-    if (!versionAtLeast(ctx.version, '1.45')) { out.Container = ''; out.ContainerConfig = out.Config; }
+    if (!versionAtLeast(ctx.version, '1.45') || isComposeV1(ctx.req.headers['user-agent'])) { out.Container = ''; out.ContainerConfig = out.Config ?? {}; }
     sendJson(ctx.res, 200, out);
   });
   r.add('GET', '/images/{name:.*}/history', async (ctx) => sendJson(ctx.res, 200, await b.images.history(ctx.params.name!)));
@@ -104,4 +104,15 @@ export function imageRoutes(r: Router, b: ImagesBackend, pull?: (ctx: Ctx) => Pr
 async function sendTar(res: ServerResponse, tar: NodeJS.ReadableStream & import('node:stream').Readable): Promise<void> {
   res.writeHead(200, { 'Content-Type': 'application/x-tar' });
   await pipeline(tar, res);
+}
+
+/**
+ * docker-compose v1 (1.29, docker-py 5) negotiates the newest API version from /version and then
+ * reads `ContainerConfig.Volumes` of the image on every recreate, a field dockerd leaves out
+ * since API 1.45: against dockerd 26+ its `up` of a changed service dies with
+ * `KeyError: 'ContainerConfig'`. berthd keeps the field for that client only (ADR 0019), so
+ * every other client sees dockerd's answer for its version.
+ */
+export function isComposeV1(userAgent: string | undefined): boolean {
+  return userAgent !== undefined && /^docker-compose\/1\./.test(userAgent);
 }
