@@ -3,7 +3,9 @@
 // same way, in one run (interleaved rounds, medians): `berth --version`, `berth ps`,
 // `berth inspect <id>` against a berthd of the bench's own; and how long berthd takes to
 // answer /_ping after a start with 0 containers and after a kill -9 with --containers N.
-// Entry point: bash bench/run.sh cli [--rounds N] [--containers N]
+// Entry point: bash bench/run.sh cli [--rounds N] [--containers N] [--baseline DIR]
+// --baseline DIR adds the same commands run by another build's launcher (DIR/bin/berth, e.g.
+// a copy of main's bin/, dist/berth.cjs* and package.json), for before/after in one run.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -34,7 +36,7 @@ async function readyMs(tmp) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, containers: { type: 'string', default: '1000' }, tmp: { type: 'string' }, 'reference-host': { type: 'string' } } });
+  const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, containers: { type: 'string', default: '1000' }, tmp: { type: 'string' }, 'reference-host': { type: 'string' }, baseline: { type: 'string' } } });
   const rounds = Number(values.rounds);
   const count = Number(values.containers);
   const tmp = values.tmp ? resolve(values.tmp) : await mkdtemp('/tmp/berth-bench.');
@@ -54,6 +56,12 @@ async function main() {
       'modules: berth --version': [process.execPath, [MODULES, '--version']],
       'modules: berth ps': [process.execPath, [MODULES, 'ps']],
     };
+    if (values.baseline) {
+      const other = join(resolve(values.baseline), 'bin', 'berth');
+      cases['baseline: berth --version'] = [process.execPath, [other, '--version']];
+      cases['baseline: berth ps'] = [process.execPath, [other, 'ps']];
+      cases['baseline: berth inspect <id>'] = [process.execPath, [other, 'inspect', id]];
+    }
     const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
     for (const [file, args] of Object.values(cases)) timed(file, args, env); // warm-up
     progress(`CLI start-up: ${rounds} rounds`);

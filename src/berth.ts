@@ -27,10 +27,12 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 async function main(): Promise<number> {
   return runCli(process.argv.slice(2), {
     io: {
-      stdin: process.stdin,
+      // process.stdin is made on first read (a stream over fd 0 loads fs's streams): only
+      // the commands that read stdin or ask whether it is a terminal pay for it (ADR 0014).
+      get stdin() { return process.stdin; },
       stdout: process.stdout,
       stderr: process.stderr,
-      stdinIsTerminal: process.stdin.isTTY === true,
+      get stdinIsTerminal() { return process.stdin.isTTY === true; },
       stdoutIsTerminal: process.stdout.isTTY === true,
       columns: process.stdout.columns,
     },

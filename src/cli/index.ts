@@ -3,7 +3,7 @@
  * of commands/, and one place that turns an outcome into an exit code and stderr text,
  * as docker's main does.
  */
-import { groups, topLevel } from './commands/index.js';
+import { loadCommands } from './commands/index.js';
 import { CancelledError } from './commands/common.js';
 import { defaultConfigDir, loadClientConfig } from './config-file.js';
 import { Cli, type CliIO } from './context.js';
@@ -43,12 +43,15 @@ function globalFlags(env: NodeJS.ProcessEnv): FlagSpec[] {
   ];
 }
 
-export function rootCommand(env: NodeJS.ProcessEnv): Command<Cli> {
+const ROOT_USE = 'berth [OPTIONS] COMMAND [ARG...]';
+
+/** The root command over `commands` (all of them for its help; ADR 0014: only those needed to run one). */
+export function rootCommand(env: NodeJS.ProcessEnv, commands: Array<Command<Cli>>): Command<Cli> {
   return {
-    use: 'berth [OPTIONS] COMMAND [ARG...]',
+    use: ROOT_USE,
     short: 'A self-sufficient runtime for containers',
     flags: globalFlags(env),
-    subcommands: [...groups, ...topLevel],
+    subcommands: commands,
   };
 }
 
@@ -57,32 +60,33 @@ function dispatchIO(io: CliIO): DispatchIO {
     out: (t) => io.stdout.write(t),
     err: (t) => io.stderr.write(t),
     // docker wraps help at the terminal's width - 1 (80 - 1 when it cannot tell).
-    cols: (io.stdinIsTerminal && io.columns ? io.columns : 80) - 1,
+    cols: (io.columns && io.stdinIsTerminal ? io.columns : 80) - 1,
   };
 }
 
-function parseGlobals(root: Command<Cli>, argv: string[], dio: DispatchIO): { flags: ParsedFlags; args: string[]; help: boolean } {
+function parseGlobals(env: NodeJS.ProcessEnv, argv: string[], dio: DispatchIO): { flags: ParsedFlags; args: string[]; help: boolean } {
   try {
-    const r = parseFlags(root.flags ?? [], argv, false);
+    const r = parseFlags(globalFlags(env), argv, false);
     for (const n of r.notices) dio.out(`${n}\n`);
     return r;
   } catch (e) {
     if (!(e instanceof FlagError)) throw e;
-    throw new StatusError(125, `${e.message}\n\nUsage:  ${root.use}\n\nRun 'berth --help' for more information`);
+    throw new StatusError(125, `${e.message}\n\nUsage:  ${ROOT_USE}\n\nRun 'berth --help' for more information`);
   }
 }
 
 async function run(argv: string[], opts: RunOptions, signal: AbortSignal): Promise<void> {
-  const root = rootCommand(opts.env);
   const dio = dispatchIO(opts.io);
-  const { flags, args, help } = parseGlobals(root, argv, dio);
-  if (help) return void dio.out(renderHelp(root, { parentPath: '', cols: dio.cols }));
+  const { flags, args, help } = parseGlobals(opts.env, argv, dio);
+  // Only the group that defines the command is loaded; help and `berth help` load them all.
+  const root = async (name?: string): Promise<Command<Cli>> => rootCommand(opts.env, await loadCommands(name));
+  if (help) return void dio.out(renderHelp(await root(), { parentPath: '', cols: dio.cols }));
   if (flags.bool('version')) return void dio.out(`berth version ${BERTH_VERSION}, build ${GIT_COMMIT}\n`);
   const level = flags.string('log-level');
   if (!LOG_LEVELS.includes(level)) throw new Error(`Unable to parse logging level: ${level}`);
-  if (args.length === 0) return void dio.err(renderHelp(root, { parentPath: '', cols: dio.cols }));
-  if (args[0] === 'help') return helpTopic(root, args.slice(1), dio);
-  const target = resolve(root, args, dio);
+  if (args.length === 0) return void dio.err(renderHelp(await root(), { parentPath: '', cols: dio.cols }));
+  if (args[0] === 'help') return helpTopic(await root(), args.slice(1), dio);
+  const target = resolve(await root(args[0]), args, dio);
   if (!target?.cmd.run) return;
   const config = loadClientConfig(flags.changed('config') ? flags.string('config') : undefined, opts.env);
   if (config.warning) dio.err(`${config.warning}\n`);

@@ -104,6 +104,13 @@ export function encodeQuery(query: Query | undefined): string {
   return s ? `?${s}` : '';
 }
 
+/**
+ * No TLS server name for plain requests: Node's agent would otherwise work one out through
+ * net.isIP, whose first call compiles a large regular expression (ADR 0014: CLI start-up).
+ * @types/node does not list the option for http.
+ */
+const NO_SERVERNAME = { servername: '' } as unknown as http.RequestOptions;
+
 export class EngineClient {
   readonly host: string;
   private readonly address: DaemonAddress;
@@ -234,9 +241,9 @@ export class EngineClient {
   /** Starts a request to the daemon: over its UNIX socket, plain TCP, or TLS. */
   private send(o: { method: string; path: string; headers: Record<string, string>; signal?: AbortSignal }): http.ClientRequest {
     const a = this.address;
-    if (a.proto === 'unix') return http.request({ socketPath: a.socketPath, ...o });
+    if (a.proto === 'unix') return http.request({ socketPath: a.socketPath, ...NO_SERVERNAME, ...o });
     const tls = this.opts.tls;
-    if (!tls) return http.request({ host: a.hostname, port: a.port, ...o });
+    if (!tls) return http.request({ host: a.hostname, port: a.port, ...NO_SERVERNAME, ...o });
     // A fresh connection per request, as for the other transports: no pooled TLS sessions
     // to outlive the command.
     return https.request({

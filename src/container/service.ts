@@ -11,7 +11,7 @@ import type { SnapshotStore } from '../snapshot/index.js';
 import type { SysInfo } from '../sysinfo/index.js';
 import type { HostConfig } from '../types/container.js';
 import { readInterfaceStats } from '../network/index.js';
-import { checkFilterNames, duBytes, matchLabels, type Filters, type Logger } from '../util/index.js';
+import { checkFilterNames, duBytes, mapLimit, matchLabels, type Filters, type Logger } from '../util/index.js';
 import { resolveCommand } from '../runtime/spec/command.js';
 import { decodeCreateBody } from './decode.js';
 
@@ -85,6 +85,9 @@ export interface ContainerServiceDeps {
   sysInfo: SysInfo;
 }
 
+/** Containers restored at once at start-up (dockerd: in parallel up to a limit as well). */
+const RESTORE_PARALLEL = 32;
+
 /**
  * Containers, behind `/containers/*` and `/exec/*`: the one surface the API and the daemon
  * see. Its parts (the state machine, execs, attach, archives, volumes, health) are built here
@@ -144,7 +147,9 @@ export class ContainerService {
 
   /** Live restore at daemon start: every container's record is brought in line with what runs. */
   async restoreAll(onError: (id: string, err: unknown) => void): Promise<void> {
-    for (const rec of this.d.store.list()) await this.lifecycle.restore(rec.id).catch((err: unknown) => onError(rec.id, err));
+    // In parallel up to a limit, as dockerd restores containers: one after another, a thousand
+    // containers' reads (their execs, exit files) took most of a start (issue 18).
+    await mapLimit(this.d.store.list(), RESTORE_PARALLEL, (rec) => this.lifecycle.restore(rec.id).catch((err: unknown) => onError(rec.id, err)));
   }
 
   /** Stops background work at daemon shutdown and writes any record kept only in memory. */

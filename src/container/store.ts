@@ -3,7 +3,7 @@ import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { ConflictError, InternalError, NotFoundError } from '../errors/index.js';
 import { KeyedLock, readJson, writeJsonAtomic, mkdirAll } from '../store/index.js';
-import type { Logger } from '../util/index.js';
+import { mapLimit, type Logger } from '../util/index.js';
 import { NameRegistry } from './names.js';
 import type { ContainerRecord } from './record.js';
 
@@ -40,6 +40,8 @@ export interface UpdateOptions {
 }
 
 const RETRY_MS = 1000;
+/** Container records read at once at start-up. */
+const INIT_READS = 32;
 
 /**
  * Container records, indexed in memory by id and name: the one owner of every record.
@@ -66,10 +68,14 @@ export class ContainerStore {
 
   async init(): Promise<ContainerRecord[]> {
     await mkdirAll(this.root, 0o710);
-    for (const name of await fsp.readdir(this.root)) {
+    const names = await fsp.readdir(this.root);
+    // The records are read in parallel (a thousand one after another took most of a start:
+    // issue 18), then taken in directory order as before.
+    const read = await mapLimit(names, INIT_READS, (name) => (ID_RE.test(name) ? readJson<ContainerRecord>(this.paths(name).record) : Promise.resolve(undefined)));
+    for (const [i, name] of names.entries()) {
       if (name.startsWith('.tmp-')) { await fsp.rm(path.join(this.root, name), { recursive: true, force: true }); continue; }
       if (!ID_RE.test(name)) continue;
-      const rec = await readJson<ContainerRecord>(this.paths(name).record);
+      const rec = read[i];
       if (!rec) {
         // The directory was made but the record never written: a create interrupted by a crash.
         this.logger.warn({ component: 'container', containerId: name }, 'removing a container directory without a record');

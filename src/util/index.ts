@@ -1,5 +1,6 @@
 export { exec, ExecError, type ExecOptions, type ExecResult } from './exec.js';
 export { waitFor } from './wait-for.js';
+export { mapLimit } from './map-limit.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
 export { parseFilters, checkFilterNames, matchLabels, boolFilter, globMatch, FilterError, type Filters } from './filters.js';
 export { humanDuration } from './units.js';

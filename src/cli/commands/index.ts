@@ -1,18 +1,44 @@
 /**
- * Every command berth has, as docker groups them. A new group (container, network,
- * volume, …) is one more file here exporting its group command and any top-level
- * shortcuts, added to the lists below.
+ * Every command berth has, as docker groups them, each group's code loaded only when one of
+ * its commands runs (ADR 0014): `berth ps` loads the container commands and not the image,
+ * network or volume ones; `berth --version` loads none. A group is one line below: the
+ * top-level names it answers to (its group command, docker's top-level shortcuts and their
+ * aliases), its module, and which of the module's exports are root commands. Help of the root,
+ * `berth help` and an unknown name load every group. index.test.ts checks each line's names
+ * against the commands its module defines.
  */
 import type { Command } from '../framework/command.js';
 import type { Cli } from '../context.js';
-import { containerGroup, containerShortcuts } from './container.js';
-import { imageGroup, imageShortcuts } from './image.js';
-import { inspectCommand } from './inspect.js';
-import { registryShortcuts } from './registry.js';
-import { systemGroup, systemShortcuts } from './system.js';
-import { volumeGroup } from './volume.js';
-import { networkGroup } from './network.js';
 
-export const groups: Array<Command<Cli>> = [containerGroup, imageGroup, networkGroup, systemGroup, volumeGroup];
+type Cmd = Command<Cli>;
 
-export const topLevel: Array<Command<Cli>> = [...containerShortcuts, ...imageShortcuts, ...systemShortcuts, ...registryShortcuts, inspectCommand];
+export interface LazyCommands {
+  /** The names (and aliases) of the root's commands this group defines. */
+  names: readonly string[];
+  load: () => Promise<Cmd[]>;
+}
+
+function group<M>(names: readonly string[], load: () => Promise<M>, pick: (m: M) => Cmd[]): LazyCommands {
+  return { names, load: async () => pick(await load()) };
+}
+
+export const commandGroups: LazyCommands[] = [
+  group(['container', 'run', 'exec', 'ps', 'attach', 'commit', 'cp', 'create', 'diff', 'export', 'kill', 'logs', 'pause', 'rename', 'restart', 'rm', 'start', 'stats', 'stop', 'top', 'unpause', 'update', 'wait'], () => import('./container.js'), (m) => [m.containerGroup, ...m.containerShortcuts]),
+  group(['image', 'images', 'history', 'import', 'load', 'rmi', 'save', 'tag'], () => import('./image.js'), (m) => [m.imageGroup, ...m.imageShortcuts]),
+  group(['network'], () => import('./network.js'), (m) => [m.networkGroup]),
+  group(['system', 'version', 'info', 'events'], () => import('./system.js'), (m) => [m.systemGroup, ...m.systemShortcuts]),
+  group(['volume'], () => import('./volume.js'), (m) => [m.volumeGroup]),
+  group(['pull', 'push', 'login', 'logout', 'search'], () => import('./registry.js'), (m) => m.registryShortcuts),
+  group(['inspect'], () => import('./inspect.js'), (m) => [m.inspectCommand]),
+];
+
+/**
+ * The root's commands needed to run `name` (the first word after the global flags): the
+ * groups that define it, or every group when no group claims it (an unknown command's error)
+ * or when there is no name (root help, `berth help`).
+ */
+export async function loadCommands(name?: string): Promise<Cmd[]> {
+  const claimed = name === undefined ? [] : commandGroups.filter((g) => g.names.includes(name));
+  const lists = await Promise.all((claimed.length > 0 ? claimed : commandGroups).map((g) => g.load()));
+  return lists.flat();
+}
