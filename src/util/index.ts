@@ -12,3 +12,4 @@ export {
   DEFAULT_DOMAIN, familiarName, familiarString, fullName, isDigest, parseDigest, parseNormalizedNamed, parseTag, toString,
   withDefaultTag, type Digest, type Reference,
 } from './reference.js';
+export { ignoreMatcher } from './dockerignore.js';
