@@ -189,4 +189,89 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     }, { timeoutMs: 30_000 });
     assert.equal((await d.docker(['image', 'inspect', 'cancel:1'], { allowFailure: true })).code, 1);
   });
+
+  test('berth build prints what docker build prints and gets the same image from the cache', async () => {
+    const c = path.join(d.dir, 'same');
+    await fsp.mkdir(path.join(c, 'dir'), { recursive: true });
+    await fsp.writeFile(path.join(c, 'dir', 'f.txt'), 'f\n');
+    await fsp.writeFile(path.join(c, 'x.txt'), 'x\n', { mode: 0o600 });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nCOPY dir /dir\nRUN echo ran\nCOPY x.txt /\nENV A=1\n');
+    await build(['-t', 'same:docker', c]);
+    const viaDocker = out(await build([c]));
+    const viaBerth = out(await d.berth(['build', '-t', 'same:berth', '-t', 'same:two', c]));
+    assert.equal(viaBerth, `${viaDocker}Successfully tagged same:berth\nSuccessfully tagged same:two\n`);
+    assert.match(viaBerth, /^Sending build context to Docker daemon {2}\S+\r\r\nStep 1\/5 : FROM busybox\n/);
+    assert.equal(viaBerth.match(/ ---> Using cache\n/g)?.length, 4, viaBerth);
+    const id = (ref: string): Promise<string> => d.docker(['image', 'inspect', '--format', '{{.Id}}', ref]).then((r) => out(r).trim());
+    assert.equal(await id('same:berth'), await id('same:docker'));
+    assert.equal(await id('same:two'), await id('same:docker'));
+    // -q prints only the id; --iidfile gets it too.
+    const iid = path.join(d.dir, 'iid');
+    await fsp.writeFile(iid, 'stale');
+    assert.equal(out(await d.berth(['build', '-q', '--iidfile', iid, c])), `${await id('same:docker')}\n`);
+    assert.equal(await fsp.readFile(iid, 'utf8'), await id('same:docker'));
+  });
+
+  test('berth build: -f -, a tar or a Dockerfile on stdin, .dockerignore, --build-arg from the environment, --label, --target', async () => {
+    const c = path.join(d.dir, 'stdin');
+    await fsp.mkdir(path.join(c, 'keep'), { recursive: true });
+    await fsp.writeFile(path.join(c, 'keep', 'a.txt'), 'a\n');
+    await fsp.writeFile(path.join(c, 'skip.log'), 'no\n');
+    await fsp.writeFile(path.join(c, '.dockerignore'), '*.log\nDockerfile\n');
+    const df = 'FROM busybox AS one\nARG FROMENV\nRUN echo "one $FROMENV" > /one\nFROM one AS two\nCOPY . /ctx/\nRUN ls -A /ctx > /list\n';
+    await fsp.writeFile(path.join(c, 'Dockerfile'), df);
+    const env = (args: string[], input?: string | Buffer, extraEnv: Record<string, string> = {}): Promise<ExecResult> => exec(process.execPath, [path.join(process.cwd(), 'bin/berth'), ...args], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d.dir, BERTH_HOST: d.host, ...extraEnv }, input, timeoutMs: 120_000,
+    });
+    const r = out(await env(['build', '--build-arg', 'FROMENV', '--label', 'via=berth', '-t', 'stdin:dir', c], undefined, { FROMENV: 'env-value' }));
+    assert.match(r, /Successfully tagged stdin:dir\n$/);
+    // The Dockerfile is sent although .dockerignore names it, and then, as dockerd's
+    // removeDockerfile does, left out of the context that COPY sees; *.log is never sent.
+    assert.equal(out(await d.docker(['run', '--rm', 'stdin:dir', 'cat', '/one', '/list'])), 'one env-value\n.dockerignore\nkeep\n');
+    assert.equal(out(await d.docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', 'stdin:dir'])).trim(), '{"via":"berth"}');
+    // -f -: the Dockerfile from stdin under a random name that .dockerignore then hides.
+    await fsp.rm(path.join(c, 'Dockerfile'));
+    await env(['build', '-f', '-', '--target', 'two', '-t', 'stdin:dash-f', c], df);
+    assert.equal(out(await d.docker(['run', '--rm', 'stdin:dash-f', 'cat', '/list'])), '.dockerignore\nkeep\n');
+    await env(['build', '-f', '-', '--target', 'one', '-t', 'stdin:one', c], df);
+    assert.equal((await d.docker(['run', '--rm', 'stdin:one', 'test', '-e', '/list'], { allowFailure: true })).code, 1);
+    // A Dockerfile alone on stdin; a tar context on stdin.
+    await env(['build', '-t', 'stdin:text', '-'], 'FROM busybox\nRUN echo text > /t\n');
+    assert.equal(out(await d.docker(['run', '--rm', 'stdin:text', 'cat', '/t'])), 'text\n');
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nCOPY keep/a.txt /a\n');
+    const tarball = (await exec('tar', ['-C', c, '-c', 'Dockerfile', 'keep'])).stdout;
+    await env(['build', '-t', 'stdin:tar', '-'], tarball);
+    assert.equal(out(await d.docker(['run', '--rm', 'stdin:tar', 'cat', '/a'])), 'a\n');
+    assert.equal(await containers(), '');
+  });
+
+  test('berth build failures: a failing RUN exits with its code and message, bad paths and flags with docker\'s words', async () => {
+    const c = path.join(d.dir, 'berthfail');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nRUN echo out; exit 5\n');
+    const imgs = await images();
+    const r = await d.berth(['build', '-t', 'berthfail:1', c], { allowFailure: true });
+    assert.equal(r.code, 5);
+    assert.match(out(r), /Step 2\/2 : RUN echo out; exit 5\n ---> Running in [0-9a-f]{12}\nout\n$/);
+    assert.equal(r.stderr.toString(), "The command '/bin/sh -c echo out; exit 5' returned a non-zero code: 5\n");
+    assert.deepEqual(await images(), imgs);
+    assert.equal(await containers(), '');
+    const q = await d.berth(['build', '-q', c], { allowFailure: true });
+    // Quiet, the daemon sends no message before the failure, so it comes as an HTTP error
+    // (exit 1), after the buffered progress, as docker's -q shows it.
+    assert.equal(q.code, 1);
+    assert.equal(out(q), '');
+    assert.match(q.stderr.toString(), /^Sending build context to Docker daemon .*\r\r\nError response from daemon: The command '\/bin\/sh -c echo out; exit 5' returned a non-zero code: 5\n$/);
+    const missing = await d.berth(['build', path.join(c, 'nope')], { allowFailure: true });
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr.toString(), `unable to prepare context: path "${path.join(c, 'nope')}" not found\n`);
+    const nodf = await d.berth(['build', '-f', path.join(c, 'Nope.df'), c], { allowFailure: true });
+    assert.equal(nodf.stderr.toString(), `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${path.join(c, 'Nope.df')}: no such file or directory\n`);
+    const both = await d.berth(['build', '-f', '-', '-'], { allowFailure: true, input: '' });
+    assert.equal(both.stderr.toString(), "invalid argument: can't use stdin for both build context and dockerfile\n");
+    const tag = await d.berth(['build', '-t', 'Bad:x', c], { allowFailure: true });
+    assert.equal(tag.code, 125);
+    assert.match(tag.stderr.toString(), /^invalid argument "Bad:x" for "-t, --tag" flag: invalid reference format: repository name \(library\/Bad\) must be lowercase\n/);
+    assert.deepEqual(await images(), imgs);
+  });
 });
