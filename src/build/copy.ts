@@ -134,16 +134,17 @@ async function isTar(file: string): Promise<boolean> {
 
 /**
  * The entries as one tar, rooted at `/`, for `putArchive`: `parents` are the destination
- * directories that do not exist yet (created 0755 root, as Docker does), owners `chown`ed.
+ * directories that do not exist yet (created 0755 root, as Docker does), owners `chown`ed,
+ * and the copied files and directories (not the created parents) get `chmod`'s mode.
  */
-export function packEntries(entries: CopyEntry[], parents: string[], chown: { uid: number; gid: number } | undefined): Readable {
+export function packEntries(entries: CopyEntry[], parents: string[], chown: { uid: number; gid: number } | undefined, chmod?: number): Readable {
   const pack = tar.pack();
   void (async () => {
     try {
       for (const p of parents) await add(pack, { name: `${p}/`, type: 'directory', mode: 0o755, uid: chown?.uid ?? 0, gid: chown?.gid ?? 0 });
       for (const e of entries) {
         const st = e.stat!;
-        const base = { name: e.name, mode: st.mode & 0o7777, uid: chown?.uid ?? 0, gid: chown?.gid ?? 0, mtime: st.mtime };
+        const base = { name: e.name, mode: chmod !== undefined && !st.isSymbolicLink() ? chmod : st.mode & 0o7777, uid: chown?.uid ?? 0, gid: chown?.gid ?? 0, mtime: st.mtime };
         if (st.isDirectory()) await add(pack, { ...base, name: `${e.name}/`, type: 'directory' });
         else if (st.isSymbolicLink()) await add(pack, { ...base, type: 'symlink', linkname: await fsp.readlink(e.source!) });
         else if (st.isFile()) await add(pack, { ...base, type: 'file', size: st.size }, createReadStream(e.source!));

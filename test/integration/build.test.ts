@@ -274,4 +274,52 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.match(tag.stderr.toString(), /^invalid argument "Bad:x" for "-t, --tag" flag: invalid reference format: repository name \(library\/Bad\) must be lowercase\n/);
     assert.deepEqual(await images(), imgs);
   });
+
+  test('ONBUILD triggers run in the child build; COPY --chmod, --chown by name; FROM --platform; config instructions in the image', async () => {
+    const c = path.join(d.dir, 'instr');
+    await fsp.mkdir(path.join(c, 'tree'), { recursive: true });
+    await fsp.writeFile(path.join(c, 'tree', 'f'), 'f\n', { mode: 0o644 });
+    await fsp.writeFile(path.join(c, 'base.df'), [
+      'FROM --platform=$BUILDPLATFORM busybox',
+      'RUN echo "app:x:1500:1600::/home/app:/bin/sh" >> /etc/passwd && echo "app:x:1600:" > /etc/group && echo "staff:x:50:" >> /etc/group',
+      'ONBUILD COPY --chown=app tree/f /onbuild-f',
+      'ONBUILD RUN echo triggered > /triggered',
+      'HEALTHCHECK --interval=30s --timeout=3s CMD true',
+      'STOPSIGNAL SIGINT',
+      'SHELL ["/bin/sh", "-ec"]',
+      'VOLUME /data',
+      'EXPOSE 8080',
+    ].join('\n') + '\n');
+    await build(['-f', path.join(c, 'base.df'), '-t', 'instr:base', c]);
+    const baseCfg = JSON.parse(out(await d.docker(['image', 'inspect', '--format', '{{json .Config}}', 'instr:base']))) as Record<string, unknown>;
+    assert.deepEqual(baseCfg.OnBuild, ['COPY --chown=app tree/f /onbuild-f', 'RUN echo triggered > /triggered']);
+    assert.deepEqual(baseCfg.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 30e9, Timeout: 3e9 });
+    assert.equal(baseCfg.StopSignal, 'SIGINT');
+    assert.deepEqual(baseCfg.Shell, ['/bin/sh', '-ec']);
+    assert.deepEqual(baseCfg.Volumes, { '/data': {} });
+    assert.deepEqual(baseCfg.ExposedPorts, { '8080/tcp': {} });
+    await fsp.writeFile(path.join(c, 'child.df'), [
+      'FROM instr:base',
+      'COPY --chmod=0640 --chown=app:staff tree /tree/',
+      'COPY --chmod=750 tree/f /exec-f',
+      'USER app',
+    ].join('\n') + '\n');
+    const r = out(await d.berth(['build', '-f', path.join(c, 'child.df'), '-t', 'instr:child', c]));
+    assert.match(r, /Step 1\/4 : FROM instr:base\n# Executing 2 build triggers\n ---> Running in [0-9a-f]{12}\nRemoving intermediate container [0-9a-f]{12}\n ---> [0-9a-f]{12}\nStep 2\/4 : /, r);
+    assert.equal(out(await d.docker(['run', '--rm', '--user', '0', 'instr:child', 'stat', '-c', '%u:%g %a %n', '/onbuild-f', '/tree/f', '/exec-f'])),
+      '1500:1600 644 /onbuild-f\n1500:50 640 /tree/f\n0:0 750 /exec-f\n');
+    assert.equal(out(await d.docker(['run', '--rm', 'instr:child', 'sh', '-c', 'cat /triggered; id -u'])), 'triggered\n1500\n');
+    const childCfg = JSON.parse(out(await d.docker(['image', 'inspect', '--format', '{{json .Config}}', 'instr:child']))) as Record<string, unknown>;
+    assert.deepEqual(childCfg.OnBuild ?? [], [], 'the triggers do not pass on to grandchildren');
+    // Bad input: a user that is not there, a platform that is not the host's.
+    await fsp.writeFile(path.join(c, 'bad.df'), 'FROM busybox\nCOPY --chown=ghost tree /t\n');
+    const ghost = await build(['-f', path.join(c, 'bad.df'), c], true);
+    assert.equal(ghost.code, 1);
+    assert.match(ghost.stderr.toString(), /unable to convert uid\/gid chown string to host mapping: can't find uid for user ghost: no such user: ghost/);
+    await fsp.writeFile(path.join(c, 'arm.df'), 'FROM --platform=linux/arm64 busybox\nRUN true\n');
+    const arm = await build(['-f', path.join(c, 'arm.df'), c], true);
+    assert.equal(arm.code, 1);
+    assert.match(arm.stderr.toString(), /image with reference busybox was found but does not match the specified platform: wanted linux\/arm64, actual: linux\/amd64/);
+    assert.equal(await containers(), '');
+  });
 });
