@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
+import { resolveWithin } from '../store/index.js';
 
 /** One file-system object a COPY/ADD puts into the image, by its path below the destination root. */
 export interface CopyEntry {
@@ -45,7 +46,9 @@ export async function planCopy(o: {
     const found = WILDCARD.test(rel) ? await glob(o.contextDir, rel, o.isIgnored) : [rel === '' ? '.' : rel];
     if (found.length === 0) throw new NotFoundError(`${o.cmd} failed: no source files were specified`);
     for (const f of found) {
-      const abs = path.join(o.contextDir, f);
+      // Symlinks on the way (and a symlink named as the source) are followed inside the
+      // context only, as dockerd's FollowSymlinkInScope: a link to /etc never reads the host.
+      const abs = resolveWithin(o.contextDir, f);
       const st = (f !== '.' && o.isIgnored(f)) ? undefined : await fsp.lstat(abs).catch(() => undefined);
       if (!st) throw new NotFoundError(`${o.cmd} failed: file not found in build context or excluded by .dockerignore: stat ${f}: file does not exist`);
       matched.push({ rel: f, abs, st });
@@ -102,13 +105,13 @@ async function glob(root: string, pattern: string, isIgnored: (r: string) => boo
     for (const c of cur) {
       if (!WILDCARD.test(part)) { next.push(c ? `${c}/${part}` : part); continue; }
       const re = new RegExp(`^${part.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
-      const names = await fsp.readdir(path.join(root, c)).catch(() => []);
+      const names = await fsp.readdir(resolveWithin(root, c || '.')).catch(() => []);
       for (const n of names.sort()) if (re.test(n)) next.push(c ? `${c}/${n}` : n);
     }
     cur = next;
   }
   const out: string[] = [];
-  for (const c of cur) if (!isIgnored(c) && await fsp.lstat(path.join(root, c)).then(() => true, () => false)) out.push(c);
+  for (const c of cur) if (!isIgnored(c) && await fsp.lstat(resolveWithin(root, c)).then(() => true, () => false)) out.push(c);
   return out;
 }
 

@@ -163,7 +163,14 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     const cases: Array<[string, RegExp]> = [
       ['COPY nope.txt /x', /COPY failed: file not found in build context or excluded by \.dockerignore: stat nope\.txt: file does not exist/],
       ['COPY ../escape /x', /COPY failed: forbidden path outside the build context: \.\.\/escape \(\)/],
+      // Symlinks in the context are followed inside it only (dockerd 20.10 answers the same):
+      // these name the daemon host's /etc, which must never be read.
+      ['COPY out/hostname /x', /COPY failed: file not found in build context or excluded by \.dockerignore: stat out\/hostname: file does not exist/],
+      ['COPY direct /y', /COPY failed: file not found in build context or excluded by \.dockerignore: stat direct: file does not exist/],
+      ['COPY out/* /z/', /COPY failed: no source files were specified/],
     ];
+    await fsp.symlink('/etc', path.join(c, 'out')).catch(() => undefined);
+    await fsp.symlink('/etc/hostname', path.join(c, 'direct')).catch(() => undefined);
     for (const [line, message] of cases) {
       await fsp.writeFile(path.join(c, 'docker', 'Build.df'), `FROM busybox\n${line}\n`);
       const r = await build(['-f', path.join(c, 'docker', 'Build.df'), '-t', 'copyerr:1', c], true);
@@ -173,6 +180,12 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     }
     assert.equal((await d.docker(['image', 'inspect', 'copyerr:1'], { allowFailure: true })).code, 1);
     assert.equal(await containers(), '');
+    // An absolute link resolves against the context's root: /real.txt is the context's file.
+    await fsp.writeFile(path.join(c, 'real.txt'), 'in the context\n');
+    await fsp.symlink('/real.txt', path.join(c, 'inlink')).catch(() => undefined);
+    await fsp.writeFile(path.join(c, 'docker', 'Build.df'), 'FROM busybox\nCOPY inlink /copied\n');
+    await build(['-f', path.join(c, 'docker', 'Build.df'), '-t', 'copyerr:link', c]);
+    assert.equal(out(await d.docker(['run', '--rm', 'copyerr:link', 'cat', '/copied'])), 'in the context\n');
   });
   test('a client that goes away stops the build: its RUN container is removed, nothing is tagged', async () => {
     const c = path.join(d.dir, 'cancel');
