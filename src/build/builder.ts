@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { Writable, type Readable } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import type { ContainerService } from '../container/index.js';
@@ -395,6 +395,19 @@ class BuildRun {
     const upper = ins.cmd.toUpperCase() as 'COPY' | 'ADD';
     const words = ins.args.map((a) => this.expand(a, stage));
     const dest = words.pop()!;
+    const urls = upper === 'ADD' ? words.filter((w) => /^https?:\/\//i.test(w)) : [];
+    if (ins.flags.checksum !== undefined && urls.length === 0) throw new InvalidArgumentError('checksum can\'t be specified for non-HTTP(S) sources');
+    if (urls.length > 0) {
+      if (urls.length !== words.length) throw new InvalidArgumentError('ADD of URLs and local files in one instruction is not supported by berth');
+      const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-url-'));
+      try {
+        const names = [];
+        for (const u of urls) names.push(await this.download(u, dir, ins.flags.checksum === undefined ? undefined : this.expand(ins.flags.checksum, stage)));
+        return await this.copyFrom(stage, ins, upper, names, dest, dir, () => false, true);
+      } finally {
+        await fsp.rm(dir, { recursive: true, force: true });
+      }
+    }
     if (ins.flags.from === undefined) return this.copyFrom(stage, ins, upper, words, dest, this.contextDir, this.isIgnored);
     const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-from-'));
     try {
@@ -434,7 +447,38 @@ class BuildRun {
     }
   }
 
-  private async copyFrom(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string, sourceDir: string, isIgnored: (rel: string) => boolean): Promise<void> {
+  /**
+   * ADD <url>: berthd fetches it, as dockerd does (downloadSource): the file is named after the
+   * URL's last path component, gets mode 0600 and the Last-Modified time, and is not
+   * extracted. `--checksum=sha256:<hex>` is checked before anything is copied.
+   */
+  private async download(url: string, dir: string, checksum: string | undefined): Promise<string> {
+    const name = decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop() ?? '');
+    if (!name || name === '.' || name === '..') throw new InvalidArgumentError(`cannot determine filename from url: ${url}`);
+    if (checksum !== undefined && !/^sha256:[0-9a-f]{64}$/.test(checksum)) throw new InvalidArgumentError(`invalid checksum digest format: ${checksum}`);
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: this.signal, redirect: 'follow' });
+    } catch (err) {
+      throw new InvalidArgumentError(`failed to GET ${url}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw new InvalidArgumentError(`failed to GET ${url} with status ${res.status} ${res.statusText}`);
+    }
+    const file = path.join(dir, name);
+    const hash = createHash('sha256');
+    const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    await pipeline(body, new Transform({ transform(c: Buffer, _e, done) { hash.update(c); done(null, c); } }), createWriteStream(file, { mode: 0o600 }), { signal: this.signal });
+    const got = `sha256:${hash.digest('hex')}`;
+    if (checksum !== undefined && got !== checksum) throw new InvalidArgumentError(`digest mismatch ${got}: ${checksum}`);
+    await fsp.chmod(file, 0o600);
+    const modified = Date.parse(res.headers.get('last-modified') ?? '');
+    if (Number.isFinite(modified)) await fsp.utimes(file, new Date(modified), new Date(modified));
+    return name;
+  }
+
+  private async copyFrom(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string, sourceDir: string, isIgnored: (rel: string) => boolean, isRemote = false): Promise<void> {
     const workdir = stage.image.config?.WorkingDir ?? '/';
     const base = await this.baseFor(stage);
     // The destination's type is read from a container of the current image, made once here.
@@ -446,7 +490,8 @@ class BuildRun {
         return { isDir: (st.mode & 0x80000000) !== 0 };
       } catch (err) { if (err instanceof NotFoundError) return undefined; throw err; }
     };
-    const plan = await planCopy({ contextDir: sourceDir, sources: words, dest, workdir, isIgnored, cmd: upper, destIsDir: async (abs) => (await exists(abs))?.isDir ?? false });
+    // A downloaded archive is copied as it is; only local ones are extracted.
+    const plan = await planCopy({ contextDir: sourceDir, sources: words, dest, workdir, isIgnored, cmd: upper, isExtracting: upper === 'ADD' && !isRemote, destIsDir: async (abs) => (await exists(abs))?.isDir ?? false });
     const createdBy = `/bin/sh -c #(nop) ${upper} ${plan.sourceWord} in ${dest} `;
     const chmod = ins.flags.chmod === undefined ? undefined : parseChmod(this.expand(ins.flags.chmod, stage));
     const chown = ins.flags.chown ? await this.resolveChown(this.expand(ins.flags.chown, stage), probeId) : undefined;

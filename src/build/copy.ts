@@ -38,6 +38,8 @@ const WILDCARD = /[*?[]/;
 export async function planCopy(o: {
   contextDir: string; sources: string[]; dest: string; workdir: string; isIgnored: (rel: string) => boolean;
   destIsDir: (abs: string) => Promise<boolean>; cmd: 'COPY' | 'ADD';
+  /** ADD of local files: a tar (plain or compressed) is extracted; defaults to cmd === 'ADD'. */
+  isExtracting?: boolean;
 }): Promise<CopyPlan> {
   const matched: Array<{ rel: string; abs: string; st: Stats }> = [];
   for (const src of o.sources) {
@@ -63,7 +65,7 @@ export async function planCopy(o: {
   for (const m of matched) {
     if (m.st.isDirectory()) {
       await walk(m.abs, m.rel, path.posix.relative('/', destAbs), o.isIgnored, entries);
-    } else if (o.cmd === 'ADD' && m.st.isFile() && await isTar(m.abs)) {
+    } else if ((o.isExtracting ?? o.cmd === 'ADD') && m.st.isFile() && await isTar(m.abs)) {
       archives.push({ source: m.abs, destDir: destAbs });
     } else {
       const target = destIsDir ? path.posix.join(destAbs, path.posix.basename(m.rel)) : destAbs;

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exec, waitFor, type ExecResult } from '../../src/util/index.js';
@@ -334,5 +338,38 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal(arm.code, 1);
     assert.match(arm.stderr.toString(), /image with reference busybox was found but does not match the specified platform: wanted linux\/arm64, actual: linux\/amd64/);
     assert.equal(await containers(), '');
+  });
+
+  test('ADD <url>: berthd fetches it (mode 0600, not extracted), --checksum is verified, a 404 fails the step', async (t) => {
+    const payload = Buffer.from('remote payload\n');
+    const server = http.createServer((req, res) => {
+      if (req.url === '/files/remote.txt') { res.writeHead(200, { 'Last-Modified': 'Wed, 01 Jan 2025 00:00:00 GMT' }); res.end(payload); return; }
+      res.writeHead(404, 'Not Found'); res.end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    t.after(() => { server.close(); });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const sum = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
+    const c = path.join(d.dir, 'url');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM busybox\nADD ${base}/files/remote.txt /dl/\nADD --checksum=${sum} ${base}/files/remote.txt /named.txt\n`);
+    await build(['-t', 'url:1', c]);
+    assert.equal(out(await d.docker(['run', '--rm', 'url:1', 'sh', '-c', 'stat -c "%a %u %n" /dl/remote.txt /named.txt; cat /named.txt'])), '600 0 /dl/remote.txt\n600 0 /named.txt\nremote payload\n');
+    // Fetched again on a rebuild, but the same bytes keep the cache.
+    assert.equal(out(await build([c])).match(/Using cache/g)?.length, 2);
+    const cases: Array<[string, RegExp]> = [
+      [`ADD --checksum=sha256:${'0'.repeat(64)} ${base}/files/remote.txt /x`, new RegExp(`digest mismatch ${sum}: sha256:0{64}`)],
+      [`ADD ${base}/nope.txt /x`, new RegExp(`failed to GET ${base}/nope.txt with status 404 Not Found`)],
+      [`ADD --checksum=${sum} local.txt /x`, /checksum can't be specified for non-HTTP\(S\) sources/],
+    ];
+    for (const [line, message] of cases) {
+      await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM busybox\n${line}\n`);
+      const r = await build([c], true);
+      assert.equal(r.code, 1, line);
+      assert.match(r.stderr.toString(), message);
+    }
+    assert.equal(await containers(), '');
+    assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'tmp')).then((l) => l.filter((n) => n.startsWith('build-'))), []);
   });
 });
