@@ -460,11 +460,12 @@ class BuildRun {
     try {
       res = await fetch(url, { signal: this.signal, redirect: 'follow' });
     } catch (err) {
-      throw new InvalidArgumentError(`failed to GET ${url}: ${(err as Error).message}`, { cause: err });
+      throw new InvalidArgumentError(`ADD failed: Get ${JSON.stringify(url)}: ${(err as Error).message}`, { cause: err });
     }
     if (!res.ok || !res.body) {
-      await res.body?.cancel();
-      throw new InvalidArgumentError(`failed to GET ${url} with status ${res.status} ${res.statusText}`);
+      // dockerd's sentence carries the response body.
+      const text = (await res.text().catch(() => '')).slice(0, 65536);
+      throw new InvalidArgumentError(`ADD failed: failed to GET ${url} with status ${res.status} ${res.statusText}: ${text}`);
     }
     const file = path.join(dir, name);
     const hash = createHash('sha256');

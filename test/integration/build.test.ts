@@ -360,7 +360,7 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal(out(await build([c])).match(/Using cache/g)?.length, 2);
     const cases: Array<[string, RegExp]> = [
       [`ADD --checksum=sha256:${'0'.repeat(64)} ${base}/files/remote.txt /x`, new RegExp(`digest mismatch ${sum}: sha256:0{64}`)],
-      [`ADD ${base}/nope.txt /x`, new RegExp(`failed to GET ${base}/nope.txt with status 404 Not Found`)],
+      [`ADD ${base}/nope.txt /x`, new RegExp(`ADD failed: failed to GET ${base}/nope.txt with status 404 Not Found: \n`)],
       [`ADD --checksum=${sum} local.txt /x`, /checksum can't be specified for non-HTTP\(S\) sources/],
     ];
     for (const [line, message] of cases) {
