@@ -346,7 +346,15 @@ class BuildRun {
   }
 
   private async run(stage: StageState, ins: Instruction): Promise<void> {
-    const cmd = ins.isJson ? ins.args : [...stage.shell, ins.args[0]!];
+    let cmd = ins.isJson ? ins.args : [...stage.shell, ins.args[0]!];
+    const docs = ins.heredocs ?? [];
+    if (docs.length === 1 && /^<<-?(["']?)[A-Za-z_][A-Za-z0-9_]*\1$/.test(ins.args[0]!.trim())) {
+      // `RUN <<EOF`: the document is the script, run by the shell (BuildKit's behaviour).
+      cmd = [...stage.shell, docs[0]!.content];
+    } else if (docs.length > 0 && !ins.isJson) {
+      // `RUN cmd <<EOF`: the shell reads its own heredoc; it gets the whole text.
+      cmd = [...stage.shell, `${ins.args[0]!}\n${docs.map((d) => `${d.content}${d.name}\n`).join('')}`];
+    }
     const { env, argPrefix } = this.runEnv(stage);
     const key = cacheKey(stage.imageId, argPrefix + cmd.join(' '), JSON.stringify(stage.image.config ?? {}));
     if (await this.fromCache(stage, key)) return;
@@ -395,6 +403,7 @@ class BuildRun {
     const upper = ins.cmd.toUpperCase() as 'COPY' | 'ADD';
     const words = ins.args.map((a) => this.expand(a, stage));
     const dest = words.pop()!;
+    if (ins.heredocs?.length) return this.copyHeredocs(stage, ins, upper, words, dest);
     const urls = upper === 'ADD' ? words.filter((w) => /^https?:\/\//i.test(w)) : [];
     if (ins.flags.checksum !== undefined && urls.length === 0) throw new InvalidArgumentError('checksum can\'t be specified for non-HTTP(S) sources');
     if (urls.length > 0) {
@@ -445,6 +454,32 @@ class BuildRun {
     } finally {
       await this.dropContainer(id);
     }
+  }
+
+  /** `COPY <<EOF /path`: each document becomes a file (mode 0644) named after its marker. */
+  private async copyHeredocs(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string): Promise<void> {
+    const docs = ins.heredocs!;
+    const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-heredoc-'));
+    try {
+      const names: string[] = [];
+      for (const w of words) {
+        const m = /^<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1$/.exec(w);
+        const doc = m ? docs.find((d) => d.name === m[2]) : undefined;
+        if (!doc) throw new InvalidArgumentError(`${upper} with heredocs: ${w} is not a heredoc; berth copies heredocs only without other sources`);
+        await fsp.writeFile(path.join(dir, doc.name), doc.isQuoted ? doc.content : this.expandDoc(doc.content, stage), { mode: 0o644 });
+        await fsp.chmod(path.join(dir, doc.name), 0o644);
+        names.push(doc.name);
+      }
+      return await this.copyFrom(stage, ins, upper, names, dest, dir, () => false, true);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** `$VAR` and `${VAR}` in an unquoted heredoc, from the stage's ARGs and ENV. */
+  private expandDoc(text: string, stage: StageState): string {
+    const env = this.envMap(stage);
+    return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_, a: string | undefined, b: string | undefined) => env.get(a ?? b!) ?? '');
   }
 
   /**

@@ -372,4 +372,34 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal(await containers(), '');
     assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'tmp')).then((l) => l.filter((n) => n.startsWith('build-'))), []);
   });
+
+  test('heredocs: RUN <<EOF runs the document as a script, RUN cmd <<EOF feeds it, COPY <<EOF writes a file', async () => {
+    const c = path.join(d.dir, 'heredoc');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), [
+      'FROM busybox',
+      'ENV WHO=world',
+      'RUN <<EOF',
+      'set -e',
+      'echo "script $WHO" > /script.out',
+      'echo second line >> /script.out',
+      'EOF',
+      'RUN cat > /fed.out <<EOF',
+      'fed $WHO',
+      'EOF',
+      'COPY <<EOF /etc/greeting',
+      'hello $WHO',
+      'EOF',
+      'COPY <<"RAW" /raw.txt',
+      'kept $WHO',
+      'RAW',
+      'CMD ["cat", "/script.out", "/fed.out", "/etc/greeting", "/raw.txt"]',
+    ].join('\n') + '\n');
+    const r = out(await d.berth(['build', '-t', 'heredoc:1', c]));
+    assert.match(r, /Step 3\/7 : RUN <<EOF\n/);
+    assert.equal(out(await d.docker(['run', '--rm', 'heredoc:1'])), 'script world\nsecond line\nfed world\nhello world\nkept $WHO\n');
+    assert.equal(out(await d.docker(['run', '--rm', 'heredoc:1', 'stat', '-c', '%a %u', '/etc/greeting'])), '644 0\n');
+    assert.equal(out(await d.berth(['build', c])).match(/Using cache/g)?.length, 6);
+    assert.equal(await containers(), '');
+  });
 });
