@@ -402,4 +402,25 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal(out(await d.berth(['build', c])).match(/Using cache/g)?.length, 6);
     assert.equal(await containers(), '');
   });
+
+  test('cache: COPY is keyed on contents and metadata, not mtimes; ARG values used by RUN are part of the key', async () => {
+    const c = path.join(d.dir, 'cachekey');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'f.sh'), 'echo f\n', { mode: 0o644 });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nARG V=1\nCOPY f.sh /f.sh\nRUN echo "$V" > /v\n');
+    const cached = async (args: string[] = []): Promise<number> => out(await build([...args, c])).match(/Using cache/g)?.length ?? 0;
+    await build([c]);
+    assert.equal(await cached(), 3);
+    // A new mtime alone keeps every step.
+    await fsp.utimes(path.join(c, 'f.sh'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    assert.equal(await cached(), 3);
+    // A new mode is a new COPY (and so a new RUN after it).
+    await fsp.chmod(path.join(c, 'f.sh'), 0o755);
+    assert.equal(await cached(), 1);
+    assert.equal(await cached(), 3);
+    // The same ARG default given explicitly is the same key; another value is a new RUN only.
+    assert.equal(await cached(['--build-arg', 'V=1']), 3);
+    assert.equal(await cached(['--build-arg', 'V=2']), 2);
+    assert.equal(await cached(['--no-cache']), 0);
+  });
 });
