@@ -9,11 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # --suite picks the scripts: containers.mjs (issue 3), pull.mjs (issue 5), volumes.mjs (issue 6),
-# logs.mjs and health.mjs (issue 8), network.mjs (issue 12), cli.mjs (issue 18), or all of them (default). A bare first word (`volumes`) is
+# logs.mjs and health.mjs (issue 8), network.mjs (issue 12), cli.mjs (issue 18), build.mjs (issue 13), or all of them (default). A bare first word (`volumes`) is
 # the same as --suite.
 suite=all
 args=()
-case "${1:-}" in containers|pull|volumes|logs|health|network|cli|spawn) suite=$1; shift ;; esac
+case "${1:-}" in containers|pull|volumes|logs|health|network|cli|spawn|build) suite=$1; shift ;; esac
 while [ $# -gt 0 ]; do
   case $1 in
     --suite) suite=${2:-}; shift 2 ;;
@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     *) args+=("$1"); shift ;;
   esac
 done
-case $suite in containers|pull|volumes|logs|health|network|cli|spawn|all) ;; *) echo "bench: --suite must be containers, pull, volumes, logs, health, network, cli, spawn or all" >&2; exit 1 ;; esac
+case $suite in containers|pull|volumes|logs|health|network|cli|spawn|build|all) ;; *) echo "bench: --suite must be containers, pull, volumes, logs, health, network, cli, spawn, build or all" >&2; exit 1 ;; esac
 for arg in "${args[@]}"; do
   case $arg in -h|--help) if [ "$suite" = all ]; then node bench/containers.mjs --help; exec node bench/pull.mjs --help; fi; exec node "bench/$suite.mjs" --help ;; esac
 done
@@ -88,7 +88,7 @@ run_script() {
 rc=0
 if [ "$suite" = containers ] || [ "$suite" = all ]; then run_script bench/containers.mjs || rc=$?; fi
 if [ "$rc" = 0 ] && { [ "$suite" = pull ] || [ "$suite" = all ]; }; then run_script bench/pull.mjs || rc=$?; fi
-for s in volumes logs health network cli spawn; do
+for s in volumes logs health network cli spawn build; do
   if [ "$rc" = 0 ] && { [ "$suite" = "$s" ] || [ "$suite" = all ]; }; then run_script "bench/$s.mjs" || rc=$?; fi
 done
 exit "$rc"

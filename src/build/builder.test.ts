@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cacheKey, splitTag } from './builder.js';
+import { cacheKey, checkPlatform, parseChmod, splitTag } from './builder.js';
 import { ignoreMatcher } from './context.js';
 
 test('the cache key depends on the parent image, the instruction and the extra (checksum/config)', () => {
@@ -27,4 +27,18 @@ test('-t name[:tag] splits at the last colon after the last slash', () => {
   assert.deepEqual(splitTag('x:1'), { repo: 'x', tag: '1' });
   assert.deepEqual(splitTag('reg:5000/x'), { repo: 'reg:5000/x', tag: undefined });
   assert.deepEqual(splitTag('reg:5000/x:2'), { repo: 'reg:5000/x', tag: '2' });
+});
+
+test('--chmod is an octal mode up to 7777; anything else is refused as dockerd does', () => {
+  assert.equal(parseChmod('0755'), 0o755);
+  assert.equal(parseChmod('4711'), 0o4711);
+  assert.throws(() => parseChmod('u+x'), { message: 'invalid chmod parameter u+x: strconv.ParseUint: parsing "u+x": invalid syntax' });
+  assert.throws(() => parseChmod('99'), { name: 'InvalidArgumentError' });
+});
+
+test('FROM --platform reads os/arch[/variant] with the usual aliases', () => {
+  assert.deepEqual(checkPlatform('linux/amd64'), { os: 'linux', architecture: 'amd64' });
+  assert.deepEqual(checkPlatform('linux/x86_64'), { os: 'linux', architecture: 'amd64' });
+  assert.deepEqual(checkPlatform('linux/arm64/v8'), { os: 'linux', architecture: 'arm64' });
+  assert.throws(() => checkPlatform('linux/amd64/v1/x'), { name: 'InvalidArgumentError' });
 });

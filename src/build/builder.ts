@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { Writable, type Readable } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
 import type { ContainerService } from '../container/index.js';
 import { EngineError, InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import type { ContainerConfigJson, ContentStore, ImageConfigJson, ImageService, ImageStore, Snapshots } from '../image/index.js';
@@ -156,6 +158,7 @@ class BuildRun {
       if (ins.cmd === 'from') {
         stage = await this.from(ins);
         this.stages.push(stage);
+        await this.onBuildTriggers(stage);
       } else if (!stage) {
         if (ins.cmd !== 'arg') throw new InvalidArgumentError('Please provide a source image with `from` prior to commit');
         this.declareArgs(ins, this.globalArgs);
@@ -174,6 +177,25 @@ class BuildRun {
     if (unused.length > 0) this.say(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
     if (!stage.imageId) throw new InvalidArgumentError('No image was generated. Is your Dockerfile empty?');
     return stage.imageId;
+  }
+
+  /**
+   * The base image's ONBUILD triggers run first, as dockerd's processOnBuild: announced as
+   * `# Executing N build trigger(s)`, each line dispatched in this stage without a Step line,
+   * and the list emptied in the config the stage commits.
+   */
+  private async onBuildTriggers(stage: StageState): Promise<void> {
+    const triggers = stage.image.config?.OnBuild ?? [];
+    if (triggers.length === 0) return;
+    this.say(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+    stage.image = { ...stage.image, config: { ...stage.image.config, OnBuild: [] } };
+    for (const t of triggers) {
+      for (const ins of parseDockerfile(t).instructions) {
+        if (ins.cmd === 'onbuild') throw new InvalidArgumentError('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
+        if (ins.cmd === 'from' || ins.cmd === 'maintainer') throw new InvalidArgumentError(`${ins.cmd.toUpperCase()} isn't allowed as an ONBUILD trigger`);
+        await this.dispatch(stage, ins);
+      }
+    }
   }
 
   private upToTarget(all: Instruction[]): Instruction[] {
@@ -216,11 +238,19 @@ class BuildRun {
     }
   }
 
+  /** Global ARGs plus the automatic platform ARGs FROM --platform may use (dockerd sets them too). */
+  private platformArgs(): Map<string, string> {
+    const m = new Map<string, string>([['BUILDPLATFORM', `linux/${archOf()}`], ['TARGETPLATFORM', `linux/${archOf()}`], ['BUILDOS', 'linux'], ['TARGETOS', 'linux'], ['BUILDARCH', archOf()], ['TARGETARCH', archOf()]]);
+    for (const [k, v] of this.globalArgs) if (v !== undefined) m.set(k, v);
+    return m;
+  }
+
   private current(): StageState | undefined { return this.stages.at(-1); }
 
   private async from(ins: Instruction): Promise<StageState> {
     const ref = expandWord(ins.args[0]!, new Map([...this.globalArgs].filter((e): e is [string, string] => e[1] !== undefined)), this.escape);
     const name = ins.args[1]?.toLowerCase();
+    const wanted = ins.flags.platform === undefined ? undefined : checkPlatform(expandWord(ins.flags.platform, this.platformArgs(), this.escape));
     const base = { name, args: new Map<string, string | undefined>(), isCacheBusted: this.o.noCache, isCmdSet: false, shell: ['/bin/sh', '-c'] };
     const prev = this.stages.find((s) => s.name === ref.toLowerCase());
     if (prev) return { ...base, imageId: prev.imageId, image: structuredClone(prev.image), shell: [...prev.shell] };
@@ -230,6 +260,9 @@ class BuildRun {
     const rec = this.d.store.lookup(ref);
     if (!rec) throw new NotFoundError(`pull access denied for ${ref}, repository does not exist or may require 'docker login': No such image: ${this.d.store.displayName(ref)}`);
     const image = structuredClone(this.d.store.config(rec.id));
+    if (wanted && (image.os !== wanted.os || image.architecture !== wanted.architecture)) {
+      throw new NotFoundError(`image with reference ${ref} was found but does not match the specified platform: wanted ${wanted.os}/${wanted.architecture}, actual: ${image.os}/${image.architecture}`);
+    }
     return { ...base, imageId: rec.id, image, shell: image.config?.Shell ? [...image.config.Shell] : ['/bin/sh', '-c'] };
   }
 
@@ -313,7 +346,15 @@ class BuildRun {
   }
 
   private async run(stage: StageState, ins: Instruction): Promise<void> {
-    const cmd = ins.isJson ? ins.args : [...stage.shell, ins.args[0]!];
+    let cmd = ins.isJson ? ins.args : [...stage.shell, ins.args[0]!];
+    const docs = ins.heredocs ?? [];
+    if (docs.length === 1 && /^<<-?(["']?)[A-Za-z_][A-Za-z0-9_]*\1$/.test(ins.args[0]!.trim())) {
+      // `RUN <<EOF`: the document is the script, run by the shell (BuildKit's behaviour).
+      cmd = [...stage.shell, docs[0]!.content];
+    } else if (docs.length > 0 && !ins.isJson) {
+      // `RUN cmd <<EOF`: the shell reads its own heredoc; it gets the whole text.
+      cmd = [...stage.shell, `${ins.args[0]!}\n${docs.map((d) => `${d.content}${d.name}\n`).join('')}`];
+    }
     const { env, argPrefix } = this.runEnv(stage);
     const key = cacheKey(stage.imageId, argPrefix + cmd.join(' '), JSON.stringify(stage.image.config ?? {}));
     if (await this.fromCache(stage, key)) return;
@@ -362,6 +403,20 @@ class BuildRun {
     const upper = ins.cmd.toUpperCase() as 'COPY' | 'ADD';
     const words = ins.args.map((a) => this.expand(a, stage));
     const dest = words.pop()!;
+    if (ins.heredocs?.length) return this.copyHeredocs(stage, ins, upper, words, dest);
+    const urls = upper === 'ADD' ? words.filter((w) => /^https?:\/\//i.test(w)) : [];
+    if (ins.flags.checksum !== undefined && urls.length === 0) throw new InvalidArgumentError('checksum can\'t be specified for non-HTTP(S) sources');
+    if (urls.length > 0) {
+      if (urls.length !== words.length) throw new InvalidArgumentError('ADD of URLs and local files in one instruction is not supported by berth');
+      const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-url-'));
+      try {
+        const names = [];
+        for (const u of urls) names.push(await this.download(u, dir, ins.flags.checksum === undefined ? undefined : this.expand(ins.flags.checksum, stage)));
+        return await this.copyFrom(stage, ins, upper, names, dest, dir, () => false, true);
+      } finally {
+        await fsp.rm(dir, { recursive: true, force: true });
+      }
+    }
     if (ins.flags.from === undefined) return this.copyFrom(stage, ins, upper, words, dest, this.contextDir, this.isIgnored);
     const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-from-'));
     try {
@@ -401,7 +456,65 @@ class BuildRun {
     }
   }
 
-  private async copyFrom(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string, sourceDir: string, isIgnored: (rel: string) => boolean): Promise<void> {
+  /** `COPY <<EOF /path`: each document becomes a file (mode 0644) named after its marker. */
+  private async copyHeredocs(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string): Promise<void> {
+    const docs = ins.heredocs!;
+    const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-heredoc-'));
+    try {
+      const names: string[] = [];
+      for (const w of words) {
+        const m = /^<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1$/.exec(w);
+        const doc = m ? docs.find((d) => d.name === m[2]) : undefined;
+        if (!doc) throw new InvalidArgumentError(`${upper} with heredocs: ${w} is not a heredoc; berth copies heredocs only without other sources`);
+        await fsp.writeFile(path.join(dir, doc.name), doc.isQuoted ? doc.content : this.expandDoc(doc.content, stage), { mode: 0o644 });
+        await fsp.chmod(path.join(dir, doc.name), 0o644);
+        names.push(doc.name);
+      }
+      return await this.copyFrom(stage, ins, upper, names, dest, dir, () => false, true);
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** `$VAR` and `${VAR}` in an unquoted heredoc, from the stage's ARGs and ENV. */
+  private expandDoc(text: string, stage: StageState): string {
+    const env = this.envMap(stage);
+    return text.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_, a: string | undefined, b: string | undefined) => env.get(a ?? b!) ?? '');
+  }
+
+  /**
+   * ADD <url>: berthd fetches it, as dockerd does (downloadSource): the file is named after the
+   * URL's last path component, gets mode 0600 and the Last-Modified time, and is not
+   * extracted. `--checksum=sha256:<hex>` is checked before anything is copied.
+   */
+  private async download(url: string, dir: string, checksum: string | undefined): Promise<string> {
+    const name = decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop() ?? '');
+    if (!name || name === '.' || name === '..') throw new InvalidArgumentError(`cannot determine filename from url: ${url}`);
+    if (checksum !== undefined && !/^sha256:[0-9a-f]{64}$/.test(checksum)) throw new InvalidArgumentError(`invalid checksum digest format: ${checksum}`);
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: this.signal, redirect: 'follow' });
+    } catch (err) {
+      throw new InvalidArgumentError(`ADD failed: Get ${JSON.stringify(url)}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!res.ok || !res.body) {
+      // dockerd's sentence carries the response body.
+      const text = (await res.text().catch(() => '')).slice(0, 65536);
+      throw new InvalidArgumentError(`ADD failed: failed to GET ${url} with status ${res.status} ${res.statusText}: ${text}`);
+    }
+    const file = path.join(dir, name);
+    const hash = createHash('sha256');
+    const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    await pipeline(body, new Transform({ transform(c: Buffer, _e, done) { hash.update(c); done(null, c); } }), createWriteStream(file, { mode: 0o600 }), { signal: this.signal });
+    const got = `sha256:${hash.digest('hex')}`;
+    if (checksum !== undefined && got !== checksum) throw new InvalidArgumentError(`digest mismatch ${got}: ${checksum}`);
+    await fsp.chmod(file, 0o600);
+    const modified = Date.parse(res.headers.get('last-modified') ?? '');
+    if (Number.isFinite(modified)) await fsp.utimes(file, new Date(modified), new Date(modified));
+    return name;
+  }
+
+  private async copyFrom(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string, sourceDir: string, isIgnored: (rel: string) => boolean, isRemote = false): Promise<void> {
     const workdir = stage.image.config?.WorkingDir ?? '/';
     const base = await this.baseFor(stage);
     // The destination's type is read from a container of the current image, made once here.
@@ -413,10 +526,12 @@ class BuildRun {
         return { isDir: (st.mode & 0x80000000) !== 0 };
       } catch (err) { if (err instanceof NotFoundError) return undefined; throw err; }
     };
-    const plan = await planCopy({ contextDir: sourceDir, sources: words, dest, workdir, isIgnored, cmd: upper, destIsDir: async (abs) => (await exists(abs))?.isDir ?? false });
+    // A downloaded archive is copied as it is; only local ones are extracted.
+    const plan = await planCopy({ contextDir: sourceDir, sources: words, dest, workdir, isIgnored, cmd: upper, isExtracting: upper === 'ADD' && !isRemote, destIsDir: async (abs) => (await exists(abs))?.isDir ?? false });
     const createdBy = `/bin/sh -c #(nop) ${upper} ${plan.sourceWord} in ${dest} `;
-    const chown = ins.flags.chown ? parseChown(this.expand(ins.flags.chown, stage)) : undefined;
-    const key = cacheKey(stage.imageId, createdBy, JSON.stringify([chown, stage.image.config ?? {}]));
+    const chmod = ins.flags.chmod === undefined ? undefined : parseChmod(this.expand(ins.flags.chmod, stage));
+    const chown = ins.flags.chown ? await this.resolveChown(this.expand(ins.flags.chown, stage), probeId) : undefined;
+    const key = cacheKey(stage.imageId, createdBy, JSON.stringify([chown, chmod, stage.image.config ?? {}]));
     if (await this.fromCache(stage, key)) {
       if (probe) await this.dropContainer(probe);
       return;
@@ -434,12 +549,55 @@ class BuildRun {
       }
     }
     parents.sort();
-    await this.d.containers.putArchive(id, '/', packEntries(plan.entries, parents, chown), { noOverwriteDirNonDir: false, copyUIDGID: true, signal: this.signal });
+    await this.d.containers.putArchive(id, '/', packEntries(plan.entries, parents, chown, chmod), { noOverwriteDirNonDir: false, copyUIDGID: true, signal: this.signal });
     for (const a of plan.archives) {
       await this.d.containers.putArchive(id, a.destDir, await decompressed(createReadStream(a.source)), { noOverwriteDirNonDir: false, copyUIDGID: true, signal: this.signal });
     }
     await this.commit(stage, id);
     await this.saveCache(key, stage.imageId!);
+  }
+
+  /**
+   * `--chown=user[:group]` as dockerd's parseChownFlag: numbers as they are, names looked up
+   * in the image's /etc/passwd and /etc/group; without a group, the group of the same name
+   * (or the same number).
+   */
+  private async resolveChown(s: string, container: () => Promise<string>): Promise<{ uid: number; gid: number }> {
+    const [u = '', g = u] = s.split(':');
+    const prefix = 'unable to convert uid/gid chown string to host mapping';
+    const lookup = async (file: string, name: string, kind: 'user' | 'group'): Promise<number> => {
+      if (/^\d+$/.test(name)) return Number(name);
+      const text = await this.readImageFile(await container(), file);
+      if (text === undefined) throw new InvalidArgumentError(`${prefix}: can't find ${kind === 'user' ? 'uid' : 'gid'} for ${kind} ${name}: open ${file}: no such file or directory`);
+      for (const line of text.split('\n')) {
+        const f = line.split(':');
+        if (f[0] === name && f.length >= 3 && /^\d+$/.test(f[2]!)) return Number(f[2]);
+      }
+      throw new InvalidArgumentError(`${prefix}: can't find ${kind === 'user' ? 'uid' : 'gid'} for ${kind} ${name}: no such ${kind}: ${name}`);
+    };
+    return { uid: await lookup('/etc/passwd', u, 'user'), gid: await lookup('/etc/group', g, 'group') };
+  }
+
+  /** A small file of a build container's filesystem, or undefined when it is not there. */
+  private async readImageFile(containerId: string, file: string): Promise<string | undefined> {
+    let res: { tar: Readable };
+    try {
+      res = await this.d.containers.getArchive(containerId, file, this.signal);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+    const extract = tar.extract();
+    let text: string | undefined;
+    const consume = (async () => {
+      for await (const entry of extract) {
+        const chunks: Buffer[] = [];
+        for await (const c of entry) chunks.push(c as Buffer);
+        if (entry.header.type === 'file') text = Buffer.concat(chunks).toString('utf8');
+      }
+    })();
+    await Promise.all([pipeline(res.tar, extract), consume]);
+    return text;
   }
 
   /** COPY's container carries Docker's `#(nop)` command, which becomes its history line. */
@@ -480,14 +638,20 @@ class BuildRun {
 
 const PREDEFINED_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
 
-function parseChown(s: string): { uid: number; gid: number } {
-  const [u, g] = s.split(':');
-  const uid = Number(u);
-  const gid = g === undefined ? uid : Number(g);
-  if (!/^\d+$/.test(u ?? '') || (g !== undefined && !/^\d+$/.test(g))) {
-    throw new InvalidArgumentError(`unable to convert uid/gid chown string to host mapping: berth supports numeric --chown only: ${s}`);
+/** `--chmod` as an octal mode, as dockerd reads it (strconv.ParseUint(s, 8, 32)). */
+export function parseChmod(s: string): number {
+  if (!/^[0-7]+$/.test(s) || parseInt(s, 8) > 0o7777) throw new InvalidArgumentError(`invalid chmod parameter ${s}: strconv.ParseUint: parsing ${JSON.stringify(s)}: invalid syntax`);
+  return parseInt(s, 8);
+}
+
+/** FROM --platform: the host's platform only (this daemon runs linux/<arch> images). */
+export function checkPlatform(spec: string): { os: string; architecture: string } {
+  const parts = spec.toLowerCase().split('/');
+  if (parts.length < 1 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_-]+$/.test(p))) {
+    throw new InvalidArgumentError(`failed to parse platform ${spec}: "${spec}": unknown operating system or architecture: invalid argument`);
   }
-  return { uid, gid };
+  const arch = ({ x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64' } as Record<string, string>)[parts[1] ?? ''] ?? parts[1] ?? archOf();
+  return { os: parts[0]!, architecture: arch };
 }
 
 function archOf(): string {

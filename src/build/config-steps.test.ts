@@ -26,3 +26,13 @@ test('ENV, LABEL, EXPOSE (ranges, protocols), VOLUME, SHELL, HEALTHCHECK', () =>
   const hc = one('HEALTHCHECK --interval=5s --retries=2 CMD true');
   assert.deepEqual(applyConfigInstruction({}, sh, hc, hc.args).config.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 5e9, Timeout: 0, StartPeriod: 0, StartInterval: 0, Retries: 2 });
 });
+
+test('USER, STOPSIGNAL and ONBUILD are stored in the config with dockerd\'s history text', () => {
+  const user = applyConfigInstruction({}, sh, one('USER app:app'), ['app:app']);
+  assert.deepEqual([user.config.User, user.createdBy], ['app:app', 'USER app:app']);
+  const sig = applyConfigInstruction({}, sh, one('STOPSIGNAL SIGINT'), ['SIGINT']);
+  assert.deepEqual([sig.config.StopSignal, sig.createdBy], ['SIGINT', 'STOPSIGNAL SIGINT']);
+  const ob = one('ONBUILD COPY --chmod=700 a /b');
+  const stored = applyConfigInstruction({ OnBuild: ['RUN x'] }, sh, ob, ob.args);
+  assert.deepEqual([stored.config.OnBuild, stored.createdBy], [['RUN x', 'COPY --chmod=700 a /b'], 'ONBUILD COPY --chmod=700 a /b']);
+});

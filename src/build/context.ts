@@ -1,6 +1,6 @@
 import { createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { InvalidArgumentError } from '../errors/index.js';
@@ -50,13 +50,30 @@ export async function extractContext(source: Readable, dir: string, signal?: Abo
     }
   })();
   try {
-    await Promise.all([pipeline(await decompressed(source), extract, { signal }), consume]);
+    // Both settle before anything is thrown: the caller removes `dir` next, and a consumer
+    // still writing into it would make that removal fail (ENOTEMPTY).
+    const results = await Promise.allSettled([pipeline(await decompressed(source), padTar(), extract, { signal }), consume]);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw err;
     const msg = (err as Error).message ?? String(err);
     if (/unexpected end|invalid tar|header/i.test(msg)) throw new InvalidArgumentError(`failed to read build context: ${msg}`, { cause: err });
     throw err;
   }
+}
+
+/**
+ * Pads a tar stream to whole blocks and adds the end-of-archive blocks. The docker CLI's
+ * `-f -` (and a Dockerfile from outside the context) sends a tar rewritten by moby's
+ * ReplaceFileTarWrapper that stops right after the last file's bytes; Go's tar reader, and
+ * so dockerd, takes that as the end. Zero blocks after a complete archive are ignored.
+ */
+function padTar(): Transform {
+  let size = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) { size += chunk.length; done(null, chunk); },
+    flush(done) { done(null, Buffer.alloc((512 - (size % 512)) % 512 + 1024)); },
+  });
 }
 
 function cleanName(raw: string): string | undefined {
@@ -66,41 +83,4 @@ function cleanName(raw: string): string | undefined {
   return norm.replace(/\/$/, '');
 }
 
-/**
- * `.dockerignore` as Docker reads it (moby/patternmatcher): one pattern a line, `#` comments,
- * `!` exceptions, the last matching pattern wins, `**` any number of directories. The CLI
- * already leaves excluded files out; the daemon applies it again for contexts sent by others.
- */
-export function ignoreMatcher(text: string): (rel: string) => boolean {
-  const rules = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => {
-    const negate = l.startsWith('!');
-    const p = path.posix.normalize((negate ? l.slice(1).trim() : l).replace(/^\/+/, ''));
-    return { negate, re: patternRe(p) };
-  });
-  return (rel) => {
-    let excluded = false;
-    for (const r of rules) {
-      // A pattern matching a parent directory excludes what is below it.
-      const parts = rel.split('/');
-      for (let i = 1; i <= parts.length; i++) {
-        if (r.re.test(parts.slice(0, i).join('/'))) { excluded = !r.negate; break; }
-      }
-    }
-    return excluded;
-  };
-}
-
-function patternRe(p: string): RegExp {
-  let re = '';
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (c === '*' && p[i + 1] === '*') {
-      i++;
-      if (p[i + 1] === '/') { i++; re += '(?:.*/)?'; } else re += '.*';
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '\\' && i + 1 < p.length) re += '\\' + p[++i];
-    else re += /[.+^${}()|[\]]/.test(c) ? '\\' + c : c;
-  }
-  return new RegExp(`^${re}$`);
-}
+export { ignoreMatcher } from '../util/index.js';

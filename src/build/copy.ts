@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
+import { resolveWithin } from '../store/index.js';
 
 /** One file-system object a COPY/ADD puts into the image, by its path below the destination root. */
 export interface CopyEntry {
@@ -37,6 +38,8 @@ const WILDCARD = /[*?[]/;
 export async function planCopy(o: {
   contextDir: string; sources: string[]; dest: string; workdir: string; isIgnored: (rel: string) => boolean;
   destIsDir: (abs: string) => Promise<boolean>; cmd: 'COPY' | 'ADD';
+  /** ADD of local files: a tar (plain or compressed) is extracted; defaults to cmd === 'ADD'. */
+  isExtracting?: boolean;
 }): Promise<CopyPlan> {
   const matched: Array<{ rel: string; abs: string; st: Stats }> = [];
   for (const src of o.sources) {
@@ -45,7 +48,9 @@ export async function planCopy(o: {
     const found = WILDCARD.test(rel) ? await glob(o.contextDir, rel, o.isIgnored) : [rel === '' ? '.' : rel];
     if (found.length === 0) throw new NotFoundError(`${o.cmd} failed: no source files were specified`);
     for (const f of found) {
-      const abs = path.join(o.contextDir, f);
+      // Symlinks on the way (and a symlink named as the source) are followed inside the
+      // context only, as dockerd's FollowSymlinkInScope: a link to /etc never reads the host.
+      const abs = resolveWithin(o.contextDir, f);
       const st = (f !== '.' && o.isIgnored(f)) ? undefined : await fsp.lstat(abs).catch(() => undefined);
       if (!st) throw new NotFoundError(`${o.cmd} failed: file not found in build context or excluded by .dockerignore: stat ${f}: file does not exist`);
       matched.push({ rel: f, abs, st });
@@ -60,7 +65,7 @@ export async function planCopy(o: {
   for (const m of matched) {
     if (m.st.isDirectory()) {
       await walk(m.abs, m.rel, path.posix.relative('/', destAbs), o.isIgnored, entries);
-    } else if (o.cmd === 'ADD' && m.st.isFile() && await isTar(m.abs)) {
+    } else if ((o.isExtracting ?? o.cmd === 'ADD') && m.st.isFile() && await isTar(m.abs)) {
       archives.push({ source: m.abs, destDir: destAbs });
     } else {
       const target = destIsDir ? path.posix.join(destAbs, path.posix.basename(m.rel)) : destAbs;
@@ -102,13 +107,13 @@ async function glob(root: string, pattern: string, isIgnored: (r: string) => boo
     for (const c of cur) {
       if (!WILDCARD.test(part)) { next.push(c ? `${c}/${part}` : part); continue; }
       const re = new RegExp(`^${part.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
-      const names = await fsp.readdir(path.join(root, c)).catch(() => []);
+      const names = await fsp.readdir(resolveWithin(root, c || '.')).catch(() => []);
       for (const n of names.sort()) if (re.test(n)) next.push(c ? `${c}/${n}` : n);
     }
     cur = next;
   }
   const out: string[] = [];
-  for (const c of cur) if (!isIgnored(c) && await fsp.lstat(path.join(root, c)).then(() => true, () => false)) out.push(c);
+  for (const c of cur) if (!isIgnored(c) && await fsp.lstat(resolveWithin(root, c)).then(() => true, () => false)) out.push(c);
   return out;
 }
 
@@ -134,16 +139,17 @@ async function isTar(file: string): Promise<boolean> {
 
 /**
  * The entries as one tar, rooted at `/`, for `putArchive`: `parents` are the destination
- * directories that do not exist yet (created 0755 root, as Docker does), owners `chown`ed.
+ * directories that do not exist yet (created 0755 root, as Docker does), owners `chown`ed,
+ * and the copied files and directories (not the created parents) get `chmod`'s mode.
  */
-export function packEntries(entries: CopyEntry[], parents: string[], chown: { uid: number; gid: number } | undefined): Readable {
+export function packEntries(entries: CopyEntry[], parents: string[], chown: { uid: number; gid: number } | undefined, chmod?: number): Readable {
   const pack = tar.pack();
   void (async () => {
     try {
       for (const p of parents) await add(pack, { name: `${p}/`, type: 'directory', mode: 0o755, uid: chown?.uid ?? 0, gid: chown?.gid ?? 0 });
       for (const e of entries) {
         const st = e.stat!;
-        const base = { name: e.name, mode: st.mode & 0o7777, uid: chown?.uid ?? 0, gid: chown?.gid ?? 0, mtime: st.mtime };
+        const base = { name: e.name, mode: chmod !== undefined && !st.isSymbolicLink() ? chmod : st.mode & 0o7777, uid: chown?.uid ?? 0, gid: chown?.gid ?? 0, mtime: st.mtime };
         if (st.isDirectory()) await add(pack, { ...base, name: `${e.name}/`, type: 'directory' });
         else if (st.isSymbolicLink()) await add(pack, { ...base, type: 'symlink', linkname: await fsp.readlink(e.source!) });
         else if (st.isFile()) await add(pack, { ...base, type: 'file', size: st.size }, createReadStream(e.source!));

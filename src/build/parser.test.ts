@@ -76,3 +76,15 @@ test('expansion as Docker\'s shell lexer: $V, ${V}, ${V:-x}, ${V:+x}, quotes, es
   assert.equal(expandWord('`$A', env, '`'), '$A');
   assert.deepEqual(splitWords('a "b c" d\\ e  ', '\\'), ['a', '"b c"', 'd\\ e']);
 });
+
+test('heredocs for RUN and COPY: documents in marker order, <<- strips tabs, quoting kept, here-strings left alone', () => {
+  const df = parseDockerfile('FROM a\nRUN <<EOF\necho one\n  echo two\nEOF\nCOPY <<-"A" <<B /d/\n\tx $V\nA\ny\nB\nRUN cat <<<word\nCMD x');
+  const [, run, copy, here, cmd] = df.instructions;
+  assert.deepEqual(run!.heredocs, [{ name: 'EOF', content: 'echo one\n  echo two\n', isQuoted: false }]);
+  assert.equal(run!.line, 2);
+  assert.deepEqual(copy!.args, ['<<-"A"', '<<B', '/d/']);
+  assert.deepEqual(copy!.heredocs, [{ name: 'A', content: 'x $V\n', isQuoted: true }, { name: 'B', content: 'y\n', isQuoted: false }]);
+  assert.equal(here!.heredocs, undefined);
+  assert.equal(cmd!.cmd, 'cmd');
+  assert.throws(() => parseDockerfile('FROM a\nRUN <<EOF\necho'), { message: 'dockerfile parse error on line 2: unterminated heredoc EOF' });
+});

@@ -19,7 +19,18 @@ export interface Instruction {
   /** Exec form: the JSON array; shell form: one string (RUN/CMD/ENTRYPOINT) or the words. */
   args: string[];
   isJson: boolean;
+  /** `<<WORD` documents of RUN/COPY/ADD, in the order of their markers. */
+  heredocs?: Heredoc[];
 }
+
+export interface Heredoc {
+  name: string;
+  content: string;
+  /** `<<"WORD"` or `<<'WORD'`: the content is taken as it is. */
+  isQuoted: boolean;
+}
+
+const HEREDOC = /(?<!<)<<(-?)(["']?)([A-Za-z_][A-Za-z0-9_]*)\2/g;
 
 export interface Dockerfile {
   escape: string;
@@ -80,7 +91,25 @@ export function parseDockerfile(text: string): Dockerfile {
     }
     logical = logical.trim();
     if (logical === '') continue;
-    instructions.push(parseInstruction(logical, start, escape));
+    const ins = parseInstruction(logical, start, escape);
+    // Heredocs (BuildKit's, a step beyond the legacy builder): RUN/COPY/ADD `<<[-]WORD` take
+    // the following lines up to WORD as a document, one per marker, in order.
+    if (ins.cmd === 'run' || ins.cmd === 'copy' || ins.cmd === 'add') {
+      const docs: Heredoc[] = [];
+      for (const m of logical.matchAll(HEREDOC)) {
+        const name = m[3]!;
+        const body: string[] = [];
+        for (;;) {
+          if (++i >= lines.length) throw new DockerfileParseError(start, `unterminated heredoc ${name}`);
+          const l = m[1] ? lines[i]!.replace(/^\t+/, '') : lines[i]!;
+          if (l === name) break;
+          body.push(l);
+        }
+        docs.push({ name, content: body.map((l) => `${l}\n`).join(''), isQuoted: m[2] !== '' });
+      }
+      if (docs.length > 0) ins.heredocs = docs;
+    }
+    instructions.push(ins);
   }
   if (instructions.length === 0) throw new InvalidArgumentError('the Dockerfile (Dockerfile) cannot be empty');
   return { escape, instructions };

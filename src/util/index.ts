@@ -14,3 +14,4 @@ export {
   withDefaultTag, type Digest, type Reference,
 } from './reference.js';
 export { setSpawner, spawnChild, type Child, type ChildExit, type SpawnRequest, type Spawner, type StdioSpec } from './child.js';
+export { ignoreMatcher } from './dockerignore.js';

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exec, waitFor, type ExecResult } from '../../src/util/index.js';
@@ -163,7 +167,14 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     const cases: Array<[string, RegExp]> = [
       ['COPY nope.txt /x', /COPY failed: file not found in build context or excluded by \.dockerignore: stat nope\.txt: file does not exist/],
       ['COPY ../escape /x', /COPY failed: forbidden path outside the build context: \.\.\/escape \(\)/],
+      // Symlinks in the context are followed inside it only (dockerd 20.10 answers the same):
+      // these name the daemon host's /etc, which must never be read.
+      ['COPY out/hostname /x', /COPY failed: file not found in build context or excluded by \.dockerignore: stat out\/hostname: file does not exist/],
+      ['COPY direct /y', /COPY failed: file not found in build context or excluded by \.dockerignore: stat direct: file does not exist/],
+      ['COPY out/* /z/', /COPY failed: no source files were specified/],
     ];
+    await fsp.symlink('/etc', path.join(c, 'out')).catch(() => undefined);
+    await fsp.symlink('/etc/hostname', path.join(c, 'direct')).catch(() => undefined);
     for (const [line, message] of cases) {
       await fsp.writeFile(path.join(c, 'docker', 'Build.df'), `FROM busybox\n${line}\n`);
       const r = await build(['-f', path.join(c, 'docker', 'Build.df'), '-t', 'copyerr:1', c], true);
@@ -173,6 +184,12 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     }
     assert.equal((await d.docker(['image', 'inspect', 'copyerr:1'], { allowFailure: true })).code, 1);
     assert.equal(await containers(), '');
+    // An absolute link resolves against the context's root: /real.txt is the context's file.
+    await fsp.writeFile(path.join(c, 'real.txt'), 'in the context\n');
+    await fsp.symlink('/real.txt', path.join(c, 'inlink')).catch(() => undefined);
+    await fsp.writeFile(path.join(c, 'docker', 'Build.df'), 'FROM busybox\nCOPY inlink /copied\n');
+    await build(['-f', path.join(c, 'docker', 'Build.df'), '-t', 'copyerr:link', c]);
+    assert.equal(out(await d.docker(['run', '--rm', 'copyerr:link', 'cat', '/copied'])), 'in the context\n');
   });
   test('a client that goes away stops the build: its RUN container is removed, nothing is tagged', async () => {
     const c = path.join(d.dir, 'cancel');
@@ -188,5 +205,222 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
       return left.length === 0 ? true : undefined;
     }, { timeoutMs: 30_000 });
     assert.equal((await d.docker(['image', 'inspect', 'cancel:1'], { allowFailure: true })).code, 1);
+  });
+
+  test('berth build prints what docker build prints and gets the same image from the cache', async () => {
+    const c = path.join(d.dir, 'same');
+    await fsp.mkdir(path.join(c, 'dir'), { recursive: true });
+    await fsp.writeFile(path.join(c, 'dir', 'f.txt'), 'f\n');
+    await fsp.writeFile(path.join(c, 'x.txt'), 'x\n', { mode: 0o600 });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nCOPY dir /dir\nRUN echo ran\nCOPY x.txt /\nENV A=1\n');
+    await build(['-t', 'same:docker', c]);
+    const viaDocker = out(await build([c]));
+    const viaBerth = out(await d.berth(['build', '-t', 'same:berth', '-t', 'same:two', c]));
+    assert.equal(viaBerth, `${viaDocker}Successfully tagged same:berth\nSuccessfully tagged same:two\n`);
+    assert.match(viaBerth, /^Sending build context to Docker daemon {2}\S+\r\r\nStep 1\/5 : FROM busybox\n/);
+    assert.equal(viaBerth.match(/ ---> Using cache\n/g)?.length, 4, viaBerth);
+    const id = (ref: string): Promise<string> => d.docker(['image', 'inspect', '--format', '{{.Id}}', ref]).then((r) => out(r).trim());
+    assert.equal(await id('same:berth'), await id('same:docker'));
+    assert.equal(await id('same:two'), await id('same:docker'));
+    // -q prints only the id; --iidfile gets it too.
+    const iid = path.join(d.dir, 'iid');
+    await fsp.writeFile(iid, 'stale');
+    assert.equal(out(await d.berth(['build', '-q', '--iidfile', iid, c])), `${await id('same:docker')}\n`);
+    assert.equal(await fsp.readFile(iid, 'utf8'), await id('same:docker'));
+  });
+
+  test('berth build: -f -, a tar or a Dockerfile on stdin, .dockerignore, --build-arg from the environment, --label, --target', async () => {
+    const c = path.join(d.dir, 'stdin');
+    await fsp.mkdir(path.join(c, 'keep'), { recursive: true });
+    await fsp.writeFile(path.join(c, 'keep', 'a.txt'), 'a\n');
+    await fsp.writeFile(path.join(c, 'skip.log'), 'no\n');
+    await fsp.writeFile(path.join(c, '.dockerignore'), '*.log\nDockerfile\n');
+    const df = 'FROM busybox AS one\nARG FROMENV\nRUN echo "one $FROMENV" > /one\nFROM one AS two\nCOPY . /ctx/\nRUN ls -A /ctx > /list\n';
+    await fsp.writeFile(path.join(c, 'Dockerfile'), df);
+    const env = (args: string[], input?: string | Buffer, extraEnv: Record<string, string> = {}): Promise<ExecResult> => exec(process.execPath, [path.join(process.cwd(), 'bin/berth'), ...args], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d.dir, BERTH_HOST: d.host, ...extraEnv }, input, timeoutMs: 120_000,
+    });
+    const r = out(await env(['build', '--build-arg', 'FROMENV', '--label', 'via=berth', '-t', 'stdin:dir', c], undefined, { FROMENV: 'env-value' }));
+    assert.match(r, /Successfully tagged stdin:dir\n$/);
+    // The Dockerfile is sent although .dockerignore names it, and then, as dockerd's
+    // removeDockerfile does, left out of the context that COPY sees; *.log is never sent.
+    assert.equal(out(await d.docker(['run', '--rm', 'stdin:dir', 'cat', '/one', '/list'])), 'one env-value\n.dockerignore\nkeep\n');
+    assert.equal(out(await d.docker(['image', 'inspect', '--format', '{{json .Config.Labels}}', 'stdin:dir'])).trim(), '{"via":"berth"}');
+    // -f -: the Dockerfile from stdin under a random name that .dockerignore then hides.
+    await fsp.rm(path.join(c, 'Dockerfile'));
+    await env(['build', '-f', '-', '--target', 'two', '-t', 'stdin:dash-f', c], df);
+    assert.equal(out(await d.docker(['run', '--rm', 'stdin:dash-f', 'cat', '/list'])), '.dockerignore\nkeep\n');
+    await env(['build', '-f', '-', '--target', 'one', '-t', 'stdin:one', c], df);
+    assert.equal((await d.docker(['run', '--rm', 'stdin:one', 'test', '-e', '/list'], { allowFailure: true })).code, 1);
+    // A Dockerfile alone on stdin; a tar context on stdin.
+    await env(['build', '-t', 'stdin:text', '-'], 'FROM busybox\nRUN echo text > /t\n');
+    assert.equal(out(await d.docker(['run', '--rm', 'stdin:text', 'cat', '/t'])), 'text\n');
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nCOPY keep/a.txt /a\n');
+    const tarball = (await exec('tar', ['-C', c, '-c', 'Dockerfile', 'keep'])).stdout;
+    await env(['build', '-t', 'stdin:tar', '-'], tarball);
+    assert.equal(out(await d.docker(['run', '--rm', 'stdin:tar', 'cat', '/a'])), 'a\n');
+    assert.equal(await containers(), '');
+  });
+
+  test('berth build failures: a failing RUN exits with its code and message, bad paths and flags with docker\'s words', async () => {
+    const c = path.join(d.dir, 'berthfail');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nRUN echo out; exit 5\n');
+    const imgs = await images();
+    const r = await d.berth(['build', '-t', 'berthfail:1', c], { allowFailure: true });
+    assert.equal(r.code, 5);
+    assert.match(out(r), /Step 2\/2 : RUN echo out; exit 5\n ---> Running in [0-9a-f]{12}\nout\n$/);
+    assert.equal(r.stderr.toString(), "The command '/bin/sh -c echo out; exit 5' returned a non-zero code: 5\n");
+    assert.deepEqual(await images(), imgs);
+    assert.equal(await containers(), '');
+    const q = await d.berth(['build', '-q', c], { allowFailure: true });
+    // Quiet, the daemon sends no message before the failure, so it comes as an HTTP error
+    // (exit 1), after the buffered progress, as docker's -q shows it.
+    assert.equal(q.code, 1);
+    assert.equal(out(q), '');
+    assert.match(q.stderr.toString(), /^Sending build context to Docker daemon .*\r\r\nError response from daemon: The command '\/bin\/sh -c echo out; exit 5' returned a non-zero code: 5\n$/);
+    const missing = await d.berth(['build', path.join(c, 'nope')], { allowFailure: true });
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr.toString(), `unable to prepare context: path "${path.join(c, 'nope')}" not found\n`);
+    const nodf = await d.berth(['build', '-f', path.join(c, 'Nope.df'), c], { allowFailure: true });
+    assert.equal(nodf.stderr.toString(), `unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${path.join(c, 'Nope.df')}: no such file or directory\n`);
+    const both = await d.berth(['build', '-f', '-', '-'], { allowFailure: true, input: '' });
+    assert.equal(both.stderr.toString(), "invalid argument: can't use stdin for both build context and dockerfile\n");
+    const tag = await d.berth(['build', '-t', 'Bad:x', c], { allowFailure: true });
+    assert.equal(tag.code, 125);
+    assert.match(tag.stderr.toString(), /^invalid argument "Bad:x" for "-t, --tag" flag: invalid reference format: repository name \(library\/Bad\) must be lowercase\n/);
+    assert.deepEqual(await images(), imgs);
+  });
+
+  test('ONBUILD triggers run in the child build; COPY --chmod, --chown by name; FROM --platform; config instructions in the image', async () => {
+    const c = path.join(d.dir, 'instr');
+    await fsp.mkdir(path.join(c, 'tree'), { recursive: true });
+    await fsp.writeFile(path.join(c, 'tree', 'f'), 'f\n', { mode: 0o644 });
+    await fsp.writeFile(path.join(c, 'base.df'), [
+      'FROM --platform=$BUILDPLATFORM busybox',
+      'RUN echo "app:x:1500:1600::/home/app:/bin/sh" >> /etc/passwd && echo "app:x:1600:" > /etc/group && echo "staff:x:50:" >> /etc/group',
+      'ONBUILD COPY --chown=app tree/f /onbuild-f',
+      'ONBUILD RUN echo triggered > /triggered',
+      'HEALTHCHECK --interval=30s --timeout=3s CMD true',
+      'STOPSIGNAL SIGINT',
+      'SHELL ["/bin/sh", "-ec"]',
+      'VOLUME /data',
+      'EXPOSE 8080',
+    ].join('\n') + '\n');
+    await build(['-f', path.join(c, 'base.df'), '-t', 'instr:base', c]);
+    const baseCfg = JSON.parse(out(await d.docker(['image', 'inspect', '--format', '{{json .Config}}', 'instr:base']))) as Record<string, unknown>;
+    assert.deepEqual(baseCfg.OnBuild, ['COPY --chown=app tree/f /onbuild-f', 'RUN echo triggered > /triggered']);
+    assert.deepEqual(baseCfg.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 30e9, Timeout: 3e9 });
+    assert.equal(baseCfg.StopSignal, 'SIGINT');
+    assert.deepEqual(baseCfg.Shell, ['/bin/sh', '-ec']);
+    assert.deepEqual(baseCfg.Volumes, { '/data': {} });
+    assert.deepEqual(baseCfg.ExposedPorts, { '8080/tcp': {} });
+    await fsp.writeFile(path.join(c, 'child.df'), [
+      'FROM instr:base',
+      'COPY --chmod=0640 --chown=app:staff tree /tree/',
+      'COPY --chmod=750 tree/f /exec-f',
+      'USER app',
+    ].join('\n') + '\n');
+    const r = out(await d.berth(['build', '-f', path.join(c, 'child.df'), '-t', 'instr:child', c]));
+    assert.match(r, /Step 1\/4 : FROM instr:base\n# Executing 2 build triggers\n ---> Running in [0-9a-f]{12}\nRemoving intermediate container [0-9a-f]{12}\n ---> [0-9a-f]{12}\nStep 2\/4 : /, r);
+    assert.equal(out(await d.docker(['run', '--rm', '--user', '0', 'instr:child', 'stat', '-c', '%u:%g %a %n', '/onbuild-f', '/tree/f', '/exec-f'])),
+      '1500:1600 644 /onbuild-f\n1500:50 640 /tree/f\n0:0 750 /exec-f\n');
+    assert.equal(out(await d.docker(['run', '--rm', 'instr:child', 'sh', '-c', 'cat /triggered; id -u'])), 'triggered\n1500\n');
+    const childCfg = JSON.parse(out(await d.docker(['image', 'inspect', '--format', '{{json .Config}}', 'instr:child']))) as Record<string, unknown>;
+    assert.deepEqual(childCfg.OnBuild ?? [], [], 'the triggers do not pass on to grandchildren');
+    // Bad input: a user that is not there, a platform that is not the host's.
+    await fsp.writeFile(path.join(c, 'bad.df'), 'FROM busybox\nCOPY --chown=ghost tree /t\n');
+    const ghost = await build(['-f', path.join(c, 'bad.df'), c], true);
+    assert.equal(ghost.code, 1);
+    assert.match(ghost.stderr.toString(), /unable to convert uid\/gid chown string to host mapping: can't find uid for user ghost: no such user: ghost/);
+    await fsp.writeFile(path.join(c, 'arm.df'), 'FROM --platform=linux/arm64 busybox\nRUN true\n');
+    const arm = await build(['-f', path.join(c, 'arm.df'), c], true);
+    assert.equal(arm.code, 1);
+    assert.match(arm.stderr.toString(), /image with reference busybox was found but does not match the specified platform: wanted linux\/arm64, actual: linux\/amd64/);
+    assert.equal(await containers(), '');
+  });
+
+  test('ADD <url>: berthd fetches it (mode 0600, not extracted), --checksum is verified, a 404 fails the step', async (t) => {
+    const payload = Buffer.from('remote payload\n');
+    const server = http.createServer((req, res) => {
+      if (req.url === '/files/remote.txt') { res.writeHead(200, { 'Last-Modified': 'Wed, 01 Jan 2025 00:00:00 GMT' }); res.end(payload); return; }
+      res.writeHead(404, 'Not Found'); res.end();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    t.after(() => { server.close(); });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const sum = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
+    const c = path.join(d.dir, 'url');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM busybox\nADD ${base}/files/remote.txt /dl/\nADD --checksum=${sum} ${base}/files/remote.txt /named.txt\n`);
+    await build(['-t', 'url:1', c]);
+    assert.equal(out(await d.docker(['run', '--rm', 'url:1', 'sh', '-c', 'stat -c "%a %u %n" /dl/remote.txt /named.txt; cat /named.txt'])), '600 0 /dl/remote.txt\n600 0 /named.txt\nremote payload\n');
+    // Fetched again on a rebuild, but the same bytes keep the cache.
+    assert.equal(out(await build([c])).match(/Using cache/g)?.length, 2);
+    const cases: Array<[string, RegExp]> = [
+      [`ADD --checksum=sha256:${'0'.repeat(64)} ${base}/files/remote.txt /x`, new RegExp(`digest mismatch ${sum}: sha256:0{64}`)],
+      [`ADD ${base}/nope.txt /x`, new RegExp(`ADD failed: failed to GET ${base}/nope.txt with status 404 Not Found: \n`)],
+      [`ADD --checksum=${sum} local.txt /x`, /checksum can't be specified for non-HTTP\(S\) sources/],
+    ];
+    for (const [line, message] of cases) {
+      await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM busybox\n${line}\n`);
+      const r = await build([c], true);
+      assert.equal(r.code, 1, line);
+      assert.match(r.stderr.toString(), message);
+    }
+    assert.equal(await containers(), '');
+    assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'tmp')).then((l) => l.filter((n) => n.startsWith('build-'))), []);
+  });
+
+  test('heredocs: RUN <<EOF runs the document as a script, RUN cmd <<EOF feeds it, COPY <<EOF writes a file', async () => {
+    const c = path.join(d.dir, 'heredoc');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), [
+      'FROM busybox',
+      'ENV WHO=world',
+      'RUN <<EOF',
+      'set -e',
+      'echo "script $WHO" > /script.out',
+      'echo second line >> /script.out',
+      'EOF',
+      'RUN cat > /fed.out <<EOF',
+      'fed $WHO',
+      'EOF',
+      'COPY <<EOF /etc/greeting',
+      'hello $WHO',
+      'EOF',
+      'COPY <<"RAW" /raw.txt',
+      'kept $WHO',
+      'RAW',
+      'CMD ["cat", "/script.out", "/fed.out", "/etc/greeting", "/raw.txt"]',
+    ].join('\n') + '\n');
+    const r = out(await d.berth(['build', '-t', 'heredoc:1', c]));
+    assert.match(r, /Step 3\/7 : RUN <<EOF\n/);
+    assert.equal(out(await d.docker(['run', '--rm', 'heredoc:1'])), 'script world\nsecond line\nfed world\nhello world\nkept $WHO\n');
+    assert.equal(out(await d.docker(['run', '--rm', 'heredoc:1', 'stat', '-c', '%a %u', '/etc/greeting'])), '644 0\n');
+    assert.equal(out(await d.berth(['build', c])).match(/Using cache/g)?.length, 6);
+    assert.equal(await containers(), '');
+  });
+
+  test('cache: COPY is keyed on contents and metadata, not mtimes; ARG values used by RUN are part of the key', async () => {
+    const c = path.join(d.dir, 'cachekey');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'f.sh'), 'echo f\n', { mode: 0o644 });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nARG V=1\nCOPY f.sh /f.sh\nRUN echo "$V" > /v\n');
+    const cached = async (args: string[] = []): Promise<number> => out(await build([...args, c])).match(/Using cache/g)?.length ?? 0;
+    await build([c]);
+    assert.equal(await cached(), 3);
+    // A new mtime alone keeps every step.
+    await fsp.utimes(path.join(c, 'f.sh'), new Date(2001, 1, 1), new Date(2001, 1, 1));
+    assert.equal(await cached(), 3);
+    // A new mode is a new COPY (and so a new RUN after it).
+    await fsp.chmod(path.join(c, 'f.sh'), 0o755);
+    assert.equal(await cached(), 1);
+    assert.equal(await cached(), 3);
+    // The same ARG default given explicitly is the same key; another value is a new RUN only.
+    assert.equal(await cached(['--build-arg', 'V=1']), 3);
+    assert.equal(await cached(['--build-arg', 'V=2']), 2);
+    assert.equal(await cached(['--no-cache']), 0);
   });
 });

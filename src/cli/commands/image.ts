@@ -16,6 +16,7 @@ import { parseAnyReference, parseNormalizedNamed, ReferenceError } from '../refe
 import type { Cli } from '../context.js';
 import { CancelledError, confirm, formatFlag, INSPECT_FORMAT_HELP, pathName, platformParam, withConfigPruneFilters } from './common.js';
 import { importCommand, loadCommand, saveCommand } from './image-archive.js';
+import { buildCommand } from './image-build.js';
 import { registryImageSubcommands } from './registry.js';
 
 type Cmd = Command<Cli>;
@@ -236,6 +237,7 @@ export const imageGroup: Cmd = {
   use: 'image',
   short: 'Manage images',
   subcommands: [
+    { ...buildCommand, categoryTop: undefined },
     historyCommand,
     importCommand,
     inspectCommand,
@@ -252,6 +254,7 @@ export const imageGroup: Cmd = {
 /** docker's top-level shortcuts for image commands. */
 export const imageShortcuts: Cmd[] = [
   { ...listCommand('images [OPTIONS] [REPOSITORY[:TAG]]'), categoryTop: 7 },
+  buildCommand,
   historyCommand,
   importCommand,
   loadCommand,

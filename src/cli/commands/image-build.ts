@@ -1,0 +1,356 @@
+/**
+ * `berth build` as docker's legacy builder client (docker/cli cli/command/image/build.go with
+ * DOCKER_BUILDKIT=0): the context is a directory (packed here with .dockerignore applied,
+ * owners 0:0, the Dockerfile and .dockerignore always sent), a tar on stdin (`-`, sent as
+ * is; plain text on stdin is taken as the Dockerfile), and `-f -` reads the Dockerfile from
+ * stdin and adds it to the context under a random name, as AddDockerfileToBuildContext does.
+ * The daemon's JSON stream is printed as docker prints it; an error message ends the build
+ * with its code (a failing RUN's exit code), else 1.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, promises as fsp, type Stats } from 'node:fs';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import tar from 'tar-stream';
+import { StreamError } from '../../client/index.js';
+import { ignoreMatcher } from '../../util/index.js';
+import type { Cli } from '../context.js';
+import type { Command, Invocation } from '../framework/command.js';
+import { StatusError } from '../framework/errors.js';
+import { humanSize } from '../format/units.js';
+import { parseNormalizedNamed } from '../reference.js';
+import { displayJsonMessages } from '../stream/json-message.js';
+import { platformParam } from './common.js';
+
+type Cmd = Command<Cli>;
+type Inv = Invocation<Cli>;
+
+/** What the context turned into: a tar stream and the Dockerfile's name inside it. */
+export interface BuildContext {
+  body: Readable;
+  dockerfile: string;
+}
+
+/** docker's IsArchive: a compressed stream's magic, or a valid tar header. */
+export function isArchive(head: Buffer): boolean {
+  if (head[0] === 0x1f && head[1] === 0x8b) return true;
+  if (head.subarray(0, 3).toString('latin1') === 'BZh') return true;
+  if (head[0] === 0xfd && head.subarray(1, 6).toString('latin1') === '7zXZ\0') return true;
+  if (head.readUInt32LE(0) === 0xfd2fb528) return true;
+  if (head.length < 512) return false;
+  if (head.subarray(257, 262).toString('latin1') === 'ustar') return true;
+  // An old-style (v7) tar: the header checksum is right.
+  const stored = parseInt(head.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/, '').trim(), 8);
+  if (!Number.isFinite(stored)) return false;
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : head[i]!;
+  return sum === stored;
+}
+
+/** Reads up to `n` bytes of `input` and returns them and a stream that still yields everything. */
+async function peek(input: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let done = false;
+  while (size < n) {
+    const r = await it.next();
+    if (r.done) { done = true; break; }
+    const c = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+    chunks.push(c);
+    size += c.length;
+  }
+  const head = Buffer.concat(chunks);
+  const stream = Readable.from((async function* () {
+    if (head.length > 0) yield head;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  })());
+  return { head, stream };
+}
+
+/** A tar holding only `files` (name → bytes), as docker packs a Dockerfile read from stdin. */
+function tarOf(files: Array<{ name: string; data: Buffer; mode: number }>): Readable {
+  const pack = tar.pack();
+  const now = new Date();
+  for (const f of files) pack.entry({ name: f.name, mode: f.mode, mtime: now, uid: 0, gid: 0, size: f.data.length }, f.data);
+  pack.finalize();
+  return pack as unknown as Readable;
+}
+
+async function readAllOf(input: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of input) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(chunks);
+}
+
+async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
+  return fsp.lstat(p).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined; throw e; });
+}
+
+/** Go's EvalSymlinks error: lstat of the first component that does not exist. */
+async function missingComponent(abs: string): Promise<string> {
+  let p = path.parse(abs).root;
+  for (const part of abs.split(path.sep).filter(Boolean)) {
+    p = path.join(p, part);
+    if (!(await lstatOrUndefined(p))) return p;
+  }
+  return abs;
+}
+
+/** GetContextFromLocalDir: the context directory and the Dockerfile's path relative to it. */
+async function localContext(dir: string, dockerfileFlag: string): Promise<{ contextDir: string; relDockerfile: string }> {
+  // isLocalDir: anything that exists goes on; a file is refused below.
+  if (!(await fsp.stat(dir).then(() => true, () => false))) throw new Error(`unable to prepare context: path ${JSON.stringify(dir)} not found`);
+  const contextDir = await fsp.realpath(path.resolve(dir));
+  const st = await fsp.stat(contextDir);
+  if (!st.isDirectory()) throw new Error(`unable to prepare context: context must be a directory: ${contextDir}`);
+  if (dockerfileFlag === '-') return { contextDir, relDockerfile: '-' };
+  let abs = dockerfileFlag ? path.resolve(dockerfileFlag) : path.join(contextDir, 'Dockerfile');
+  if (!dockerfileFlag && !(await lstatOrUndefined(abs))) {
+    const lower = path.join(contextDir, 'dockerfile');
+    if (await lstatOrUndefined(lower)) abs = lower;
+  }
+  try {
+    abs = await fsp.realpath(abs);
+  } catch {
+    throw new Error(`unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${await missingComponent(abs)}: no such file or directory`);
+  }
+  return { contextDir, relDockerfile: path.relative(contextDir, abs) };
+}
+
+/**
+ * TarWithOptions over the context with the exclusions: owners 0:0, a directory left out
+ * unless an exception pattern may bring back something under it, entries in lexical order.
+ */
+export function packContext(contextDir: string, isExcluded: (rel: string) => boolean, hasExceptions: boolean): Readable {
+  const pack = tar.pack();
+  const entry = (h: Partial<tar.Header> & { name: string }, body?: Readable): Promise<void> => new Promise((resolve, reject) => {
+    const w = pack.entry(h as tar.Header, (err) => (err ? reject(err) : resolve()));
+    if (body) body.on('error', reject).pipe(w);
+  });
+  const walk = async (rel: string): Promise<void> => {
+    const abs = rel ? path.join(contextDir, rel) : contextDir;
+    for (const name of (await fsp.readdir(abs)).sort()) {
+      const r = rel ? `${rel}/${name}` : name;
+      const excluded = isExcluded(r);
+      const st = await fsp.lstat(path.join(contextDir, r));
+      if (excluded && !(st.isDirectory() && hasExceptions)) continue;
+      const base = { name: r, mode: st.mode & 0o7777, uid: 0, gid: 0, mtime: st.mtime };
+      if (st.isDirectory()) {
+        if (!excluded) await entry({ ...base, type: 'directory' });
+        await walk(r);
+      } else if (st.isSymbolicLink()) {
+        await entry({ ...base, type: 'symlink', linkname: await fsp.readlink(path.join(contextDir, r)) });
+      } else if (st.isFile()) {
+        try {
+          await fsp.access(path.join(contextDir, r), fsp.constants.R_OK);
+        } catch {
+          throw new Error(`error checking context: no permission to read from '${path.join(contextDir, r)}'`);
+        }
+        await entry({ ...base, type: 'file', size: st.size }, createReadStream(path.join(contextDir, r)));
+      }
+    }
+  };
+  walk('').then(() => pack.finalize(), (err: Error) => pack.destroy(err));
+  return pack as unknown as Readable;
+}
+
+/** AddDockerfileToBuildContext: the Dockerfile under a random name, also listed in .dockerignore. */
+function addDockerfile(context: Readable, dockerfile: Buffer): BuildContext {
+  const name = `.dockerfile.${randomBytes(10).toString('hex')}`;
+  const extract = tar.extract();
+  const pack = tar.pack();
+  let ignore: Buffer | undefined;
+  let ignoreHeader: tar.Header | undefined;
+  extract.on('entry', (h, stream, next) => {
+    if (h.name === '.dockerignore' || h.name === './.dockerignore') {
+      void readAllOf(stream as unknown as Readable).then((b) => { ignore = b; ignoreHeader = h; next(); }, next);
+      return;
+    }
+    stream.pipe(pack.entry(h, next));
+  });
+  extract.on('finish', () => {
+    const now = new Date();
+    pack.entry({ name, mode: 0o600, mtime: now, size: dockerfile.length }, dockerfile);
+    const body = Buffer.concat([ignore ?? Buffer.from('.dockerignore'), Buffer.from(`\n${name}\n`)]);
+    pack.entry({ ...(ignoreHeader ?? { mode: 0o600, mtime: now }), name: '.dockerignore', size: body.length, type: 'file' }, body);
+    pack.finalize();
+  });
+  extract.on('error', (err) => pack.destroy(err));
+  context.on('error', (err) => extract.destroy(err));
+  context.pipe(extract);
+  return { body: pack as unknown as Readable, dockerfile: name };
+}
+
+async function makeContext(ctx: Cli, specified: string, dockerfileFlag: string): Promise<BuildContext> {
+  const dockerfileFromStdin = dockerfileFlag === '-';
+  if (specified === '-') {
+    if (dockerfileFromStdin) throw new Error("invalid argument: can't use stdin for both build context and dockerfile");
+    const { head, stream } = await peek(ctx.io.stdin, 512);
+    if (isArchive(head)) return { body: stream, dockerfile: dockerfileFlag };
+    // Plain text on stdin is the Dockerfile of a context holding nothing else.
+    return { body: tarOf([{ name: 'Dockerfile', data: await readAllOf(stream), mode: 0o644 }]), dockerfile: 'Dockerfile' };
+  }
+  if (/^(https?:\/\/|git@|github\.com\/|git:\/\/)/.test(specified)) {
+    throw new Error(`unable to prepare context: remote build contexts are not supported by berth build yet: ${specified}`);
+  }
+  const { contextDir, relDockerfile } = await localContext(specified, dockerfileFlag);
+  const ignoreText = await fsp.readFile(path.join(contextDir, '.dockerignore'), 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return '';
+    throw e;
+  });
+  // TrimBuildFilesFromExcludes: the Dockerfile and .dockerignore are always sent.
+  let rules = ignoreText;
+  const isExcluded0 = ignoreMatcher(ignoreText);
+  if (isExcluded0('.dockerignore')) rules += '\n!.dockerignore';
+  const isOutside = relDockerfile.startsWith('..');
+  if (!dockerfileFromStdin && !isOutside && isExcluded0(relDockerfile.split(path.sep).join('/'))) rules += `\n!${relDockerfile.split(path.sep).join('/')}`;
+  const hasExceptions = rules.split(/\r?\n/).some((l) => l.trim().startsWith('!'));
+  const body = packContext(contextDir, ignoreMatcher(rules), hasExceptions);
+  if (dockerfileFromStdin) return addDockerfile(body, await readAllOf(ctx.io.stdin));
+  // A Dockerfile outside the context is added to it, as docker does.
+  if (isOutside) return addDockerfile(body, await fsp.readFile(path.resolve(dockerfileFlag)));
+  return { body, dockerfile: relDockerfile.split(path.sep).join('/') };
+}
+
+/** Counts what is sent and shows docker's "Sending build context" line. */
+function sendingProgress(write: (s: string) => void, isTerminal: boolean): { counter: Transform; finish: () => void } {
+  let sent = 0;
+  let lastMs = 0;
+  const line = (): string => `Sending build context to Docker daemon  ${humanSize(sent).padStart(7)}\r`;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      sent += chunk.length;
+      const now = Date.now();
+      if (isTerminal && now - lastMs >= 100) { lastMs = now; write(line()); }
+      done(null, chunk);
+    },
+  });
+  let isFinished = false;
+  return { counter, finish: () => { if (!isFinished) { isFinished = true; write(`${line()}\r\n`); } } };
+}
+
+/** `--build-arg KEY` takes KEY's value from the environment, or none (null) when unset. */
+export function buildArgsOf(list: string[], env: NodeJS.ProcessEnv): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const a of list) {
+    const eq = a.indexOf('=');
+    if (eq >= 0) out[a.slice(0, eq)] = a.slice(eq + 1);
+    else out[a] = env[a] ?? null;
+  }
+  return out;
+}
+
+function labelsOf(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of list) {
+    const eq = l.indexOf('=');
+    out[eq < 0 ? l : l.slice(0, eq)] = eq < 0 ? '' : l.slice(eq + 1);
+  }
+  return out;
+}
+
+async function runBuild({ ctx, args, flags }: Inv): Promise<void> {
+  const quiet = flags.bool('quiet');
+  const iidfile = flags.string('iidfile');
+  if (iidfile) {
+    await fsp.rm(iidfile).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw new Error(`Removing image ID file: ${e.message}`);
+    });
+  }
+  const context = await makeContext(ctx, args[0]!, flags.string('file'));
+  let progress = '';
+  const write = (s: string): void => { if (quiet) progress += s; else ctx.io.stdout.write(s); };
+  const sending = sendingProgress(write, ctx.io.stdoutIsTerminal && !quiet);
+  const body = context.body.pipe(sending.counter);
+  context.body.on('error', (err) => body.destroy(err));
+  body.on('end', sending.finish);
+  let imageId = '';
+  let streamed = '';
+  try {
+    await send(ctx, flags, context, body, quiet, sending.finish, (t) => { streamed += t; }, (id) => { imageId = id; });
+  } catch (err) {
+    sending.finish();
+    if (quiet) ctx.err(progress + streamed);
+    if (err instanceof StreamError) throw new StatusError(err.code && err.code !== 0 ? err.code : 1, err.message);
+    throw err;
+  }
+  if (quiet) {
+    imageId = streamed;
+    await ctx.out(streamed);
+  }
+  if (iidfile && imageId) await fsp.writeFile(iidfile, imageId.trim(), { mode: 0o666 });
+}
+
+async function send(ctx: Cli, flags: Inv['flags'], context: BuildContext, body: Readable, quiet: boolean, sent: () => void, keep: (t: string) => void, onId: (id: string) => void): Promise<void> {
+  const buildArgs = buildArgsOf(flags.list('build-arg'), ctx.env);
+  const labels = labelsOf(flags.list('label'));
+  const network = flags.string('network');
+  const platform = flags.string('platform');
+  const res = await ctx.client.request('POST', '/build', {
+    query: {
+      buildargs: Object.keys(buildArgs).length ? JSON.stringify(Object.fromEntries(Object.entries(buildArgs).sort())) : undefined,
+      dockerfile: context.dockerfile,
+      forcerm: flags.bool('force-rm') ? '1' : undefined,
+      labels: Object.keys(labels).length ? JSON.stringify(labels) : undefined,
+      networkmode: network && network !== 'default' ? network : undefined,
+      nocache: flags.bool('no-cache') ? '1' : undefined,
+      platform: platform ? platformParam(platform) : undefined,
+      pull: flags.bool('pull') ? '1' : undefined,
+      q: quiet ? '1' : undefined,
+      rm: flags.bool('rm') ? undefined : '0',
+      t: flags.list('tag').length ? flags.list('tag') : undefined,
+      target: flags.string('target') || undefined,
+      extrahosts: flags.list('add-host').length ? flags.list('add-host').join(',') : undefined,
+      cachefrom: flags.list('cache-from').length ? JSON.stringify(flags.list('cache-from')) : undefined,
+      version: '1',
+    },
+    body,
+    headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': 'e30=' },
+    signal: ctx.signal,
+  });
+  sent();
+  await displayJsonMessages(res.body, {
+    write: (t) => { if (quiet) keep(t); else return ctx.out(t); },
+    isTerminal: ctx.io.stdoutIsTerminal,
+    columns: ctx.io.columns,
+    onAux: (aux) => { const id = (aux as { ID?: unknown } | null)?.ID; if (typeof id === 'string') onId(id); },
+  });
+}
+
+const validateTag = (raw: string): string => {
+  parseNormalizedNamed(raw);
+  return raw;
+};
+
+export const buildCommand: Cmd = {
+  use: 'build [OPTIONS] PATH | URL | -',
+  short: 'Build an image from a Dockerfile',
+  aliasesText: 'berth image build, berth build, berth builder build',
+  categoryTop: 4,
+  args: { kind: 'exact', n: 1 },
+  flags: [
+    { name: 'add-host', type: 'list', usage: 'Add a custom host-to-IP mapping ("host:ip")' },
+    { name: 'build-arg', type: 'list', usage: 'Set build-time variables' },
+    { name: 'cache-from', type: 'strings', usage: 'Images to consider as cache sources' },
+    { name: 'file', short: 'f', type: 'string', usage: "Name of the Dockerfile (Default is 'PATH/Dockerfile')" },
+    { name: 'force-rm', type: 'bool', usage: 'Always remove intermediate containers' },
+    { name: 'iidfile', type: 'string', usage: 'Write the image ID to the file' },
+    { name: 'label', type: 'list', usage: 'Set metadata for an image' },
+    { name: 'network', type: 'string', default: 'default', usage: 'Set the networking mode for the RUN instructions during build' },
+    { name: 'no-cache', type: 'bool', usage: 'Do not use cache when building the image' },
+    { name: 'platform', type: 'string', usage: 'Set platform if server is multi-platform capable' },
+    { name: 'pull', type: 'bool', usage: 'Always attempt to pull a newer version of the image' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress the build output and print image ID on success' },
+    { name: 'rm', type: 'bool', default: true, usage: 'Remove intermediate containers after a successful build' },
+    { name: 'tag', short: 't', type: 'list', validate: validateTag, usage: 'Name and optionally a tag in the "name:tag" format' },
+    { name: 'target', type: 'string', usage: 'Set the target build stage to build.' },
+  ],
+  run: runBuild,
+};
+
