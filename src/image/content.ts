@@ -99,6 +99,11 @@ export class ContentStore {
     return createReadStream(this.pathOf(digest));
   }
 
+  /** Bytes [start, end) of a blob (an upload in chunks). */
+  openRange(digest: string, start: number, end: number): Readable {
+    return createReadStream(this.pathOf(digest), { start, end: end - 1 });
+  }
+
   async delete(digest: string): Promise<void> {
     await fsp.rm(this.pathOf(digest), { force: true });
   }

@@ -7,5 +7,7 @@ export { decompressed, detectCompression } from './decompress.js';
 export type { Snapshots } from './snapshots.js';
 export * from './reference.js';
 export * from './types.js';
-export { writeImage, parseConfig } from './writer.js';
+export { writeImage, parseConfig, type LayerSource } from './writer.js';
+export { ingestCompressed, isUncompressed, openUncompressed, uncompressedSize, type LayerBlob } from './layers.js';
+export { coalesce, tee } from './streams.js';
 export { openImportUrl } from './import-url.js';
