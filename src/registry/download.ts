@@ -44,8 +44,10 @@ export async function withRetry<T>(fn: () => Promise<T>, retry: RetryPolicy, sig
  * The blob's bytes, resumed across dropped connections, verified against `desc.digest` at the
  * end. With `partials`, the bytes are also kept on disk as they come, and a blob an earlier
  * pull did not finish starts from what that pull kept (re-read and re-hashed from the start).
+ * With `adopt` too, the verified file is handed to it (the content store renames it into
+ * place) before the stream ends, instead of being removed.
  */
-export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit, retry: RetryPolicy, signal?: AbortSignal, partials?: PartialDownloads): Readable {
+export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit, retry: RetryPolicy, signal?: AbortSignal, partials?: PartialDownloads, adopt?: (file: string) => Promise<void>): Readable {
   const id = shortId(desc.digest);
   const counter = new ProgressCounter(emit, 'Downloading', id, desc.size);
   const hasher = createHash('sha256');
@@ -54,6 +56,7 @@ export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit,
     let failures = 0;
     const partial = partials ? await partials.open(desc.digest, desc.size) : undefined;
     let verified = false;
+    let verifiedOk = false;
     // Checked before the blob's last bytes go on: a corrupt layer then fails as a digest
     // mismatch, never as whatever gunzip makes of a bad trailer (a race it would win).
     const verify = (): void => {
@@ -63,6 +66,7 @@ export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit,
       if (actual !== desc.digest || (desc.size > 0 && offset !== desc.size)) {
         throw new LayerVerificationError(`filesystem layer verification failed for digest ${desc.digest}`);
       }
+      verifiedOk = true;
     };
     try {
       if (partial && partial.kept > 0) {
@@ -108,8 +112,10 @@ export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit,
       }
       if (!verified) verify();
     } finally {
-      // Complete (right or wrong) bytes are not kept; an interrupted download's are.
-      if (verified) await partial?.remove();
+      // Complete and right bytes become the blob when the caller adopts them (ADR 0022: the
+      // compressed bytes are written once); wrong ones are not kept; an interrupted download's are.
+      if (verified && adopt && partial && verifiedOk) await partial.handOver(adopt);
+      else if (verified) await partial?.remove();
       else await partial?.keep();
     }
   }
@@ -119,7 +125,7 @@ export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit,
 /** Docker's words for a layer whose bytes do not fit its digests. */
 export function ingestError(err: unknown, desc: Descriptor, diffId: string): unknown {
   if (err instanceof LayerVerificationError) return err;
-  if (err instanceof InvalidArgumentError && err.message.startsWith('digest mismatch')) {
+  if (err instanceof InvalidArgumentError && /digest mismatch|diffId mismatch/.test(err.message)) {
     return new LayerVerificationError(`filesystem layer verification failed for digest ${desc.digest}: its content does not match the diffID ${diffId} in the image config`, { cause: err });
   }
   if (err instanceof Error && !(err instanceof InvalidArgumentError) && /incorrect header|invalid|unexpected end of file|zlib/i.test(err.message)) {

@@ -6,7 +6,8 @@
  * download. Nothing is visible until the image record and its references are written; a
  * failure removes the blobs and snapshots this pull created.
  */
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import {
@@ -15,7 +16,7 @@ import {
 import { chainIdOf } from '../snapshot/index.js';
 import type { Logger } from '../util/index.js';
 import type { AuthConfig, TokenCache } from './auth.js';
-import { blobStream, coalesce, DEFAULT_RETRY, ingestError, tee, withRetry, type RetryPolicy } from './download.js';
+import { blobStream, coalesce, DEFAULT_RETRY, ingestError, withRetry, type RetryPolicy } from './download.js';
 import { RegistryResponseError } from './errors.js';
 import type { RegistryHosts } from './hosts.js';
 import { digestOf, hostPlatform, parseManifest, platformMatches, platformString, selectManifest, type Descriptor, type ImageManifest, type Platform } from './manifest.js';
@@ -271,26 +272,39 @@ export class Puller {
       let applying: Promise<void> | undefined;
       await this.semaphore.run(async () => {
         o.signal.throwIfAborted();
-        const source = blobStream(repo, l.desc, o.emit, this.d.retry ?? DEFAULT_RETRY, o.signal, this.d.partials);
-        let ingesting: Promise<unknown> | undefined;
+        // The download's partial file becomes the blob (a rename once verified), so the
+        // compressed bytes are written once; extraction reads them from the same stream.
+        let adopted = false;
+        let settle!: { resolve: () => void; reject: (err: unknown) => void };
+        const ingesting = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
+        ingesting.catch(() => undefined);
+        const adopt = async (file: string): Promise<void> => {
+          await this.d.content.adopt(file, l.desc.digest);
+          o.created.push({ kind: 'blob', key: l.desc.digest });
+          adopted = true;
+          settle.resolve();
+        };
+        const source = blobStream(repo, l.desc, o.emit, this.d.retry ?? DEFAULT_RETRY, o.signal, this.d.partials, adopt);
+        let sourceErr: unknown;
+        source.on('error', (err) => { sourceErr = err; settle.reject(err); });
+        source.on('close', () => { if (!adopted) settle.reject(new Error(`download of ${l.desc.digest} ended before it completed`)); });
         try {
           const joined = coalesce();
           source.on('error', (err) => joined.destroy(err));
           if (hasSnapshot) {
             // The chain is extracted but its blob is gone: only the blob is fetched again.
-            await this.d.content.ingest(source.pipe(joined), { expected: l.desc.digest, signal: o.signal });
+            await pipeline(source, new Writable({ write(_c, _e, cb) { cb(); } }), { signal: o.signal });
           } else {
-            const [toStore, toSnapshot] = tee(source.pipe(joined));
-            ingesting = this.d.content.ingest(toStore, { expected: l.desc.digest, signal: o.signal });
-            applying = this.extract(parent, toSnapshot, l, gate([ingesting]), o);
+            applying = this.extract(parent, source.pipe(joined), l, gate([ingesting]), o);
             applying.catch(() => undefined);
-            await ingesting;
           }
+          await ingesting;
         } catch (err) {
           source.destroy();
-          throw ingestError(err, l.desc, l.diffId);
+          // The first cause wins: the download's (verification, network), else extraction's.
+          const applyErr = applying ? await applying.then(() => undefined, (e: unknown) => e) : undefined;
+          throw ingestError(sourceErr ?? applyErr ?? err, l.desc, l.diffId);
         }
-        o.created.push({ kind: 'blob', key: l.desc.digest });
         o.onDownload();
         o.emit(status('Download complete', id));
       });
