@@ -11,3 +11,4 @@ export { writeImage, parseConfig, type LayerSource } from './writer.js';
 export { ingestCompressed, isUncompressed, openUncompressed, uncompressedSize, type LayerBlob } from './layers.js';
 export { coalesce, tee } from './streams.js';
 export { openImportUrl } from './import-url.js';
+export { compactLegacyLayers } from './migrate.js';

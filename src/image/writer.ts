@@ -101,7 +101,7 @@ async function knownBlob(deps: { content: ContentStore; store: ImageStore }, dif
 }
 
 function layerError(i: number, diffId: string, err: unknown): Error {
-  if (err instanceof InvalidArgumentError && err.message.startsWith('digest mismatch')) {
+  if (err instanceof InvalidArgumentError && /digest mismatch|diffId mismatch/.test(err.message)) {
     return new InvalidArgumentError(`layer ${i + 1} does not match its diffID ${diffId} in the image config: ${err.message}`, { cause: err });
   }
   if (err instanceof NotFoundError) return err;

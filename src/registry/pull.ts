@@ -6,7 +6,7 @@
  * download. Nothing is visible until the image record and its references are written; a
  * failure removes the blobs and snapshots this pull created.
  */
-import { Writable, type Readable } from 'node:stream';
+import { addAbortSignal, pipeline as pipelineCb, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
@@ -288,14 +288,14 @@ export class Puller {
         let sourceErr: unknown;
         source.on('error', (err) => { sourceErr = err; settle.reject(err); });
         source.on('close', () => { if (!adopted) settle.reject(new Error(`download of ${l.desc.digest} ended before it completed`)); });
+        // An abort, or extraction giving up on its side, ends the download too.
+        addAbortSignal(o.signal, source);
         try {
-          const joined = coalesce();
-          source.on('error', (err) => joined.destroy(err));
           if (hasSnapshot) {
             // The chain is extracted but its blob is gone: only the blob is fetched again.
             await pipeline(source, new Writable({ write(_c, _e, cb) { cb(); } }), { signal: o.signal });
           } else {
-            applying = this.extract(parent, source.pipe(joined), l, gate([ingesting]), o);
+            applying = this.extract(parent, pipelineCb(source, coalesce(), () => undefined), l, gate([ingesting]), o);
             applying.catch(() => undefined);
           }
           await ingesting;

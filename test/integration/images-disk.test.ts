@@ -10,7 +10,7 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { exec } from '../../src/util/index.js';
+import { exec, waitFor } from '../../src/util/index.js';
 import { needsDocker, scratchDir, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { umociImage } from '../helpers/fixtures.js';
 import { seedImage, startRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -207,5 +207,81 @@ describe('disk: an image costs its size about once (ADR 0022)', needsDocker, () 
     assert.ok(freed > tarBytes, `freed ${freed}`);
     within(reclaimed, freed, 0.01, 'SpaceReclaimed against the du difference');
     assert.equal((await df(d)).LayersSize, 0);
+  });
+});
+
+/**
+ * A data-root in ADR 0003's layout (every layer an uncompressed blob named by its diffId,
+ * snapshots without usage records), made by rewriting one this berthd wrote, is taken over
+ * by a new berthd: nothing is lost, the blobs become gzip, the space comes back, df is true.
+ */
+describe('disk: a data-root of the uncompressed-blob layout (ADR 0003) is migrated', needsDocker, () => {
+  let dir = '';
+  let d: TestDaemon | undefined;
+  before(async () => { dir = await scratchDir('images-disk-migrate'); });
+  after(async () => {
+    await d?.stop();
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  async function toLegacyLayout(dataRoot: string): Promise<number> {
+    const blobs = path.join(dataRoot, 'blobs', 'sha256');
+    const recDir = path.join(dataRoot, 'images');
+    let written = 0;
+    const gz = new Set<string>();
+    for (const n of await fsp.readdir(recDir)) {
+      if (!/^[0-9a-f]{64}\.json$/.test(n)) continue;
+      const rec = JSON.parse(await fsp.readFile(path.join(recDir, n), 'utf8')) as { layers: LayerRecord[] };
+      for (const l of rec.layers) {
+        const tar = gunzipSync(await fsp.readFile(path.join(blobs, l.blobDigest.slice(7))));
+        await fsp.writeFile(path.join(blobs, l.diffId.slice(7)), tar);
+        written += tar.length;
+        gz.add(l.blobDigest);
+        Object.assign(l, { blobDigest: l.diffId, mediaType: 'application/vnd.oci.image.layer.v1.tar', blobSizeBytes: tar.length });
+        delete l.diffSizeBytes;
+      }
+      await fsp.writeFile(path.join(recDir, n), JSON.stringify(rec));
+    }
+    for (const g of gz) await fsp.rm(path.join(blobs, g.slice(7)));
+    const snaps = path.join(dataRoot, 'snapshots');
+    for (const n of await fsp.readdir(snaps)) {
+      if (!/^[0-9a-f]{64}$/.test(n)) continue;
+      const file = path.join(snaps, n, 'info.json');
+      const { usageBytes: _u, tarBytes: _t, ...old } = JSON.parse(await fsp.readFile(file, 'utf8')) as Record<string, unknown>;
+      await fsp.writeFile(file, JSON.stringify(old));
+    }
+    return written;
+  }
+
+  test('the new berthd rewrites the blobs as gzip; images run, save/load keep their IDs, df equals du', async () => {
+    const { dockerArchive } = await umociImage();
+    d = await startDaemon('images-disk-migrate', [], { dir });
+    await d.docker(['load', '-i', dockerArchive]);
+    await d.docker(['run', '--name', 'keep', 'umoci/busybox:v1', 'sh', '-c', 'echo kept > /kept']);
+    const before = await inspect(d, 'umoci/busybox:v1');
+    const exited = new Promise((r) => d!.proc.once('exit', r));
+    d.proc.kill('SIGTERM');
+    await exited;
+    const legacyBytes = await toLegacyLayout(d.dataRoot);
+    assert.ok((await uncompressedLayerBlobs(d)).length >= 2, 'the fixture holds uncompressed layer blobs');
+    const legacyDu = await du(d.dataRoot);
+    d = await startDaemon('images-disk-migrate', [], { dir });
+    const dd = d;
+    await waitFor('the layer blobs to be rewritten as gzip', async () => ((await records(dd)).every((r) => r.layers.every((l) => l.blobDigest !== l.diffId)) ? true : undefined), { timeoutMs: 60_000 });
+    assert.deepEqual(await uncompressedLayerBlobs(d), []);
+    const migratedDu = await du(d.dataRoot);
+    assert.ok(legacyDu - migratedDu > legacyBytes * 0.4, `freed ${legacyDu - migratedDu} of ${legacyBytes} uncompressed bytes`);
+    const after1 = await inspect(d, 'umoci/busybox:v1');
+    assert.equal(after1.Id, before.Id);
+    assert.deepEqual(after1.RootFS.Layers, before.RootFS.Layers);
+    assert.equal((await d.docker(['start', '-a', 'keep'])).stdout.toString(), '', 'the container made before the switch still starts');
+    assert.equal((await d.docker(['run', '--rm', 'umoci/busybox:v1', 'cat', '/hello'])).stdout.toString(), 'hello from layer two\n');
+    within(dfTotal(await df(d)), await du(d.dataRoot), 0.01, 'df against du after the migration');
+    const archive = path.join(dir, 'saved.tar');
+    await d.docker(['save', '-o', archive, 'umoci/busybox:v1']);
+    await d.docker(['rm', 'keep']);
+    await d.docker(['rmi', 'umoci/busybox:v1']);
+    await d.docker(['load', '-i', archive]);
+    assert.equal((await inspect(d, 'umoci/busybox:v1')).Id, before.Id);
   });
 });
