@@ -165,7 +165,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
       return {
         LayersSize: usage?.layersSize ?? 0,
         Images: usage ? usage.images : [],
-        Containers: want('container') ? await containers.list({ all: true, filters: new Map(), size: true }) : [],
+        Containers: want('container') ? await containers.diskUsage() : [],
         Volumes: want('volume') ? await volumes.usage() : [],
         BuildCache: want('build-cache') ? [] : [],
       };
