@@ -100,9 +100,9 @@ export function openUncompressed(content: ContentStore, layer: LayerRecord): Rea
 export async function uncompressedSize(content: ContentStore, layer: LayerRecord, signal?: AbortSignal): Promise<number> {
   if (isUncompressed(layer)) return content.size(layer.blobDigest);
   if (layer.diffSizeBytes !== undefined) return layer.diffSizeBytes;
-  const counter = new ByteCounter();
-  await pipeline(openUncompressed(content, layer), counter, { signal });
-  return counter.bytes;
+  let bytes = 0;
+  await pipeline(openUncompressed(content, layer), new Writable({ write(c: Buffer, _e, cb) { bytes += c.length; cb(); } }), { signal });
+  return bytes;
 }
 
 /** Reads a tar (plain or gzip) to its end and checks its digest; returns its size. */
