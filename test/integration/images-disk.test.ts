@@ -201,6 +201,19 @@ describe('disk: an image costs its size about once (ADR 0022)', needsDocker, () 
   test('container prune reports what du loses; df counts the containers\' layers and logs', async () => {
     await d.docker(['run', '--name', 'writer', ref, 'sh', '-c', 'head -c 3000000 /dev/urandom > /out; echo done']);
     within(dfTotal(await df(d)), await du(d.dataRoot), 0.01, 'df against du with a container');
+    // A layer made here (commit, and build steps through it) is gzipped once; push sends just it.
+    const committed = `${reg.host}/committed:v1`;
+    await d.docker(['commit', 'writer', committed]);
+    assert.deepEqual(await uncompressedLayerBlobs(d), [], 'the committed layer is kept as gzip');
+    const top = (await records(d)).find((r) => r.layers.length === 4)!.layers[3]!;
+    assert.match(top.mediaType, /gzip/);
+    assert.equal(top.diffSizeBytes! > 3_000_000, true);
+    const pushed = (await d.docker(['push', committed])).stdout.toString();
+    assert.equal((pushed.match(/: Pushed$/gm) ?? []).length, 1, pushed);
+    assert.equal((pushed.match(/: Mounted from (big|other)$/gm) ?? []).length, 3, pushed);
+    const uploaded = reg.log().split('\n').filter((l) => /"PUT \/v2\/committed\/blobs\/uploads\/[^"]*digest=sha256%3A([0-9a-f]{64})/.test(l));
+    assert.ok(uploaded.some((l) => l.includes(top.blobDigest.slice(7))), `the stored blob went up as it is:\n${uploaded.join('\n')}`);
+    await d.docker(['rmi', committed]);
     const beforeDu = await du(d.dataRoot);
     const r = await d.request('POST', '/containers/prune');
     assert.equal(r.status, 200, r.body);
