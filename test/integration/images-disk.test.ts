@@ -224,6 +224,18 @@ describe('disk: an image costs its size about once (ADR 0022)', needsDocker, () 
     within(body.SpaceReclaimed, freed, 0.01, 'SpaceReclaimed against the du difference');
   });
 
+  test('volumes count as du counts them; volume prune reports what du loses', async () => {
+    await d.docker(['run', '--rm', '-v', 'disk-vol:/v', ref, 'sh', '-c', 'mkdir -p /v/a/b && head -c 2000000 /dev/urandom > /v/a/b/f']);
+    within(dfTotal(await df(d)), await du(d.dataRoot), 0.01, 'df against du with a volume');
+    const beforeDu = await du(d.dataRoot);
+    const r = await d.request('POST', `/volumes/prune?filters=${encodeURIComponent(JSON.stringify({ all: ['true'] }))}`);
+    assert.equal(r.status, 200, r.body);
+    const body = JSON.parse(r.body) as { VolumesDeleted: string[]; SpaceReclaimed: number };
+    assert.deepEqual(body.VolumesDeleted, ['disk-vol']);
+    const freed = beforeDu - (await du(d.dataRoot));
+    within(body.SpaceReclaimed, freed, 0.01, 'SpaceReclaimed against the du difference');
+  });
+
   test('image prune -a reports what du loses', async () => {
     const beforeDu = await du(d.dataRoot);
     const r = await d.request('POST', `/images/prune?filters=${encodeURIComponent(JSON.stringify({ dangling: ['false'] }))}`);
@@ -295,8 +307,10 @@ describe('disk: a data-root of the uncompressed-blob layout (ADR 0003) is migrat
     const legacyDu = await du(d.dataRoot);
     d = await startDaemon('images-disk-migrate', [], { dir });
     const dd = d;
-    await waitFor('the layer blobs to be rewritten as gzip', async () => ((await records(dd)).every((r) => r.layers.every((l) => l.blobDigest !== l.diffId)) ? true : undefined), { timeoutMs: 60_000 });
-    assert.deepEqual(await uncompressedLayerBlobs(d), []);
+    // Records are pointed at the new blob first, then the tar is deleted: wait for both.
+    await waitFor('the layer blobs to be rewritten as gzip', async () => (
+      (await records(dd)).every((r) => r.layers.every((l) => l.blobDigest !== l.diffId)) && (await uncompressedLayerBlobs(dd)).length === 0 ? true : undefined
+    ), { timeoutMs: 60_000 });
     const migratedDu = await du(d.dataRoot);
     assert.ok(legacyDu - migratedDu > legacyBytes * 0.4, `freed ${legacyDu - migratedDu} of ${legacyBytes} uncompressed bytes`);
     const after1 = await inspect(d, 'umoci/busybox:v1');
