@@ -246,6 +246,20 @@ describe('disk: an image costs its size about once (ADR 0022)', needsDocker, () 
     within(reclaimed, freed, 0.01, 'SpaceReclaimed against the du difference');
     assert.equal((await df(d)).LayersSize, 0);
   });
+
+  test('system prune -a --volumes reports what du loses', async () => {
+    await d.docker(['pull', ref], { timeoutMs: 120_000 });
+    await d.docker(['run', '--name', 'stopped', '-v', 'disk-vol2:/v', ref, 'sh', '-c', 'head -c 2000000 /dev/urandom > /out; head -c 1000000 /dev/urandom > /v/f']);
+    within(dfTotal(await df(d)), await du(d.dataRoot), 0.01, 'df against du before the prune');
+    const beforeDu = await du(d.dataRoot);
+    const text = (await d.docker(['system', 'prune', '-a', '--volumes', '-f'], { timeoutMs: 120_000 })).stdout.toString();
+    const m = /^Total reclaimed space: ([0-9.]+)([kMG]?B)$/m.exec(text);
+    assert.ok(m, text);
+    const reclaimed = Number(m[1]) * ({ B: 1, kB: 1e3, MB: 1e6, GB: 1e9 } as Record<string, number>)[m[2]!]!;
+    const freed = beforeDu - (await du(d.dataRoot));
+    assert.ok(freed > tarBytes + 3_000_000, `freed ${freed}`);
+    within(reclaimed, freed, 0.01, 'Total reclaimed space against the du difference');
+  });
 });
 
 /**
