@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { ContentStore, ImageConfigJson, ImageStore, Snapshots } from '../image/index.js';
-import { applyChanges, writeImage } from '../image/index.js';
+import { applyChanges, ingestCompressed, writeImage, type LayerSource } from '../image/index.js';
 import { isOverlayWhiteoutStat } from './whiteout-stat.js';
 
 /** `GET /containers/{id}/changes`: Kind 0 modified, 1 added, 2 deleted, as Docker's overlay2 reports. */
@@ -37,7 +37,8 @@ export async function commit(
 ): Promise<string> {
   const base = deps.store.config(o.imageId);
   const rec = deps.store.get(o.imageId)!;
-  const { digest: diffId } = await deps.content.ingest(o.diff());
+  // The diff is gzipped once, as the layer's blob; the snapshot is extracted from it (ADR 0022).
+  const { diffId, blob } = await ingestCompressed(deps.content, o.diff());
   const now = new Date().toISOString();
   const config: ImageConfigJson = {
     ...base,
@@ -49,9 +50,14 @@ export async function commit(
     history: [...(base.history ?? []), { created: now, created_by: o.createdBy, ...(o.author ? { author: o.author } : {}), ...(o.comment ? { comment: o.comment } : {}) }],
   };
   delete (config as Record<string, unknown>).container_config;
-  const layers = [...rec.layers.map((l) => () => deps.content.open(l.blobDigest)), () => deps.content.open(diffId)];
-  const img = await writeImage(deps, Buffer.from(JSON.stringify(config)), layers, { parent: o.imageId });
-  return img.id;
+  const layers: LayerSource[] = [...rec.layers, blob];
+  try {
+    const img = await writeImage(deps, Buffer.from(JSON.stringify(config)), layers, { parent: o.imageId });
+    return img.id;
+  } catch (err) {
+    if (!deps.store.isBlobReferenced(blob.blobDigest)) await deps.content.delete(blob.blobDigest).catch(() => undefined);
+    throw err;
+  }
 }
 
 export async function drain(src: Readable, dst: NodeJS.WritableStream): Promise<void> {

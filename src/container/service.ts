@@ -11,7 +11,7 @@ import type { SnapshotStore } from '../snapshot/index.js';
 import type { SysInfo } from '../sysinfo/index.js';
 import type { HostConfig } from '../types/container.js';
 import { readInterfaceStats } from '../network/index.js';
-import { checkFilterNames, duBytes, mapLimit, matchLabels, type Filters, type Logger } from '../util/index.js';
+import { checkFilterNames, diskUsage, duBytes, mapLimit, matchLabels, type Filters, type Logger } from '../util/index.js';
 import { resolveCommand } from '../runtime/spec/command.js';
 import { decodeCreateBody } from './decode.js';
 
@@ -350,7 +350,7 @@ export class ContainerService {
       if (!matchLabels(filters.get('label'), rec.config.Labels)) continue;
       if (filters.get('label!')?.some((l) => matchLabels([l], rec.config.Labels))) continue;
       if (until && !until.every((t) => Date.parse(rec.created) < t)) continue;
-      reclaimed += (await this.sizes(rec)).sizeRw;
+      reclaimed += await this.diskBytes(rec);
       await this.lifecycle.remove(rec.id, { force: false });
       deleted.push(rec.id);
     }
@@ -457,6 +457,25 @@ export class ContainerService {
     const rec = this.d.store.resolve(idOrName);
     if (rec.state.status !== 'running') throw new ConflictError(`container ${rec.id} is not running`);
     await resize(monitorPaths(this.d.store.paths(rec.id).run).ctlPath, height, width);
+  }
+
+  /**
+   * `system df`'s containers (ADR 0022): SizeRw is what the container's directory occupies as
+   * `du -sb` counts it (writable layer, logs, bundle), so the figures add up to the data-root.
+   */
+  async diskUsage(): Promise<Array<Record<string, unknown>>> {
+    const list = await this.list({ all: true, filters: new Map(), size: true });
+    for (const c of list) {
+      const rec = this.d.store.get(c.Id as string);
+      if (rec) c.SizeRw = await this.diskBytes(rec);
+    }
+    return list;
+  }
+
+  /** A container's directory as `du -sb` counts it, a mounted rootfs not entered. */
+  private async diskBytes(rec: ContainerRecord): Promise<number> {
+    const p = this.d.store.paths(rec.id);
+    return diskUsage(p.dir, { skipContentsOf: [p.rootfs] });
   }
 
   private async sizes(rec: ContainerRecord): Promise<{ sizeRw: number; sizeRootFs: number }> {

@@ -4,7 +4,7 @@ import { existsSync, promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { EventBus } from '../events/index.js';
-import { ContentStore, ImageArchive, ImageService, ImageStore } from '../image/index.js';
+import { ContentStore, ImageArchive, ImageService, ImageStore, compactLegacyLayers } from '../image/index.js';
 import { SnapshotStore } from '../snapshot/index.js';
 import { storePaths, writeFileAtomic } from '../store/index.js';
 import { readHostFacts, SystemService } from '../system/index.js';
@@ -83,6 +83,12 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     // Made first (its records are read further down): images and volumes ask it who uses them.
     const containerStore = new ContainerStore(paths.containers, paths.execRoot, logger);
     const images = new ImageService({ store, content, snapshots, events, logger, snapshotRoot: paths.snapshots, users: (id) => containerStore.imageUsers(id) });
+    // Layers kept uncompressed by ADR 0003's layout are rewritten as gzip in the background
+    // (ADR 0022); images stay usable meanwhile. Shutdown stops it between layers.
+    const compaction = new AbortController();
+    const compacting = compactLegacyLayers({ content, store, logger }, compaction.signal)
+      .catch((err: unknown) => { logger.warn({ component: 'image', err }, 'rewriting uncompressed layer blobs stopped; the rest stay as they are'); });
+    undo.push(async () => { compaction.abort(); await compacting; });
     const archive = new ImageArchive({ store, content, snapshots, events, logger, tmpDir: paths.tmp });
     const registry = new RegistryService({
       content, snapshots, store, events, logger, tmpDir: paths.tmp,
@@ -159,7 +165,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
       return {
         LayersSize: usage?.layersSize ?? 0,
         Images: usage ? usage.images : [],
-        Containers: want('container') ? await containers.list({ all: true, filters: new Map(), size: true }) : [],
+        Containers: want('container') ? await containers.diskUsage() : [],
         Volumes: want('volume') ? await volumes.usage() : [],
         BuildCache: want('build-cache') ? [] : [],
       };

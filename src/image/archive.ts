@@ -9,12 +9,13 @@ import type { EventBus } from '../events/index.js';
 import type { Logger } from '../util/index.js';
 import { openLayerFile, readArchive } from './archive-load.js';
 import { applyChanges } from './changes.js';
-import type { ContentStore } from './content.js';
+import { HashingStream, type ContentStore } from './content.js';
+import { isUncompressed, openUncompressed, uncompressedSize } from './layers.js';
 import { decompressed } from './decompress.js';
 import { familiarString, fullName, parseNormalizedNamed, parseRepositoryTag, toString as refString, withDefaultTag } from './reference.js';
 import type { Snapshots } from './snapshots.js';
 import type { ImageStore } from './store.js';
-import { MEDIA_TYPE, type ImageConfigJson, type ImageRecord } from './types.js';
+import { MEDIA_TYPE, type ImageConfigJson, type ImageRecord, type LayerRecord } from './types.js';
 import { writeImage } from './writer.js';
 
 export interface ArchiveDeps {
@@ -84,10 +85,24 @@ export class ImageArchive {
         const entry = pack.entry({ name, size, mode: 0o444, mtime: new Date(0) });
         await pipeline(this.d.content.open(digest), entry, { signal });
       };
+      /** A layer as its uncompressed tar, named by its diffId: the blob gunzipped and checked on the way (ADR 0022). */
+      const addLayer = async (layer: LayerRecord, size: number): Promise<void> => {
+        if (isUncompressed(layer)) return addBlob(layer.diffId);
+        if (written.has(layer.diffId)) return;
+        written.add(layer.diffId);
+        const entry = pack.entry({ name: `blobs/sha256/${layer.diffId.slice(7)}`, size, mode: 0o444, mtime: new Date(0) });
+        const hasher = new HashingStream();
+        await pipeline(openUncompressed(this.d.content, layer), hasher, entry, { signal });
+        if (hasher.digest() !== layer.diffId || hasher.sizeBytes !== size) {
+          throw new InvalidArgumentError(`layer ${layer.diffId} is corrupt in the content store: its blob ${layer.blobDigest} gives ${hasher.digest()}`);
+        }
+      };
       pack.entry({ name: 'blobs/', type: 'directory', mode: 0o755, mtime: new Date(0) });
       pack.entry({ name: 'blobs/sha256/', type: 'directory', mode: 0o755, mtime: new Date(0) });
       for (const { rec, refs } of selected.values()) {
-        const layers = rec.layers.map((l) => ({ mediaType: MEDIA_TYPE.ociLayer, digest: l.blobDigest, size: l.blobSizeBytes }));
+        const sizes: number[] = [];
+        for (const l of rec.layers) sizes.push(await uncompressedSize(this.d.content, l, signal));
+        const layers = rec.layers.map((l, i) => ({ mediaType: MEDIA_TYPE.ociLayer, digest: l.diffId, size: sizes[i]! }));
         const manifest = Buffer.from(JSON.stringify({
           schemaVersion: 2,
           mediaType: MEDIA_TYPE.ociManifest,
@@ -97,7 +112,7 @@ export class ImageArchive {
         const { createHash } = await import('node:crypto');
         const manifestDigest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
         await addBlob(rec.id);
-        for (const l of rec.layers) await addBlob(l.blobDigest);
+        for (const [i, l] of rec.layers.entries()) await addLayer(l, sizes[i]!);
         await addBlob(manifestDigest, manifest);
         const desc = { mediaType: MEDIA_TYPE.ociManifest, digest: manifestDigest, size: manifest.length };
         if (refs.length === 0) index.push(desc);
@@ -105,7 +120,7 @@ export class ImageArchive {
           const r = parseNormalizedNamed(ref);
           index.push({ ...desc, annotations: { 'io.containerd.image.name': ref, 'org.opencontainers.image.ref.name': r.tag ?? '' } });
         }
-        manifestJson.push({ Config: `blobs/sha256/${rec.id.slice(7)}`, RepoTags: refs.map((r) => familiarString(parseNormalizedNamed(r))), Layers: rec.layers.map((l) => `blobs/sha256/${l.blobDigest.slice(7)}`) });
+        manifestJson.push({ Config: `blobs/sha256/${rec.id.slice(7)}`, RepoTags: refs.map((r) => familiarString(parseNormalizedNamed(r))), Layers: rec.layers.map((l) => `blobs/sha256/${l.diffId.slice(7)}`) });
       }
       const small = (name: string, v: unknown) => pack.entry({ name, mode: 0o644, mtime: new Date(0) }, JSON.stringify(v));
       small('index.json', { schemaVersion: 2, mediaType: MEDIA_TYPE.ociIndex, manifests: index });

@@ -77,6 +77,26 @@ export class ContentStore {
     }
   }
 
+  /**
+   * Takes a complete file the caller has already verified against `digest` (a layer download
+   * hashed on its way in, ADR 0022) as that blob: fsync, rename, fsync of the directory. The
+   * file must be on the data-root's filesystem. Saves writing the bytes a second time.
+   */
+  async adopt(file: string, digest: string): Promise<BlobInfo> {
+    const dst = this.pathOf(digest);
+    const fh = await fsp.open(file, 'r');
+    let sizeBytes: number;
+    try {
+      await fh.sync();
+      sizeBytes = (await fh.stat()).size;
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(file, dst);
+    await fsyncDir(this.blobDir);
+    return { digest, sizeBytes };
+  }
+
   async put(data: Buffer | string, expected?: string): Promise<BlobInfo> {
     const { Readable } = await import('node:stream');
     return this.ingest(Readable.from([Buffer.from(data)]), { expected });
@@ -97,6 +117,11 @@ export class ContentStore {
   /** A stream of a blob (large: layers); the caller verifies when it matters. */
   open(digest: string): Readable {
     return createReadStream(this.pathOf(digest));
+  }
+
+  /** Bytes [start, end) of a blob (an upload in chunks). */
+  openRange(digest: string, start: number, end: number): Readable {
+    return createReadStream(this.pathOf(digest), { start, end: end - 1 });
   }
 
   async delete(digest: string): Promise<void> {

@@ -213,18 +213,28 @@ export class ImageService {
     return { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
   }
 
-  /** The image part of `GET /system/df`. */
+  /**
+   * The image part of `GET /system/df`. Sizes are what the data-root holds (ADR 0022): each
+   * snapshot as `du -sb` counts it, each layer blob, each config. A part shared by several
+   * images counts once in `layersSize` and in each image's `SharedSize`, as dockerd counts.
+   */
   async usage(): Promise<{ images: Array<ImageSummary & { SharedSize: number; Containers: number }>; layersSize: number }> {
     const list = await this.list({ all: true });
     const counts = new Map<string, number>();
-    for (const rec of this.d.store.list()) for (const chain of chainIds(rec)) counts.set(chain, (counts.get(chain) ?? 0) + 1);
     const sizes = new Map<string, number>();
-    for (const chain of counts.keys()) sizes.set(chain, (await this.d.snapshots.stat(chain)).sizeBytes);
-    const images = list.map((s) => {
+    for (const rec of this.d.store.list()) {
+      for (const [key, bytes] of await this.parts(rec)) {
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        sizes.set(key, bytes);
+      }
+    }
+    const images = [];
+    for (const s of list) {
       const rec = this.d.store.get(s.Id)!;
-      const shared = chainIds(rec).filter((c) => (counts.get(c) ?? 0) > 1).reduce((n, c) => n + (sizes.get(c) ?? 0), 0);
-      return { ...s, SharedSize: shared, Containers: this.users(s.Id).length };
-    });
+      let shared = 0;
+      for (const [key, bytes] of await this.parts(rec)) if ((counts.get(key) ?? 0) > 1) shared += bytes;
+      images.push({ ...s, SharedSize: shared, Containers: this.users(s.Id).length });
+    }
     return { images, layersSize: [...sizes.values()].reduce((a, b) => a + b, 0) };
   }
 
@@ -246,12 +256,7 @@ export class ImageService {
     out.push({ Deleted: rec.id });
     this.d.events.publish('image', 'delete', rec.id, { name: rec.id });
     const keepChains = new Set<string>();
-    const keepBlobs = new Set<string>();
-    for (const other of this.d.store.list()) {
-      for (const c of chainIds(other)) keepChains.add(c);
-      keepBlobs.add(other.id);
-      for (const l of other.layers) keepBlobs.add(l.blobDigest);
-    }
+    for (const other of this.d.store.list()) for (const c of chainIds(other)) keepChains.add(c);
     const mine = chainIds(rec);
     for (const chain of [...mine].reverse()) {
       if (keepChains.has(chain)) continue;
@@ -259,7 +264,7 @@ export class ImageService {
       out.push({ Deleted: chain });
     }
     for (const blob of [rec.id, ...rec.layers.map((l) => l.blobDigest)]) {
-      if (!keepBlobs.has(blob)) await this.d.content.delete(blob);
+      if (!this.d.store.isBlobReferenced(blob)) await this.d.content.delete(blob);
     }
   }
 
@@ -269,12 +274,33 @@ export class ImageService {
     return Number.isNaN(t) ? Date.parse(rec.loadedAt) : t;
   }
 
+  /**
+   * What an image occupies, part by part, keyed so that parts shared between images can be
+   * told apart: its config blob, each layer's snapshot (`du -sb` of it) and blob.
+   */
+  private async parts(rec: ImageRecord): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    out.set(`blob:${rec.id}`, await this.d.content.size(rec.id).catch(() => 0));
+    for (const [i, chain] of chainIds(rec).entries()) {
+      const st = await this.d.snapshots.stat(chain).catch((err: unknown) => {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      });
+      out.set(`snapshot:${chain}`, st ? st.usageBytes ?? st.sizeBytes : 0);
+      const l = rec.layers[i]!;
+      out.set(`blob:${l.blobDigest}`, l.blobSizeBytes);
+    }
+    return out;
+  }
+
+  /** An image's size as `docker images` shows it: everything it occupies on disk (ADR 0022). */
   private async sizeOf(rec: ImageRecord): Promise<number> {
     let total = 0;
-    for (let i = 0; i < rec.layers.length; i++) total += await this.layerSize(rec, i);
+    for (const bytes of (await this.parts(rec)).values()) total += bytes;
     return total;
   }
 
+  /** The bytes of one layer's files (history's per-step size, as Docker's). */
   private async layerSize(rec: ImageRecord, i: number): Promise<number> {
     const chain = chainIds(rec)[i];
     if (!chain) return 0;
@@ -284,11 +310,12 @@ export class ImageService {
     }
   }
 
+  /** What deleting the image alone would free: the parts no other image has. */
   private async uniqueSize(rec: ImageRecord): Promise<number> {
     const others = new Set<string>();
-    for (const o of this.d.store.list()) if (o.id !== rec.id) for (const c of chainIds(o)) others.add(c);
+    for (const o of this.d.store.list()) if (o.id !== rec.id) for (const key of (await this.parts(o)).keys()) others.add(key);
     let n = 0;
-    for (const c of chainIds(rec)) if (!others.has(c)) n += (await this.d.snapshots.stat(c).catch(() => ({ sizeBytes: 0 }))).sizeBytes;
+    for (const [key, bytes] of await this.parts(rec)) if (!others.has(key)) n += bytes;
     return n;
   }
 

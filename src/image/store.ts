@@ -6,7 +6,7 @@ import type { Logger } from '../util/index.js';
 import type { ContentStore } from './content.js';
 import { familiarString, parseNormalizedNamed, toString as refString, withDefaultTag, type Reference } from './reference.js';
 import { Repositories } from './repositories.js';
-import type { ImageConfigJson, ImageRecord } from './types.js';
+import type { ImageConfigJson, ImageRecord, LayerRecord } from './types.js';
 
 const HEX64 = /^[a-f0-9]{64}$/;
 
@@ -45,6 +45,29 @@ export class ImageStore {
   }
 
   list(): ImageRecord[] { return [...this.records.values()]; }
+
+  /**
+   * A layer with this diffId as some image keeps it, a compressed blob preferred over an
+   * uncompressed one (ADR 0003's layout).
+   */
+  layerOf(diffId: string): LayerRecord | undefined {
+    let found: LayerRecord | undefined;
+    for (const rec of this.records.values()) {
+      for (const l of rec.layers) {
+        if (l.diffId !== diffId) continue;
+        if (l.blobDigest !== l.diffId) return l;
+        found ??= l;
+      }
+    }
+    return found;
+  }
+
+  /** Whether any image keeps `digest` as its config or as a layer blob. */
+  isBlobReferenced(digest: string): boolean {
+    if (this.records.has(digest)) return true;
+    for (const rec of this.records.values()) if (rec.layers.some((l) => l.blobDigest === digest)) return true;
+    return false;
+  }
   get(id: string): ImageRecord | undefined { return this.records.get(id); }
 
   config(id: string): ImageConfigJson {

@@ -39,7 +39,11 @@ export interface ImageConfigJson {
   [key: string]: unknown;
 }
 
-/** One layer of an image as berth stores it: the blob holds the uncompressed tar unless noted. */
+/**
+ * One layer of an image as berth stores it (ADR 0022): a compressed blob in the content store
+ * (as pulled, or gzipped once when made here) beside the layer's snapshot. Records written by
+ * ADR 0003's layout hold the uncompressed tar instead (blobDigest = diffId).
+ */
 export interface LayerRecord {
   diffId: string;
   /** Content-store digest of the layer blob (equals diffId when stored uncompressed). */
@@ -47,6 +51,8 @@ export interface LayerRecord {
   mediaType: string;
   /** Size of the blob in the content store. */
   blobSizeBytes: number;
+  /** Size of the uncompressed tar (what `save` writes), when known. */
+  diffSizeBytes?: number;
 }
 
 /** berth's record of an image, `images/<hex>.json`; the id is the config digest. */

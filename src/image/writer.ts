@@ -2,19 +2,24 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import type { ContentStore } from './content.js';
-import { decompressed } from './decompress.js';
+import { isUncompressed, openUncompressed, storeLayer, type LayerBlob } from './layers.js';
 import { chainIdOf, type Snapshots } from './snapshots.js';
 import type { ImageStore } from './store.js';
-import { MEDIA_TYPE, type ImageConfigJson, type ImageRecord, type LayerRecord } from './types.js';
-
-/** Opens one layer's tar (plain or gzip) when the writer needs its bytes. */
-export type LayerSource = () => Promise<Readable> | Readable;
+import { type ImageConfigJson, type ImageRecord, type LayerRecord } from './types.js';
 
 /**
- * Stores one image: its layers as uncompressed blobs (digest = diffId, so `save` can write them
- * back byte for byte) and as snapshots, then its config blob and record. Layers the store
- * already has are not read at all. On any failure every blob and snapshot this call created is
- * removed again, in reverse order: the store is left as it was.
+ * One layer of an image being written: a function opening its tar (plain or gzip) when its
+ * bytes are needed, or a blob already in the content store (a pull stored it).
+ */
+export type LayerSource = (() => Promise<Readable> | Readable) | LayerBlob;
+
+/**
+ * Stores one image: each layer as a compressed blob plus its snapshot (ADR 0022), then its
+ * config blob and record. A layer whose blob the store has (any image with that diffId) is
+ * not read at all; one whose snapshot is missing is extracted from that blob. A new layer
+ * is read once, stored and extracted in the same pass. On any failure every blob and
+ * snapshot this call created is removed again, in reverse order: the store is left as it was.
+ * Callers hold `store.lock` ('images').
  */
 export async function writeImage(
   deps: { content: ContentStore; snapshots: Snapshots; store: ImageStore },
@@ -29,22 +34,37 @@ export async function writeImage(
   }
   const id = `sha256:${createHash('sha256').update(configBytes).digest('hex')}`;
   const undo: Array<() => Promise<void>> = [];
+  const created = new Set<string>();
+  const isReferenced = (digest: string) => deps.store.isBlobReferenced(digest);
   try {
     const records: LayerRecord[] = [];
     let parent: string | undefined;
-    for (const [i, open] of layers.entries()) {
+    for (const [i, source] of layers.entries()) {
       const diffId = diffIds[i]!;
       const chainId = chainIdOf(parent, diffId);
-      if (!(await deps.content.has(diffId))) {
-        await deps.content.ingest(await decompressed(await open()), { expected: diffId, signal: opts.signal })
+      let blob = await knownBlob(deps, diffId, typeof source === 'function' ? undefined : source, records);
+      if (!blob) {
+        if (typeof source !== 'function') throw new NotFoundError(`layer blob ${source.blobDigest} not found`);
+        const stored = await storeLayer({ ...deps, isReferenced }, parent, diffId, await source(), { signal: opts.signal, chainId })
           .catch((err: unknown) => { throw layerError(i, diffId, err); });
-        undo.push(() => deps.content.delete(diffId));
-      }
-      if (!(await deps.snapshots.has(chainId))) {
-        await deps.snapshots.applyLayer(parent, deps.content.open(diffId), { expectedDiffId: diffId, signal: opts.signal });
+        blob = stored.blob;
+        if (!isReferenced(blob.blobDigest) && !created.has(blob.blobDigest)) {
+          created.add(blob.blobDigest);
+          const digest = blob.blobDigest;
+          undo.push(() => deps.content.delete(digest));
+        }
+        if (stored.appliedSnapshot) undo.push(() => deps.snapshots.remove(chainId));
+      } else if (!(await deps.snapshots.has(chainId))) {
+        const applied = await deps.snapshots.applyLayer(parent, openUncompressed(deps.content, { diffId, ...blob }), { expectedDiffId: diffId, signal: opts.signal })
+          .catch((err: unknown) => { throw layerError(i, diffId, err); });
         undo.push(() => deps.snapshots.remove(chainId));
+        if (blob.diffSizeBytes === undefined && applied.tarBytes !== undefined) blob = { ...blob, diffSizeBytes: applied.tarBytes };
       }
-      records.push({ diffId, blobDigest: diffId, mediaType: MEDIA_TYPE.ociLayer, blobSizeBytes: await deps.content.size(diffId) });
+      if (blob.diffSizeBytes === undefined && !isUncompressed({ diffId, ...blob })) {
+        const tarBytes = (await deps.snapshots.stat(chainId)).tarBytes;
+        if (tarBytes !== undefined) blob = { ...blob, diffSizeBytes: tarBytes };
+      }
+      records.push({ diffId, ...blob });
       parent = chainId;
     }
     if (!(await deps.content.has(id))) {
@@ -64,8 +84,24 @@ export async function writeImage(
   }
 }
 
+/**
+ * The stored blob of a layer, if there is one: the one given (when the content store has it),
+ * else the one any image (or an earlier layer of this one) keeps for that diffId.
+ */
+async function knownBlob(deps: { content: ContentStore; store: ImageStore }, diffId: string, given: LayerBlob | undefined, earlier: LayerRecord[]): Promise<LayerBlob | undefined> {
+  const candidates = [given, earlier.find((l) => l.diffId === diffId), deps.store.layerOf(diffId)];
+  for (const c of candidates) {
+    if (!c) continue;
+    if (await deps.content.has(c.blobDigest)) {
+      const { blobDigest, mediaType, blobSizeBytes, diffSizeBytes } = c;
+      return { blobDigest, mediaType, blobSizeBytes, ...(diffSizeBytes !== undefined ? { diffSizeBytes } : {}) };
+    }
+  }
+  return undefined;
+}
+
 function layerError(i: number, diffId: string, err: unknown): Error {
-  if (err instanceof InvalidArgumentError && err.message.startsWith('digest mismatch')) {
+  if (err instanceof InvalidArgumentError && /digest mismatch|diffId mismatch/.test(err.message)) {
     return new InvalidArgumentError(`layer ${i + 1} does not match its diffID ${diffId} in the image config: ${err.message}`, { cause: err });
   }
   if (err instanceof NotFoundError) return err;

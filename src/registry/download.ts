@@ -6,7 +6,7 @@
  * start and the bytes already seen are skipped.
  */
 import { createHash } from 'node:crypto';
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { InvalidArgumentError } from '../errors/index.js';
 import { isNetworkError, RegistryResponseError } from './errors.js';
@@ -44,8 +44,10 @@ export async function withRetry<T>(fn: () => Promise<T>, retry: RetryPolicy, sig
  * The blob's bytes, resumed across dropped connections, verified against `desc.digest` at the
  * end. With `partials`, the bytes are also kept on disk as they come, and a blob an earlier
  * pull did not finish starts from what that pull kept (re-read and re-hashed from the start).
+ * With `adopt` too, the verified file is handed to it (the content store renames it into
+ * place) before the stream ends, instead of being removed.
  */
-export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit, retry: RetryPolicy, signal?: AbortSignal, partials?: PartialDownloads): Readable {
+export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit, retry: RetryPolicy, signal?: AbortSignal, partials?: PartialDownloads, adopt?: (file: string) => Promise<void>): Readable {
   const id = shortId(desc.digest);
   const counter = new ProgressCounter(emit, 'Downloading', id, desc.size);
   const hasher = createHash('sha256');
@@ -54,6 +56,7 @@ export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit,
     let failures = 0;
     const partial = partials ? await partials.open(desc.digest, desc.size) : undefined;
     let verified = false;
+    let verifiedOk = false;
     // Checked before the blob's last bytes go on: a corrupt layer then fails as a digest
     // mismatch, never as whatever gunzip makes of a bad trailer (a race it would win).
     const verify = (): void => {
@@ -63,6 +66,7 @@ export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit,
       if (actual !== desc.digest || (desc.size > 0 && offset !== desc.size)) {
         throw new LayerVerificationError(`filesystem layer verification failed for digest ${desc.digest}`);
       }
+      verifiedOk = true;
     };
     try {
       if (partial && partial.kept > 0) {
@@ -108,8 +112,10 @@ export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit,
       }
       if (!verified) verify();
     } finally {
-      // Complete (right or wrong) bytes are not kept; an interrupted download's are.
-      if (verified) await partial?.remove();
+      // Complete and right bytes become the blob when the caller adopts them (ADR 0022: the
+      // compressed bytes are written once); wrong ones are not kept; an interrupted download's are.
+      if (verified && adopt && partial && verifiedOk) await partial.handOver(adopt);
+      else if (verified) await partial?.remove();
       else await partial?.keep();
     }
   }
@@ -119,7 +125,7 @@ export function blobStream(repo: RepositoryClient, desc: Descriptor, emit: Emit,
 /** Docker's words for a layer whose bytes do not fit its digests. */
 export function ingestError(err: unknown, desc: Descriptor, diffId: string): unknown {
   if (err instanceof LayerVerificationError) return err;
-  if (err instanceof InvalidArgumentError && err.message.startsWith('digest mismatch')) {
+  if (err instanceof InvalidArgumentError && /digest mismatch|diffId mismatch/.test(err.message)) {
     return new LayerVerificationError(`filesystem layer verification failed for digest ${desc.digest}: its content does not match the diffID ${diffId} in the image config`, { cause: err });
   }
   if (err instanceof Error && !(err instanceof InvalidArgumentError) && /incorrect header|invalid|unexpected end of file|zlib/i.test(err.message)) {
@@ -128,58 +134,4 @@ export function ingestError(err: unknown, desc: Descriptor, diffId: string): unk
   return err;
 }
 
-/**
- * Joins small chunks (gunzip yields 16 KiB) into ones of at least `minBytes`: each chunk
- * becomes a write(2) in the content store and in extraction, and 16 KiB writes cost three
- * to four times as much per byte as 256 KiB ones here (ADR 0007).
- */
-export function coalesce(minBytes = 256 * 1024): Transform {
-  let pending: Buffer[] = [];
-  let size = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      pending.push(chunk);
-      size += chunk.length;
-      if (size >= minBytes) {
-        const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, size);
-        pending = [];
-        size = 0;
-        cb(null, out);
-        return;
-      }
-      cb();
-    },
-    flush(cb) {
-      cb(null, size > 0 ? Buffer.concat(pending, size) : undefined);
-    },
-  });
-}
-
-/**
- * Feeds one stream to two consumers at the pace of the slower (backpressure from both). A
- * consumer that closes its side early is dropped; the other keeps reading. An error of the
- * source reaches both.
- */
-export function tee(src: Readable, highWaterMark = 1 << 20): [PassThrough, PassThrough] {
-  const outs = [new PassThrough({ highWaterMark }), new PassThrough({ highWaterMark })] as [PassThrough, PassThrough];
-  let waiting = 0;
-  const live = new Set(outs);
-  const release = () => { if (--waiting === 0) src.resume(); };
-  for (const o of outs) {
-    o.on('close', () => {
-      if (!live.delete(o)) return;
-      // A dropped side may have been the one holding the source back.
-      if (o.listenerCount('drain') > 0) { o.removeAllListeners('drain'); release(); }
-      if (live.size === 0) src.destroy();
-    });
-  }
-  src.on('data', (chunk: Buffer) => {
-    for (const o of live) {
-      if (!o.write(chunk)) { waiting++; o.once('drain', release); }
-    }
-    if (waiting > 0) src.pause();
-  });
-  src.on('end', () => { for (const o of live) o.end(); });
-  src.on('error', (err) => { for (const o of live) o.destroy(err); });
-  return outs;
-}
+export { coalesce, tee } from '../image/index.js';

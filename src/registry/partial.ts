@@ -71,6 +71,12 @@ export class PartialFile {
     await fsp.rm(this.file, { force: true });
   }
 
+  /** The blob is complete and verified: `adopt` takes the file (a rename into the content store). */
+  async handOver(adopt: (file: string) => Promise<void>): Promise<void> {
+    await this.close();
+    await adopt(this.file);
+  }
+
   /** Interrupted: what was written is kept (synced, so a host crash keeps a true prefix) for the next pull. */
   async keep(): Promise<void> {
     if (this.closed) return;

@@ -6,16 +6,17 @@
  * download. Nothing is visible until the image record and its references are written; a
  * failure removes the blobs and snapshots this pull created.
  */
-import type { Readable } from 'node:stream';
+import { addAbortSignal, pipeline as pipelineCb, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import {
-  decompressed, familiarName, familiarString, parseConfig, writeImage, type ContentStore, type ImageStore, type Reference, type Snapshots,
+  familiarName, familiarString, parseConfig, writeImage, type ContentStore, type ImageStore, type LayerSource, type Reference, type Snapshots,
 } from '../image/index.js';
 import { chainIdOf } from '../snapshot/index.js';
 import type { Logger } from '../util/index.js';
 import type { AuthConfig, TokenCache } from './auth.js';
-import { blobStream, coalesce, DEFAULT_RETRY, ingestError, tee, withRetry, type RetryPolicy } from './download.js';
+import { blobStream, coalesce, DEFAULT_RETRY, ingestError, withRetry, type RetryPolicy } from './download.js';
 import { RegistryResponseError } from './errors.js';
 import type { RegistryHosts } from './hosts.js';
 import { digestOf, hostPlatform, parseManifest, platformMatches, platformString, selectManifest, type Descriptor, type ImageManifest, type Platform } from './manifest.js';
@@ -185,13 +186,14 @@ export class Puller {
     const abort = new AbortController();
     const onAbort = () => abort.abort(req.signal?.reason);
     req.signal?.addEventListener('abort', onAbort, { once: true });
-    for (const l of layers) this.inUse.set(l.diffId, (this.inUse.get(l.diffId) ?? 0) + 1);
+    for (const l of layers) this.inUse.set(l.desc.digest, (this.inUse.get(l.desc.digest) ?? 0) + 1);
     let downloadedAny = false;
     const shown = new Set<string>();
     try {
       const needed: boolean[] = [];
       for (const l of layers) {
-        const has = await this.d.snapshots.has(l.chainId);
+        // A layer is here when its snapshot is and some blob of it (ADR 0022: the blob as pulled).
+        const has = (await this.d.snapshots.has(l.chainId)) && (await this.hasBlobOf(l));
         needed.push(!has);
         const id = shortId(l.desc.digest);
         if (shown.has(id)) continue;
@@ -221,17 +223,25 @@ export class Puller {
     } finally {
       req.signal?.removeEventListener('abort', onAbort);
       for (const l of layers) {
-        const n = (this.inUse.get(l.diffId) ?? 1) - 1;
-        if (n > 0) this.inUse.set(l.diffId, n); else this.inUse.delete(l.diffId);
+        const n = (this.inUse.get(l.desc.digest) ?? 1) - 1;
+        if (n > 0) this.inUse.set(l.desc.digest, n); else this.inUse.delete(l.desc.digest);
       }
     }
   }
 
+  /** Whether the content store has a blob of this layer: the one pulled, or any an image keeps. */
+  private async hasBlobOf(l: { desc: Descriptor; diffId: string }): Promise<boolean> {
+    if (await this.d.content.has(l.desc.digest)) return true;
+    const known = this.d.store.layerOf(l.diffId);
+    return known !== undefined && (await this.d.content.has(known.blobDigest));
+  }
+
   /**
    * One layer into the content store and its snapshot, shared with any pull already doing
-   * the same chain. The blob streams through verification and gunzip once, and is teed to
-   * the content store and to extraction; the snapshot commits after its parent's and after
-   * the blob verified.
+   * the same chain. The compressed blob streams from the registry once and is teed: as it
+   * is to the content store (checked against the manifest's digest), and to extraction,
+   * which gunzips and checks the diffId (ADR 0022: no uncompressed copy is written). The
+   * snapshot commits after its parent's and after the blob verified.
    */
   private layer(
     repo: RepositoryClient,
@@ -252,31 +262,49 @@ export class Puller {
         p.catch(() => undefined);
         return p;
       };
-      if (await this.d.content.has(l.diffId)) {
+      const hasSnapshot = await this.d.snapshots.has(l.chainId);
+      if (!hasSnapshot && (await this.d.content.has(l.desc.digest))) {
         o.emit(status('Download complete', id));
-        await this.extract(parent, this.d.content.open(l.diffId), l, gate([]), o);
+        await this.extract(parent, this.d.content.open(l.desc.digest), l, gate([]), o);
         return;
       }
       if (this.semaphore.isFull) o.emit(status('Waiting', id));
       let applying: Promise<void> | undefined;
       await this.semaphore.run(async () => {
         o.signal.throwIfAborted();
-        const source = blobStream(repo, l.desc, o.emit, this.d.retry ?? DEFAULT_RETRY, o.signal, this.d.partials);
-        let ingesting: Promise<unknown> | undefined;
+        // The download's partial file becomes the blob (a rename once verified), so the
+        // compressed bytes are written once; extraction reads them from the same stream.
+        let adopted = false;
+        let settle!: { resolve: () => void; reject: (err: unknown) => void };
+        const ingesting = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
+        ingesting.catch(() => undefined);
+        const adopt = async (file: string): Promise<void> => {
+          await this.d.content.adopt(file, l.desc.digest);
+          o.created.push({ kind: 'blob', key: l.desc.digest });
+          adopted = true;
+          settle.resolve();
+        };
+        const source = blobStream(repo, l.desc, o.emit, this.d.retry ?? DEFAULT_RETRY, o.signal, this.d.partials, adopt);
+        let sourceErr: unknown;
+        source.on('error', (err) => { sourceErr = err; settle.reject(err); });
+        source.on('close', () => { if (!adopted) settle.reject(new Error(`download of ${l.desc.digest} ended before it completed`)); });
+        // An abort, or extraction giving up on its side, ends the download too.
+        addAbortSignal(o.signal, source);
         try {
-          const plain = await decompressed(source, { chunkBytes: 256 * 1024 });
-          const joined = coalesce();
-          plain.on('error', (err) => joined.destroy(err));
-          const [toStore, toSnapshot] = tee(plain.pipe(joined));
-          ingesting = this.d.content.ingest(toStore, { expected: l.diffId, signal: o.signal });
-          applying = this.extract(parent, toSnapshot, l, gate([ingesting]), o);
-          applying.catch(() => undefined);
+          if (hasSnapshot) {
+            // The chain is extracted but its blob is gone: only the blob is fetched again.
+            await pipeline(source, new Writable({ write(_c, _e, cb) { cb(); } }), { signal: o.signal });
+          } else {
+            applying = this.extract(parent, pipelineCb(source, coalesce(), () => undefined), l, gate([ingesting]), o);
+            applying.catch(() => undefined);
+          }
           await ingesting;
         } catch (err) {
           source.destroy();
-          throw ingestError(err, l.desc, l.diffId);
+          // The first cause wins: the download's (verification, network), else extraction's.
+          const applyErr = applying ? await applying.then(() => undefined, (e: unknown) => e) : undefined;
+          throw ingestError(sourceErr ?? applyErr ?? err, l.desc, l.diffId);
         }
-        o.created.push({ kind: 'blob', key: l.diffId });
         o.onDownload();
         o.emit(status('Download complete', id));
       });
@@ -303,7 +331,9 @@ export class Puller {
     const { store } = this.d;
     const outcome = await store.lock.run('images', async () => {
       const existed = store.get(digestOf(r.configBytes)) !== undefined;
-      const rec = await writeImage(this.d, r.configBytes, layers.map(() => () => { throw new Error('layer unexpectedly missing'); }), { signal: req.signal });
+      // Each layer is in the store by now: the blob this pull fetched, or one an image keeps.
+      const sources: LayerSource[] = layers.map((l) => ({ blobDigest: l.desc.digest, mediaType: l.desc.mediaType, blobSizeBytes: l.desc.size }));
+      const rec = await writeImage(this.d, r.configBytes, sources, { signal: req.signal });
       let moved = false;
       if (ref.tag !== undefined) moved = (store.repositories.get(`${repoName(ref)}:${ref.tag}`)) !== rec.id;
       if (ref.tag !== undefined && !ref.digest) await store.tag({ domain: ref.domain, path: ref.path, tag: ref.tag }, rec.id);
@@ -321,11 +351,10 @@ export class Puller {
   }
 
   private async undo(created: Array<{ kind: 'blob' | 'snapshot'; key: string }>): Promise<void> {
-    const referenced = new Set(this.d.store.list().flatMap((rec) => rec.layers.map((l) => l.diffId)));
     for (const step of [...created].reverse()) {
       try {
         if (step.kind === 'snapshot') await this.d.snapshots.remove(step.key);
-        else if (!referenced.has(step.key) && (this.inUse.get(step.key) ?? 0) <= 1) await this.d.content.delete(step.key);
+        else if (!this.d.store.isBlobReferenced(step.key) && (this.inUse.get(step.key) ?? 0) <= 1) await this.d.content.delete(step.key);
       } catch (err) {
         this.d.logger.warn({ component: 'registry', err }, 'removing a partly pulled layer failed');
       }

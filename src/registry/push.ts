@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
-import { familiarName, familiarString, MEDIA_TYPE, type ContentStore, type ImageRecord, type ImageStore, type Reference } from '../image/index.js';
+import { familiarName, familiarString, isUncompressed, MEDIA_TYPE, type ContentStore, type ImageRecord, type ImageStore, type LayerRecord, type Reference } from '../image/index.js';
 import type { Logger } from '../util/index.js';
 import type { AuthConfig, TokenCache } from './auth.js';
 import type { RegistryHosts } from './hosts.js';
@@ -101,7 +101,7 @@ export class Pusher {
       if (!seen.has(l.diffId)) req.emit(status('Preparing', shortId(l.diffId)));
       seen.add(l.diffId);
     }
-    const results = await Promise.all([...rec.layers].reverse().map((l) => this.pushLayer(repo, req, l.diffId)));
+    const results = await Promise.all([...rec.layers].reverse().map((l) => this.pushLayer(repo, req, l)));
     const layers = results.reverse();
     if ((await repo.headBlob(rec.id)) === undefined) {
       const loc = await repo.startUpload();
@@ -125,13 +125,14 @@ export class Pusher {
     this.d.events.publish('image', 'push', familiarString({ domain: ref.domain, path: ref.path, tag }), { name: familiarName(ref) });
   }
 
-  private pushLayer(repo: RepositoryClient, req: PushRequest, diffId: string): Promise<PushedLayer> {
+  private pushLayer(repo: RepositoryClient, req: PushRequest, layer: LayerRecord): Promise<PushedLayer> {
+    const diffId = layer.diffId;
     const repoFull = `${req.ref.domain}/${req.ref.path}`;
     const key = `${repoFull}|${diffId}`;
     const running = this.uploads.get(key);
     const id = shortId(diffId);
     if (running) return running.then((l) => { req.emit(status('Layer already exists', id)); return l; });
-    const job = this.limit(req, id, () => this.uploadLayer(repo, req, diffId));
+    const job = this.limit(req, id, () => this.uploadLayer(repo, req, layer));
     this.uploads.set(key, job);
     const clear = () => { if (this.uploads.get(key) === job) this.uploads.delete(key); };
     job.then(clear, clear);
@@ -150,7 +151,8 @@ export class Pusher {
     }
   }
 
-  private async uploadLayer(repo: RepositoryClient, req: PushRequest, diffId: string): Promise<PushedLayer> {
+  private async uploadLayer(repo: RepositoryClient, req: PushRequest, layer: LayerRecord): Promise<PushedLayer> {
+    const diffId = layer.diffId;
     const id = shortId(diffId);
     const ref = req.ref;
     const repoFull = `${ref.domain}/${ref.path}`;
@@ -174,28 +176,39 @@ export class Pusher {
       }
       if (r && !r.mounted) await repo.cancelUpload(r.location);
     }
+    if (!isUncompressed(layer)) {
+      // The blob as stored (as pulled, or gzipped when made here) goes up as it is (ADR 0022).
+      const blob = { mediaType: /gzip/.test(layer.mediaType) ? MEDIA_TYPE.dockerLayerGzip : layer.mediaType, size: layer.blobSizeBytes, digest: layer.blobDigest };
+      await this.send(repo, req, id, blob.digest, blob.size, (start, end) => this.d.content.openRange(blob.digest, start, end));
+      await this.d.metadata.add(diffId, { digest: blob.digest, repository: repoFull, mediaType: blob.mediaType, sizeBytes: blob.size });
+      return blob;
+    }
+    // ADR 0003's layout keeps the layer uncompressed: it is gzipped for the upload.
     const tmp = path.join(this.d.tmpDir, `push-${randomBytes(8).toString('hex')}.gz`);
     try {
       const { digest, size } = await this.compress(diffId, tmp, req.signal);
-      const have = await repo.headBlob(digest);
-      if (have !== undefined) {
-        req.emit(status('Layer already exists', id));
-      } else {
-        const loc = await repo.startUpload();
-        const counter = new ProgressCounter(req.emit, 'Pushing', id, size);
-        await repo.upload(loc, digest, size, (start, end) => {
-          if (start === 0) counter.set(0);
-          const s = createReadStream(tmp, { start, end: end - 1 });
-          return s.pipe(new Transform({ transform(c: Buffer, _e, cb) { counter.add(c.length); cb(null, c); } }));
-        }, this.d.chunkBytes ?? DEFAULT_CHUNK_BYTES);
-        req.emit(status('Pushed', id));
-      }
-      const layer = { mediaType: MEDIA_TYPE.dockerLayerGzip, size, digest };
-      await this.d.metadata.add(diffId, { digest, repository: repoFull, mediaType: layer.mediaType, sizeBytes: size });
-      return layer;
+      await this.send(repo, req, id, digest, size, (start, end) => createReadStream(tmp, { start, end: end - 1 }));
+      const pushed = { mediaType: MEDIA_TYPE.dockerLayerGzip, size, digest };
+      await this.d.metadata.add(diffId, { digest, repository: repoFull, mediaType: pushed.mediaType, sizeBytes: size });
+      return pushed;
     } finally {
       await fsp.rm(tmp, { force: true });
     }
+  }
+
+  /** Uploads a blob unless the repository has it (HEAD), with Docker's progress messages. */
+  private async send(repo: RepositoryClient, req: PushRequest, id: string, digest: string, size: number, open: (start: number, end: number) => Readable): Promise<void> {
+    if ((await repo.headBlob(digest)) !== undefined) {
+      req.emit(status('Layer already exists', id));
+      return;
+    }
+    const loc = await repo.startUpload();
+    const counter = new ProgressCounter(req.emit, 'Pushing', id, size);
+    await repo.upload(loc, digest, size, (start, end) => {
+      if (start === 0) counter.set(0);
+      return open(start, end).pipe(new Transform({ transform(c: Buffer, _e, cb) { counter.add(c.length); cb(null, c); } }));
+    }, this.d.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+    req.emit(status('Pushed', id));
   }
 
   /** gzip of the stored (uncompressed) layer into `tmp`, hashing the output. */

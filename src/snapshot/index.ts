@@ -12,3 +12,4 @@ export { readTar, type TarEntry } from './tar-reader.js';
 export { encodeHeader, padding, END_OF_ARCHIVE } from './tar-writer.js';
 export type { TarHeader, EntryType } from './tar-header.js';
 export { cleanEntryName } from './entry-path.js';
+export { diskUsage } from './usage.js';

@@ -6,6 +6,13 @@ export interface LayerApplied {
   diffId: string;
   /** Bytes of the files in the layer (each inode once), as Docker reports a layer's size. */
   sizeBytes: number;
+  /** Bytes of the uncompressed layer tar (what `save` writes); absent for snapshots made before it was recorded. */
+  tarBytes?: number;
+  /**
+   * What the snapshot occupies, counted as `du -sb` counts: apparent sizes of every file,
+   * directory and symlink in its directory, each inode once (ADR 0022).
+   */
+  usageBytes?: number;
 }
 
 export interface SnapshotInfo {
@@ -14,6 +21,8 @@ export interface SnapshotInfo {
   parent?: string;
   diffId: string;
   sizeBytes: number;
+  tarBytes?: number;
+  usageBytes?: number;
   /** RFC 3339 time the snapshot was committed. */
   created: string;
 }

@@ -1,15 +1,20 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { ConflictError, InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import { silentLogger } from '../util/index.js';
 import { chainIdOf } from './chain-id.js';
 import { chunked, diffDirOf, openStore, packTar, sha256 } from './layer-fixtures.js';
 import { SnapshotStore } from './store.js';
+import { diskUsage } from './usage.js';
+
+const execFileP = promisify(execFile);
 
 const hex = (id: string) => id.slice('sha256:'.length);
 
@@ -25,12 +30,14 @@ test('applies a chain: diffId of the uncompressed bytes, chainId, info.json, sta
   const base = await packTar([{ name: 'a', body: 'A' }]);
   const top = await packTar([{ name: 'b', body: 'BB' }]);
   const r1 = await store.applyLayer(undefined, chunked(base));
-  assert.deepEqual(r1, { chainId: sha256(base), diffId: sha256(base), sizeBytes: 1 });
+  const { usageBytes, ...rest1 } = r1;
+  assert.deepEqual(rest1, { chainId: sha256(base), diffId: sha256(base), sizeBytes: 1, tarBytes: base.length });
+  assert.equal(usageBytes, Number((await execFileP('du', ['-sb', path.join(root, hex(r1.chainId), 'diff')])).stdout.split('\t')[0]) + 4096 + 320, 'usage is du -sb of the layer plus its directory and record');
   const r2 = await store.applyLayer(r1.chainId, Readable.from([gzipSync(top)]));
   assert.equal(r2.diffId, sha256(top), 'a gzip layer hashes its uncompressed bytes');
   assert.equal(r2.chainId, chainIdOf(r1.chainId, r2.diffId));
   const info = JSON.parse(await fsp.readFile(path.join(root, hex(r2.chainId), 'info.json'), 'utf8'));
-  assert.deepEqual({ ...info, created: typeof info.created }, { chainId: r2.chainId, parent: r1.chainId, diffId: r2.diffId, sizeBytes: 2, created: 'string' });
+  assert.deepEqual({ ...info, created: typeof info.created, usageBytes: typeof info.usageBytes }, { chainId: r2.chainId, parent: r1.chainId, diffId: r2.diffId, sizeBytes: 2, tarBytes: top.length, usageBytes: 'number', created: 'string' });
   assert.deepEqual(await store.stat(r2.chainId), info);
   assert.deepEqual((await store.list()).map((i) => i.chainId).sort(), [r1.chainId, r2.chainId].sort());
   assert.deepEqual(await store.lowerDirs(r2.chainId), [path.join(root, hex(r2.chainId), 'diff'), path.join(root, hex(r1.chainId), 'diff')]);
@@ -133,4 +140,31 @@ test('init sweeps interrupted work and finds committed snapshots again', async (
   await reopened.init();
   assert.deepEqual(await fsp.readdir(root), [hex(r.chainId)]);
   assert.deepEqual(await reopened.stat(r.chainId), await store.stat(r.chainId));
+});
+
+test('diskUsage counts as du -sb: directories, files, symlinks, each hard-linked inode once', async (t) => {
+  const dir = await fsp.mkdtemp(path.join((await import('node:os')).tmpdir(), 'berth-usage-'));
+  t.after(() => fsp.rm(dir, { recursive: true, force: true }));
+  await fsp.mkdir(path.join(dir, 'a/b'), { recursive: true });
+  await fsp.writeFile(path.join(dir, 'a/b/f'), Buffer.alloc(12_345, 1));
+  await fsp.link(path.join(dir, 'a/b/f'), path.join(dir, 'a/g'));
+  await fsp.symlink('../some/where/else', path.join(dir, 'a/l'));
+  await fsp.writeFile(path.join(dir, 'empty'), '');
+  const du = Number((await execFileP('du', ['-sb', dir])).stdout.split('\t')[0]);
+  assert.equal(await diskUsage(dir), du);
+  assert.equal(await diskUsage(path.join(dir, 'missing')), 0);
+});
+
+test('init measures the usage of snapshots committed without it (ADR 0003 data-roots)', async (t) => {
+  const { store, root } = await openStore(t);
+  const r = await store.applyLayer(undefined, chunked(await packTar([{ name: 'a', body: 'A' }])));
+  const file = path.join(root, hex(r.chainId), 'info.json');
+  const { usageBytes, tarBytes, ...old } = JSON.parse(await fsp.readFile(file, 'utf8')) as Record<string, unknown>;
+  assert.equal(typeof usageBytes, 'number');
+  assert.equal(typeof tarBytes, 'number');
+  await fsp.writeFile(file, JSON.stringify(old));
+  const again = new SnapshotStore({ root, logger: silentLogger() });
+  await again.init();
+  assert.equal((await again.stat(r.chainId)).usageBytes, usageBytes);
+  assert.equal((JSON.parse(await fsp.readFile(file, 'utf8')) as { usageBytes: number }).usageBytes, usageBytes, 'written back');
 });

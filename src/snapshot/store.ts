@@ -12,6 +12,7 @@ import { layerStream } from './layer-stream.js';
 import { mountLayers, unmountLayers } from './mount.js';
 import type { ApplyOptions, LayerApplied, SnapshotInfo, Snapshotter } from './snapshotter.js';
 import { readTar } from './tar-reader.js';
+import { diskUsage } from './usage.js';
 
 /**
  * The overlay2 snapshotter (contract at `Snapshotter`). On disk, under `root`
@@ -38,7 +39,13 @@ export class SnapshotStore implements Snapshotter {
     for (const name of await fsp.readdir(this.root)) {
       if (!/^[0-9a-f]{64}$/.test(name)) continue;
       const info = await this.readInfo(name);
-      if (info) this.index.set(info.chainId, info);
+      if (!info) continue;
+      if (info.usageBytes === undefined) {
+        // Snapshots committed before usage was recorded (ADR 0022): measured once, kept.
+        info.usageBytes = await diskUsage(path.join(this.root, name, 'diff')) + DIR_OVERHEAD_BYTES;
+        await writeJsonAtomic(path.join(this.root, name, 'info.json'), info);
+      }
+      this.index.set(info.chainId, info);
     }
   }
 
@@ -142,8 +149,9 @@ export class SnapshotStore implements Snapshotter {
       if (opts.expectedDiffId !== undefined && opts.expectedDiffId !== diffId) {
         throw new InvalidArgumentError(`layer diffId mismatch: expected ${opts.expectedDiffId}, got ${diffId}`);
       }
+      const usageBytes = await diskUsage(diffDir) + DIR_OVERHEAD_BYTES;
       if (opts.commitAfter !== undefined) await opts.commitAfter;
-      const info: SnapshotInfo = { chainId: chainIdOf(parent, diffId), diffId, sizeBytes, created: new Date().toISOString() };
+      const info: SnapshotInfo = { chainId: chainIdOf(parent, diffId), diffId, sizeBytes, tarBytes: layer.tarBytes(), usageBytes, created: new Date().toISOString() };
       if (parent !== undefined) info.parent = parent;
       return applied(await this.commit(tmp, info));
     } catch (err) {
@@ -214,8 +222,15 @@ export class SnapshotStore implements Snapshotter {
   }
 }
 
+/** The snapshot's own directory and its info.json, besides `diff/` (a directory block and a small record). */
+const DIR_OVERHEAD_BYTES = 4096 + 320;
+
 function applied(info: SnapshotInfo): LayerApplied {
-  return { chainId: info.chainId, diffId: info.diffId, sizeBytes: info.sizeBytes };
+  return {
+    chainId: info.chainId, diffId: info.diffId, sizeBytes: info.sizeBytes,
+    ...(info.tarBytes !== undefined ? { tarBytes: info.tarBytes } : {}),
+    ...(info.usageBytes !== undefined ? { usageBytes: info.usageBytes } : {}),
+  };
 }
 
 /** Adds context, keeping the class (a 400 stays a 400); an abort stays the AbortError it is. */

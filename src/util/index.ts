@@ -4,7 +4,7 @@ export { mapLimit } from './map-limit.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';
 export { parseFilters, checkFilterNames, matchLabels, boolFilter, globMatch, FilterError, type Filters } from './filters.js';
 export { humanDuration } from './units.js';
-export { duBytes } from './du.js';
+export { diskUsage, duBytes } from './du.js';
 export { handleUnexpectedErrors, type ProcessEvents } from './unexpected-errors.js';
 export { goQuote, parseGoBool, parseGoInt } from './go-strconv.js';
 export { formatGoDuration, parseGoDuration } from './go-duration.js';

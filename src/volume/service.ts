@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ConflictError, InternalError, InvalidArgumentError, isErrno, NotFoundError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import { KeyedLock, readJson, writeJsonAtomic, mkdirAll } from '../store/index.js';
-import { boolFilter, checkFilterNames, duBytes, exec, FilterError, matchLabels, type Filters, type Logger } from '../util/index.js';
+import { boolFilter, checkFilterNames, diskUsage, exec, FilterError, matchLabels, type Filters, type Logger } from '../util/index.js';
 import { ANONYMOUS_LABEL, generateVolumeName, validateVolumeName } from './names.js';
 
 export const LOCAL_DRIVER = 'local';
@@ -183,7 +183,8 @@ export class VolumeService {
       if (!matchLabels(filters.get('label'), rec.labels)) continue;
       if (filters.get('label!')?.some((l) => matchLabels([l], rec.labels))) continue;
       if (this.users(rec.name).length > 0) continue;
-      const size = await duBytes(this.mountpoint(rec.name)).catch(() => 0);
+      // What removing it frees, as `du -sb` counts (ADR 0022): its directory, record and data.
+      const size = await diskUsage(path.dirname(this.mountpoint(rec.name))).catch(() => 0);
       try {
         await this.remove(rec.name);
       } catch (err) {
@@ -200,7 +201,7 @@ export class VolumeService {
   async usage(): Promise<VolumeJson[]> {
     const out: VolumeJson[] = [];
     for (const rec of this.sorted()) {
-      const size = await duBytes(this.mountpoint(rec.name)).catch(() => -1);
+      const size = await diskUsage(path.dirname(this.mountpoint(rec.name))).catch(() => -1);
       out.push({ ...this.toJson(rec), UsageData: { Size: size, RefCount: this.users(rec.name).length } });
     }
     return out;

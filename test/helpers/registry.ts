@@ -73,6 +73,8 @@ export interface RegistryOptions {
   tls?: { cert: string; key: string; clientCa?: string };
   htpasswd?: Record<string, string>;
   token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
+  /** Write the access log (one line per request, Apache combined format) into `log()`. */
+  accessLog?: boolean;
 }
 
 export interface TestRegistry {
@@ -90,7 +92,7 @@ export async function startRegistry(name: string, opts: RegistryOptions = {}): P
   const port = await freePort();
   const lines = [
     'version: 0.1',
-    'log:', '  level: warn', '  accesslog:', '    disabled: true',
+    'log:', '  level: warn', '  accesslog:', `    disabled: ${opts.accessLog ? 'false' : 'true'}`,
     'storage:', '  filesystem:', `    rootdirectory: ${path.join(dir, 'data')}`, '  delete:', '    enabled: true',
     'http:', `  addr: 127.0.0.1:${port}`, `  secret: ${randomBytes(8).toString('hex')}`,
   ];

@@ -1,0 +1,1 @@
+export { diskUsage } from '../util/index.js';
