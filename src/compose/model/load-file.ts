@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import YAML from 'yaml';
+import YAML, { type ScalarTag } from 'yaml';
 import { isErrno } from '../../errors/index.js';
 import { readEnvFile } from './dotenv.js';
 import { ComposeConfigError } from './errors.js';
@@ -12,6 +12,23 @@ import { validateAgainstSchema } from './schema.js';
 import { resolvePath } from './short-syntax.js';
 
 type Raw = Record<string, unknown>;
+
+/**
+ * go-yaml (Compose's parser) reads an integer with a leading 0 as octal (`mode: 0440`), where
+ * YAML 1.2's core schema reads it as decimal: this tag, tried first, does as go-yaml.
+ */
+const goOctalInt: ScalarTag = {
+  identify: (v) => typeof v === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  test: /^0[0-7]+$/,
+  resolve: (s) => parseInt(s, 8),
+};
+
+/** Parses like go-yaml: merge keys (`<<: *defaults`), leading-0 octal. */
+function parseYaml(text: string): unknown {
+  return YAML.parse(text, { merge: true, maxAliasCount: 10000, customTags: (tags) => [goOctalInt, ...tags] });
+}
 
 /** What a set of files says, every key in its long form, before defaults and names. */
 export interface Model {
@@ -49,8 +66,7 @@ async function readComposeFile(file: string, ctx: LoadContext, cache: Map<string
   }
   let raw: unknown;
   try {
-    // Compose files use YAML merge keys (`<<: *defaults`); go-yaml reads them, so do we.
-    raw = YAML.parse(text, { merge: true, maxAliasCount: 10000 });
+    raw = parseYaml(text);
   } catch (err) {
     throw new ComposeConfigError(`failed to parse ${file}: ${(err as Error).message}`, { cause: err });
   }
@@ -66,7 +82,7 @@ export async function readDeclaredName(file: string, lookup: Lookup): Promise<st
   const text = await readFile(file, 'utf8');
   let raw: unknown;
   try {
-    raw = YAML.parse(text, { merge: true, maxAliasCount: 10000 });
+    raw = parseYaml(text);
   } catch {
     return undefined; // Reported with the file's path when the file is read in full.
   }
