@@ -70,8 +70,11 @@ async function readComposeFile(file: string, ctx: LoadContext, cache: Map<string
   } catch (err) {
     throw new ComposeConfigError(`failed to parse ${file}: ${(err as Error).message}`, { cause: err });
   }
-  if (raw === null || raw === undefined) throw new ComposeConfigError(`empty compose file: ${file}`);
+  if (raw === null || raw === undefined || (typeof raw === 'object' && Object.keys(raw).length === 0)) throw new ComposeConfigError('empty compose file');
   validateAgainstSchema(raw, file);
+  if ((raw as Raw).version !== undefined) {
+    ctx.warn(`${file}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`);
+  }
   const model = interpolateTree(raw, ctx.lookup, (name) => ctx.warn(`The "${name}" variable is not set. Defaulting to a blank string.`)) as Raw;
   cache.set(file, model);
   return model;
@@ -132,6 +135,7 @@ async function resolveExtends(
   src: FileServices, name: string, pctx: PathContext, ctx: LoadContext,
   cache: Map<string, Raw>, done: Map<string, ServiceDraft>, stack: string[],
 ): Promise<ServiceDraft> {
+  // compose-go's checks on a base's presence are made by the extending side, below.
   const key = `${src.file}#${name}`;
   const hit = done.get(key);
   if (hit) return hit;
@@ -139,7 +143,6 @@ async function resolveExtends(
     throw new ComposeConfigError(`Circular reference with extends: ${[...stack, key].map((k) => k.split('#')[1]).join(' -> ')}`);
   }
   const raw = src.services[name];
-  if (raw === undefined) throw new ComposeConfigError(`cannot extend service "${name}" in ${src.file}: service not found`);
   const draft = normalizeService(name, (raw ?? {}) as Raw, pctx);
   let result = draft;
   if (draft.extends) {
@@ -150,9 +153,14 @@ async function resolveExtends(
       const extFile = resolvePath(ext.file, path.dirname(src.file), ctx.home);
       const other = await readComposeFile(extFile, ctx, cache);
       const otherDir = path.dirname(extFile);
+      if (!other.services || typeof other.services !== 'object') throw new ComposeConfigError(`cannot extend service "${name}" in ${extFile}: no services section`);
+      if (!(ext.service in other.services)) {
+        throw new ComposeConfigError(`cannot extend service "${name}" in ${src.file}: service "${ext.service}" not found in ${ext.file}`);
+      }
       base = await resolveExtends({ file: extFile, dir: otherDir, services: (other.services ?? {}) as Raw }, ext.service,
         { dir: otherDir, home: ctx.home }, ctx, cache, done, [...stack, key]);
     } else {
+      if (!(ext.service in src.services)) throw new ComposeConfigError(`cannot extend service "${name}" in ${src.file}: service "${ext.service}" not found`);
       base = await resolveExtends(src, ext.service, pctx, ctx, cache, done, [...stack, key]);
     }
     result = mergeDraft(structuredClone(base), draft);
@@ -163,7 +171,8 @@ async function resolveExtends(
 
 /**
  * `include:` another project's files: loaded with their own directory and .env, their
- * services and resources added to this file's. A name defined by both is an error, as Compose.
+ * services and resources added to this file's. A name defined by both: this file's definition
+ * is merged over the imported one (compose-go's importResources).
  */
 async function importInclude(model: Model, entry: unknown, file: string, ctx: LoadContext, stack: string[]): Promise<void> {
   const r: Raw = typeof entry === 'string' ? { path: entry } : (entry as Raw);
@@ -177,15 +186,14 @@ async function importInclude(model: Model, entry: unknown, file: string, ctx: Lo
     : (Array.isArray(r.env_file) ? r.env_file : [r.env_file]).map((f) => ({ file: resolvePath(String(f), base, ctx.home), isRequired: true }));
   const env: Record<string, string> = {};
   for (const { file: f, isRequired } of envFiles) Object.assign(env, await readEnvFile(f, (n) => ctx.environment[n] ?? env[n], isRequired));
-  const environment = { ...env, ...ctx.environment };
+  // compose-go merges the included project's env files over the including environment.
+  const environment = { ...ctx.environment, ...env };
   const sub: LoadContext = { ...ctx, environment, lookup: (n) => environment[n] };
   const included = await loadModel(paths, projectDir, sub, new Map(), stack);
   for (const kind of ['services', 'networks', 'volumes', 'secrets', 'configs'] as const) {
     for (const [k, v] of Object.entries(included[kind])) {
-      if (k in model[kind] && JSON.stringify(model[kind][k]) !== JSON.stringify(v)) {
-        throw new ComposeConfigError(`imported compose file ${paths.join(', ')} defines conflicting ${kind.slice(0, -1)} ${k}`);
-      }
-      (model[kind] as Record<string, unknown>)[k] = v;
+      const local = model[kind][k];
+      (model[kind] as Record<string, unknown>)[k] = local === undefined ? v : mergeDraft(v, local, kind === 'services' ? '' : `x-${kind}`);
     }
   }
 }

@@ -170,6 +170,11 @@ describe('the project name', () => {
     assert.equal((await load(withDotenv)).name, 'dotenv');
   });
 
+  it('normalizes a `name:` from the files as the directory\'s', async (t) => {
+    const dir = dirOf(t, { 'compose.yaml': `name: My Project\n${web}` });
+    assert.equal((await load(dir)).name, 'myproject');
+  });
+
   it('refuses an explicit name Compose would refuse', async (t) => {
     const dir = dirOf(t, { 'compose.yaml': web });
     await assert.rejects(load(dir, { projectName: 'My App' }),
@@ -289,7 +294,9 @@ services:
 
   it('an unknown base service and a circular chain are errors', async (t) => {
     const dir = dirOf(t, { 'compose.yaml': 'services:\n  web:\n    extends: nope\n' });
-    await assert.rejects(load(dir), { message: `cannot extend service "nope" in ${path.join(dir, 'compose.yaml')}: service not found` });
+    await assert.rejects(load(dir), { message: `cannot extend service "web" in ${path.join(dir, 'compose.yaml')}: service "nope" not found` });
+    const other = dirOf(t, { 'compose.yaml': 'services:\n  web:\n    extends: {file: base.yml, service: nope}\n', 'base.yml': 'services:\n  b:\n    image: b\n' });
+    await assert.rejects(load(other), { message: `cannot extend service "web" in ${path.join(other, 'compose.yaml')}: service "nope" not found in base.yml` });
     const loop = dirOf(t, { 'compose.yaml': 'services:\n  a:\n    extends: b\n  b:\n    extends: a\n' });
     await assert.rejects(load(loop), /Circular reference with extends: a -> b -> a/);
   });
@@ -309,9 +316,19 @@ describe('include', () => {
     assert.equal(p.volumes.data?.name, `${p.name}_data`);
   });
 
-  it('a service defined both by the file and by what it includes is an error', async (t) => {
-    const dir = dirOf(t, { 'compose.yaml': 'include: [other.yml]\nservices:\n  db:\n    image: mine\n', 'other.yml': 'services:\n  db:\n    image: theirs\n' });
-    await assert.rejects(load(dir), /defines conflicting service db/);
+  it('a service defined both by the file and by what it includes: the file\'s definition is merged over the imported one', async (t) => {
+    const dir = dirOf(t, {
+      'compose.yaml': 'include: [other.yml]\nservices:\n  db:\n    image: mine\n',
+      'other.yml': 'services:\n  db:\n    image: theirs\n    environment: {A: "1"}\n',
+    });
+    const p = await load(dir);
+    assert.equal(p.services.db?.image, 'mine');
+    assert.deepEqual(p.services.db?.environment, { A: '1' });
+  });
+
+  it('an include cycle is an error', async (t) => {
+    const dir = dirOf(t, { 'compose.yaml': 'include: [a.yml]\nservices:\n  w: {image: w}\n', 'a.yml': 'include: [compose.yaml]\nservices:\n  a: {image: a}\n' });
+    await assert.rejects(load(dir), /include cycle detected/);
   });
 });
 
@@ -389,6 +406,22 @@ configs:
     assert.equal(p.configs.c?.file, path.join(dir, 'c.conf'));
   });
 
+  it('a build arg without a value takes the environment\'s or is left out; if_not_present is missing; targets are cleaned', async (t) => {
+    const dir = dirOf(t, { 'compose.yaml': 'services:\n  web:\n    build: {args: [SET, UNSET, X=1]}\n    pull_policy: if_not_present\n    volumes: ["/data/", "vol:/a//b/../c"]\nvolumes:\n  vol:\n' });
+    const p = await load(dir, { env: { SET: 's' } });
+    assert.deepEqual(p.services.web?.build?.args, { SET: 's', X: '1' });
+    assert.equal(p.services.web?.build?.context, dir);
+    assert.equal(p.services.web?.pull_policy, 'missing');
+    assert.deepEqual(p.services.web?.volumes.map((v) => v.target), ['/data', '/a/c']);
+  });
+
+  it('warns that `version` is obsolete', async (t) => {
+    const dir = dirOf(t, { 'compose.yaml': `version: "3.8"\n${web}` });
+    const warnings: string[] = [];
+    await load(dir, { onWarning: (w) => warnings.push(w) });
+    assert.deepEqual(warnings, [`${path.join(dir, 'compose.yaml')}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`]);
+  });
+
   it('a missing required env_file is Compose\'s error', async (t) => {
     const dir = dirOf(t, { 'compose.yaml': 'services:\n  web:\n    image: x\n    env_file: gone.env\n' });
     const f = path.join(dir, 'gone.env');
@@ -397,7 +430,7 @@ configs:
 
   it('scale and deploy.replicas must agree; --scale overrides both', async (t) => {
     const dir = dirOf(t, { 'compose.yaml': 'services:\n  web:\n    image: x\n    scale: 2\n    deploy: {replicas: 3}\n' });
-    await assert.rejects(load(dir), { message: "services.web: can't set distinct values on 'scale' and 'deploy.replicas'" });
+    await assert.rejects(load(dir), { message: "services.web: can't set distinct values on 'scale' and 'deploy.replicas': invalid compose project" });
     const ok = dirOf(t, { 'compose.yaml': 'services:\n  web:\n    image: x\n    deploy: {replicas: 3}\n' });
     assert.equal((await load(ok, { scale: { web: 5 } })).services.web?.scale, 5);
     assert.equal((await load(ok)).services.web?.scale, 3);
@@ -485,6 +518,27 @@ describe('bad files: clear errors before anything is created', () => {
       const dir = dirOf(t, { 'compose.yaml': `services:\n  web:\n    image: x\n    ${svc}\n` });
       await assert.rejects(load(dir), { message: `service "web" ${msg}: invalid compose project` });
     }
+  });
+
+  it('what compose-go\'s consistency check refuses', async (t) => {
+    for (const [svc, msg] of [
+      ['container_name: cname\n    scale: 2', "services.web: can't set container_name and scale as container name must be unique: invalid compose project"],
+      ['volumes: ["/data", "./x:/data/"]', 'services.web.volumes[1]: target /data already mounted as services.web.volumes[0]'],
+      ['tmpfs: [/run]\n    volumes: ["/run"]', 'services.web.volumes[0]: target /run already mounted as services.web.tmpfs[0]'],
+      ['network_mode: host\n    networks: [default]', 'service web declares mutually exclusive `network_mode` and `networks`: invalid compose project'],
+      ['mem_limit: 1g\n    deploy: {resources: {limits: {memory: 2g}}}', "services.web: can't set distinct values on 'mem_limit' and 'deploy.resources.limits.memory': invalid compose project"],
+      ['scale: -1', 'services.web.scale: must be greater than or equal to 0'],
+    ] as const) {
+      const dir = dirOf(t, { 'compose.yaml': `services:\n  web:\n    image: x\n    ${svc}\n` });
+      await assert.rejects(load(dir), { message: msg });
+    }
+    const secret = dirOf(t, { 'compose.yaml': 'services:\n  web: {image: x}\nsecrets:\n  s: {name: x}\n' });
+    await assert.rejects(load(secret), { message: 'secret "s" must declare either `file` or `environment`: invalid compose project' });
+  });
+
+  it('an empty file', async (t) => {
+    const dir = dirOf(t, { 'compose.yaml': '# nothing\n' });
+    await assert.rejects(load(dir), { message: 'empty compose file' });
   });
 
   it('a service with neither image nor build', async (t) => {

@@ -46,7 +46,9 @@ export async function loadProject(opts: LoadOptions): Promise<Project> {
   } else {
     let declared: string | undefined;
     for (const f of configFiles) declared = (await readDeclaredName(f, lookup)) ?? declared;
-    name = declared ? checkProjectName(declared) : normalizeProjectName(path.basename(workingDir));
+    // compose-go normalizes a `name:` from the files, as the directory's name; -p and
+    // COMPOSE_PROJECT_NAME must be normal already.
+    name = normalizeProjectName(declared || path.basename(workingDir));
   }
   if (!name) throw new ComposeConfigError(`project name must not be empty`);
   // Compose sets it, so files can use ${COMPOSE_PROJECT_NAME}.
@@ -135,6 +137,11 @@ async function finishProject(model: Model, fc: FinishContext): Promise<Project> 
     return out;
   };
   const secrets = fileObjects(model.secrets);
+  for (const [key, s] of Object.entries(secrets)) {
+    if (!s.external && s.file === undefined && s.environment === undefined) {
+      throw new ComposeConfigError(`secret "${key}" must declare either \`file\` or \`environment\`: invalid compose project`);
+    }
+  }
   const configs = fileObjects(model.configs);
 
   for (const svc of Object.values(services)) {
@@ -156,14 +163,32 @@ async function finishProject(model: Model, fc: FinishContext): Promise<Project> 
   };
 }
 
+/** Two mounts on one target: compose-go's error, tmpfs entries first. */
+function checkMountTargets(name: string, d: ServiceDraft): void {
+  const seen = new Map<string, string>();
+  const add = (target: string, loc: string): void => {
+    const prev = seen.get(target);
+    if (prev) throw new ComposeConfigError(`${loc}: target ${target} already mounted as ${prev}`);
+    seen.set(target, loc);
+  };
+  (d.tmpfs ?? []).forEach((t, i) => add(t.split(':')[0]!, `services.${name}.tmpfs[${i}]`));
+  (d.volumes ?? []).forEach((v, i) => add(v.target, `services.${name}.volumes[${i}]`));
+}
+
 /** Defaults, env_file read under environment, implicit dependencies, scale. */
 async function finishService(name: string, d: ServiceDraft, fc: FinishContext): Promise<ServiceConfig> {
   const lookup = (n: string): string | undefined => fc.environment[n];
   const environment: Record<string, string | null> = {};
   for (const ref of d.env_file ?? []) Object.assign(environment, await readEnvFile(ref.path, lookup, ref.required));
   for (const [k, v] of Object.entries(d.environment ?? {})) environment[k] = v ?? fc.environment[k] ?? null;
+  // A build arg without a value takes the environment's, or is left out (compose-go's resolve).
   const args = d.build?.args;
-  if (args) for (const [k, v] of Object.entries(args)) if (v === null && fc.environment[k] !== undefined) args[k] = fc.environment[k]!;
+  if (args) {
+    for (const [k, v] of Object.entries(args)) {
+      if (v !== null) continue;
+      if (fc.environment[k] !== undefined) args[k] = fc.environment[k]!; else delete args[k];
+    }
+  }
 
   const depends: Record<string, DependsOn> = { ...(d.depends_on ?? {}) };
   const implied = (svc: string, restart: boolean): void => { depends[svc] ??= { condition: 'service_started', restart, required: true }; };
@@ -176,9 +201,18 @@ async function finishService(name: string, d: ServiceDraft, fc: FinishContext): 
 
   const replicas = d.deploy?.replicas;
   if (d.scale !== undefined && replicas !== undefined && d.scale !== replicas) {
-    throw new ComposeConfigError(`services.${name}: can't set distinct values on 'scale' and 'deploy.replicas'`);
+    throw new ComposeConfigError(`services.${name}: can't set distinct values on 'scale' and 'deploy.replicas': invalid compose project`);
   }
+  if (d.scale !== undefined && d.scale < 0) throw new ComposeConfigError(`services.${name}.scale: must be greater than or equal to 0`);
+  if (replicas !== undefined && replicas < 0) throw new ComposeConfigError(`services.${name}.deploy.replicas: must be greater than or equal to 0`);
   const scale = fc.scale[name] ?? d.scale ?? replicas ?? 1;
+  if (scale > 1 && d.container_name) {
+    throw new ComposeConfigError(`services.${name}: can't set container_name and ${d.scale !== undefined ? 'scale' : 'deploy.replicas'} as container name must be unique: invalid compose project`);
+  }
+  if (d.network_mode && d.networks && Object.keys(d.networks).length > 0) {
+    throw new ComposeConfigError(`service ${name} declares mutually exclusive \`network_mode\` and \`networks\`: invalid compose project`);
+  }
+  checkMountTargets(name, d);
 
   const { env_file: _envFile, extends: _extends, build, ...rest } = d;
   const svc: ServiceConfig = {
