@@ -71,7 +71,7 @@ async function readComposeFile(file: string, ctx: LoadContext, cache: Map<string
     throw new ComposeConfigError(`failed to parse ${file}: ${(err as Error).message}`, { cause: err });
   }
   if (raw === null || raw === undefined || (typeof raw === 'object' && Object.keys(raw).length === 0)) throw new ComposeConfigError('empty compose file');
-  validateAgainstSchema(raw, file);
+  await validateAgainstSchema(raw, file);
   if ((raw as Raw).version !== undefined) {
     ctx.warn(`${file}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`);
   }

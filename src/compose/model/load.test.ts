@@ -480,6 +480,9 @@ describe('bad files: clear errors before anything is created', () => {
   const cases: Array<[string, string, string | RegExp]> = [
     ['an unknown key', 'services:\n  web:\n    image: x\n    foo: 1\n', "services.web additional properties 'foo' not allowed"],
     ['a wrong type', 'services:\n  web:\n    image: x\n    ports: {a: 1}\n', 'services.web.ports must be a list'],
+    ['none of a oneOf\'s types', 'services:\n  web:\n    image: x\n    ports: [[80]]\n', 'services.web.ports.0 must be a number, string or mapping'],
+    ['a missing required key', 'services:\n  web:\n    image: x\n    extends: {file: x.yml}\n', "services.web.extends missing property 'service'"],
+    ['a bad service name', 'services:\n  "we b":\n    image: x\n', "services additional properties 'we b' not allowed"],
     ['a top-level unknown key', 'service:\n  web: {}\n', "(root) additional properties 'service' not allowed"],
     ['a non-mapping file', '- a\n- b\n', '(root) must be a mapping'],
   ];

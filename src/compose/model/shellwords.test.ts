@@ -36,7 +36,7 @@ describe('sizes and casts', () => {
 
   it('casts interpolated strings', () => {
     assert.equal(toInt('3', 'x'), 3);
-    assert.throws(() => toInt('3.5', 'services.web.scale'), { message: 'services.web.scale must be a integer' });
+    assert.throws(() => toInt('3.5', 'services.web.scale'), { message: 'services.web.scale must be an integer' });
     assert.equal(toBool('yes', 'x'), true);
     assert.equal(toBool('off', 'x'), false);
     assert.throws(() => toBool('maybe', 'x'));
