@@ -199,6 +199,20 @@ describe('.env, --env-file and interpolation', () => {
     assert.equal((await load(dir, { env: { TAG: 'proc' } })).services.web?.image, 'nginx:proc');
   });
 
+  it('.env may set COMPOSE_FILE; the project directory\'s .env is read too; COMPOSE_DISABLE_ENV_FILE turns it off', async (t) => {
+    const dir = dirOf(t, {
+      'run/.env': 'COMPOSE_FILE=../app/app.yml\n',
+      'app/app.yml': file,
+      'app/.env': 'TAG=from-app\nCOMPOSE_FILE=ignored.yml\n',
+    });
+    const p = await load(path.join(dir, 'run'));
+    assert.deepEqual(p.configFiles, [path.join(dir, 'app', 'app.yml')]);
+    assert.equal(p.services.web?.image, 'nginx:from-app');
+    const parent = dirOf(t, { 'compose.yaml': file, '.env': 'TAG=parent\n', 'sub/.keep': '' });
+    assert.equal((await load(path.join(parent, 'sub'))).services.web?.image, 'nginx:parent', 'the .env beside the file found in a parent');
+    assert.equal((await load(parent, { env: { COMPOSE_DISABLE_ENV_FILE: 'true' } })).services.web?.image, 'nginx:');
+  });
+
   it('--env-file (several, later wins) replaces .env; a missing one is an error', async (t) => {
     const dir = dirOf(t, { 'compose.yaml': file, '.env': 'TAG=dotenv\n', 'one.env': 'TAG=one\nA=one\n', 'two.env': 'TAG=two\n' });
     const p = await load(dir, { envFiles: ['one.env', 'two.env'] });

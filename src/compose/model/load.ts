@@ -21,22 +21,31 @@ export async function loadProject(opts: LoadOptions): Promise<Project> {
   const processEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) processEnv[k] = v;
 
+  // As docker compose orders it (cmd/compose's toProjectOptions): the process environment;
+  // .env (or --env-file) from --project-directory, the first -f file's directory or the working
+  // directory, so that it may set COMPOSE_FILE; the files; then .env of the project directory
+  // found with them. A variable keeps the first value it got: the process wins over .env.
+  const environment: Record<string, string> = { ...processEnv };
   const projectDirOpt = opts.projectDirectory ? path.resolve(opts.cwd, opts.projectDirectory) : undefined;
-  const separator = processEnv.COMPOSE_PATH_SEPARATOR || ':';
-  const fromEnv = processEnv.COMPOSE_FILE ? processEnv.COMPOSE_FILE.split(separator).filter(Boolean) : [];
+  const readEnvFiles = async (dir: string): Promise<void> => {
+    if (opts.envFiles.length === 0 && isTrue(processEnv.COMPOSE_DISABLE_ENV_FILE)) return;
+    const files = opts.envFiles.length > 0 ? opts.envFiles.map((f) => ({ file: path.resolve(opts.cwd, f), isRequired: true }))
+      : [{ file: path.join(dir, '.env'), isRequired: false }];
+    const fromFiles: Record<string, string> = {};
+    for (const { file, isRequired } of files) {
+      Object.assign(fromFiles, await readEnvFile(file, (n) => environment[n] ?? fromFiles[n], isRequired));
+    }
+    for (const [k, v] of Object.entries(fromFiles)) if (!(k in environment)) environment[k] = v;
+  };
+  await readEnvFiles(projectDirOpt ?? (opts.files.length > 0 ? path.dirname(path.resolve(opts.cwd, opts.files[0]!)) : opts.cwd));
+
+  const separator = environment.COMPOSE_PATH_SEPARATOR || ':';
+  const fromEnv = environment.COMPOSE_FILE ? environment.COMPOSE_FILE.split(separator).filter(Boolean) : [];
   const configFiles = opts.files.length > 0 ? await checkComposeFiles(opts.files, opts.cwd)
     : fromEnv.length > 0 ? await checkComposeFiles(fromEnv, opts.cwd)
       : await discoverComposeFiles(projectDirOpt ?? opts.cwd, warn);
   const workingDir = projectDirOpt ?? path.dirname(configFiles[0]!);
-
-  // .env in the project directory, or the --env-file files instead; the process wins over both.
-  const dotenv: Record<string, string> = {};
-  const envFiles = opts.envFiles.length > 0 ? opts.envFiles.map((f) => ({ file: path.resolve(opts.cwd, f), isRequired: true }))
-    : [{ file: path.join(workingDir, '.env'), isRequired: false }];
-  for (const { file, isRequired } of envFiles) {
-    Object.assign(dotenv, await readEnvFile(file, (n) => processEnv[n] ?? dotenv[n], isRequired));
-  }
-  const environment: Record<string, string> = { ...dotenv, ...processEnv };
+  await readEnvFiles(workingDir);
   const lookup = (n: string): string | undefined => environment[n];
 
   let name: string;
@@ -58,6 +67,10 @@ export async function loadProject(opts: LoadOptions): Promise<Project> {
   const model = await loadModel(configFiles, workingDir, { lookup, home, warn, environment });
   const profiles = activeProfiles(opts, environment);
   return finishProject(model, { name, workingDir, configFiles, environment, profiles, scale: opts.scale ?? {}, selected: opts.services ?? [] });
+}
+
+function isTrue(v: string | undefined): boolean {
+  return v !== undefined && ['1', 't', 'true'].includes(v.toLowerCase());
 }
 
 /** compose-go's NormalizeProjectName: lowercase, only [a-z0-9_-], no leading '-' or '_'. */
