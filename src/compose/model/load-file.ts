@@ -5,6 +5,7 @@ import { isErrno } from '../../errors/index.js';
 import { readEnvFile } from './dotenv.js';
 import { ComposeConfigError } from './errors.js';
 import { interpolateTree, type Lookup } from './interpolate.js';
+import { isReset, markerTags, withoutMarkers } from './markers.js';
 import { mergeDraft } from './merge.js';
 import { normalizeService, type PathContext, type ServiceDraft } from './normalize-service.js';
 import { normalizeFileObject, normalizeNetwork, normalizeVolume, type FileObjectDraft, type NetworkDraft, type VolumeDraft } from './resources.js';
@@ -25,9 +26,9 @@ const goOctalInt: ScalarTag = {
   resolve: (s) => parseInt(s, 8),
 };
 
-/** Parses like go-yaml: merge keys (`<<: *defaults`), leading-0 octal. */
+/** Parses like go-yaml: merge keys (`<<: *defaults`), leading-0 octal; Compose's !reset, !override. */
 function parseYaml(text: string): unknown {
-  return YAML.parse(text, { merge: true, maxAliasCount: 10000, customTags: (tags) => [goOctalInt, ...tags] });
+  return YAML.parse(text, { merge: true, maxAliasCount: 10000, customTags: (tags) => [goOctalInt, ...markerTags, ...tags] });
 }
 
 /** What a set of files says, every key in its long form, before defaults and names. */
@@ -71,7 +72,7 @@ async function readComposeFile(file: string, ctx: LoadContext, cache: Map<string
     throw new ComposeConfigError(`failed to parse ${file}: ${(err as Error).message}`, { cause: err });
   }
   if (raw === null || raw === undefined || (typeof raw === 'object' && Object.keys(raw).length === 0)) throw new ComposeConfigError('empty compose file');
-  await validateAgainstSchema(raw, file);
+  await validateAgainstSchema(withoutMarkers(raw), file);
   if ((raw as Raw).version !== undefined) {
     ctx.warn(`${file}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`);
   }
@@ -112,12 +113,15 @@ async function loadOneFile(file: string, dir: string, ctx: LoadContext, cache: M
   const services = (raw.services ?? {}) as Raw;
   const done = new Map<string, ServiceDraft>();
   for (const name of Object.keys(services)) {
+    // `web: !reset` in a later file removes the service (mergeModels).
+    if (isReset(services[name])) { model.services[name] = services[name] as ServiceDraft; continue; }
     model.services[name] = await resolveExtends({ file, dir, services }, name, pctx, ctx, cache, done, []);
   }
-  for (const [k, v] of Object.entries((raw.networks ?? {}) as Raw)) model.networks[k] = normalizeNetwork(k, v);
-  for (const [k, v] of Object.entries((raw.volumes ?? {}) as Raw)) model.volumes[k] = normalizeVolume(k, v);
-  for (const [k, v] of Object.entries((raw.secrets ?? {}) as Raw)) model.secrets[k] = normalizeFileObject('secrets', k, v, pctx);
-  for (const [k, v] of Object.entries((raw.configs ?? {}) as Raw)) model.configs[k] = normalizeFileObject('configs', k, v, pctx);
+  const keep = <T>(v: unknown, f: () => T): T => (isReset(v) ? v as T : f());
+  for (const [k, v] of Object.entries((raw.networks ?? {}) as Raw)) model.networks[k] = keep(v, () => normalizeNetwork(k, v));
+  for (const [k, v] of Object.entries((raw.volumes ?? {}) as Raw)) model.volumes[k] = keep(v, () => normalizeVolume(k, v));
+  for (const [k, v] of Object.entries((raw.secrets ?? {}) as Raw)) model.secrets[k] = keep(v, () => normalizeFileObject('secrets', k, v, pctx));
+  for (const [k, v] of Object.entries((raw.configs ?? {}) as Raw)) model.configs[k] = keep(v, () => normalizeFileObject('configs', k, v, pctx));
   if (Array.isArray(raw.include)) {
     for (const entry of raw.include) await importInclude(model, entry, file, ctx, [...includeStack, file]);
   }
@@ -206,10 +210,14 @@ export function mergeModels(base: Model, over: Model): Model {
   };
   const name = over.name ?? base.name;
   if (name !== undefined) out.name = name;
-  for (const [k, v] of Object.entries(over.services)) out.services[k] = k in base.services ? mergeDraft(base.services[k]!, v) : v;
+  for (const [k, v] of Object.entries(over.services)) {
+    if (isReset(v)) delete out.services[k];
+    else out.services[k] = k in base.services ? mergeDraft(base.services[k]!, v) : v;
+  }
   for (const kind of ['networks', 'volumes', 'secrets', 'configs'] as const) {
     for (const [k, v] of Object.entries(over[kind])) {
-      (out[kind] as Record<string, unknown>)[k] = k in base[kind] ? mergeDraft(base[kind][k], v, `x-${kind}`) : v;
+      if (isReset(v)) delete out[kind][k];
+      else (out[kind] as Record<string, unknown>)[k] = k in base[kind] ? mergeDraft(base[kind][k], v, `x-${kind}`) : v;
     }
   }
   return out;

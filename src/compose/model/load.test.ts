@@ -144,6 +144,50 @@ volumes:
     assert.ok(p.networks.back && p.networks.front);
   });
 
+  it('!reset removes what earlier files set, !override replaces instead of merging', async (t) => {
+    const dir = dirOf(t, {
+      'a.yml': `
+services:
+  web:
+    image: x
+    ports: ["80:80"]
+    environment: {A: "1", B: "2"}
+    labels: {l: "1"}
+    volumes: ["/a", "/b"]
+    command: echo
+  gone:
+    image: g
+networks:
+  old:
+`,
+      'b.yml': `
+services:
+  web:
+    ports: !reset []
+    environment:
+      B: !reset null
+      C: "3"
+    labels: !override {m: "2"}
+    volumes: !override ["/c"]
+    command: !reset
+  gone: !reset
+networks:
+  old: !reset
+`,
+    });
+    const p = await load(dir, { files: ['a.yml', 'b.yml'] });
+    const w = p.services.web!;
+    assert.deepEqual(w.ports, []);
+    assert.deepEqual(w.environment, { A: '1', C: '3' });
+    assert.deepEqual(w.labels, { m: '2' });
+    assert.deepEqual(w.volumes, [{ type: 'volume', target: '/c' }]);
+    assert.equal(w.command, undefined);
+    assert.deepEqual(Object.keys(p.services), ['web']);
+    assert.deepEqual(Object.keys(p.networks), ['default']);
+    const first = await load(dir, { files: ['b.yml'] }).catch((e: Error) => e.message);
+    assert.match(String(first), /neither an image nor a build context/, 'markers in a first file are just their values');
+  });
+
   it('a logging driver change drops the earlier options', async (t) => {
     const dir = dirOf(t, {
       'a.yml': 'services:\n  w:\n    image: x\n    logging: {driver: json-file, options: {max-size: 1m}}\n',

@@ -4,6 +4,7 @@ import { readEnvFile } from './dotenv.js';
 import { ComposeConfigError } from './errors.js';
 import { checkCycles } from './graph.js';
 import { loadModel, readDeclaredName, type Model } from './load-file.js';
+import { withoutMarkers } from './markers.js';
 import { finishBuild, type ServiceDraft } from './normalize-service.js';
 import type { DependsOn, FileObjectConfig, LoadOptions, NetworkConfig, Project, ServiceConfig, VolumeConfig } from './types.js';
 
@@ -64,7 +65,7 @@ export async function loadProject(opts: LoadOptions): Promise<Project> {
   environment.COMPOSE_PROJECT_NAME = name;
 
   const home = environment.HOME;
-  const model = await loadModel(configFiles, workingDir, { lookup, home, warn, environment });
+  const model = withoutMarkers(await loadModel(configFiles, workingDir, { lookup, home, warn, environment })) as Model;
   const profiles = activeProfiles(opts, environment);
   return finishProject(model, { name, workingDir, configFiles, environment, profiles, scale: opts.scale ?? {}, selected: opts.services ?? [] });
 }

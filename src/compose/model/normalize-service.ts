@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ComposeConfigError } from './errors.js';
+import { isOverride, isReset, overrideMarker, overrideValue } from './markers.js';
 import { splitShellWords } from './shellwords.js';
 import { parsePort, parseServiceVolume, resolvePath } from './short-syntax.js';
 import type { BuildConfig, DependsOn, Healthcheck, ServiceConfig, ServiceFileRef, ServiceNetwork } from './types.js';
@@ -39,6 +40,9 @@ export function normalizeService(name: string, raw: Raw, ctx: PathContext): Serv
   for (const [key, v] of Object.entries(raw)) {
     const at = `services.${name}.${key}`;
     if (v === undefined || key.startsWith('x-')) continue;
+    // `key: !reset` is kept for merging; `key: !override value` is read as `key: value`, marked.
+    if (isReset(v)) { d[key] = v; continue; }
+    if (isOverride(v)) { d[key] = overrideMarker(normalizeService(name, { [key]: overrideValue(v) }, ctx)[key as keyof ServiceDraft]); continue; }
     if (STRING_KEYS.has(key)) {
       // compose-go's normalization: if_not_present is the old spelling of missing.
       if (v !== null) d[key] = key === 'pull_policy' && v === 'if_not_present' ? 'missing' : String(v);
@@ -129,7 +133,7 @@ export function toMap(v: unknown, keepNull: boolean): Record<string, string | nu
       else out[s.slice(0, eq)] = s.slice(eq + 1);
     }
   } else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) out[k] = x === null ? (keepNull ? null : '') : scalar(x);
+    for (const [k, x] of Object.entries(v)) out[k] = isReset(x) ? x as string : x === null ? (keepNull ? null : '') : scalar(x);
   }
   return out;
 }
