@@ -25,12 +25,18 @@ describe('.env files, as compose-go\'s dotenv', () => {
     assert.deepEqual(parseDotenv(text, lookup, '.env'), { A: '1', B: '1-e', C: 'dflt', HOMEY: '/h' });
   });
 
+  it('reads compose-go\'s edge cases: KEY: value, escaped quotes, \\$, " #" only as a comment, digits first', () => {
+    const text = "Y: yaml style\nS='it\\'s'\nD=\"cost \\$5 \\\\ \\t.\"\nT=a\t#b\n1X=digit\nM='line1\nline2'\nN=after\n";
+    assert.deepEqual(parseDotenv(text, none, '.env'), { Y: 'yaml style', S: "it's", D: 'cost $5 \\ \t.', T: 'a\t#b', '1X': 'digit', M: 'line1\nline2', N: 'after' });
+  });
+
   it('handles CRLF line ends', () => {
     assert.deepEqual(parseDotenv('A=1\r\nB=2\r\n', none, '.env'), { A: '1', B: '2' });
   });
 
   it('refuses a bad variable name and an unterminated quote, naming the file and line', () => {
-    assert.throws(() => parseDotenv('A=1\n1BAD=2\n', none, '/p/.env'), { message: 'failed to read /p/.env: line 2: unexpected character in variable name "1BAD"' });
+    assert.throws(() => parseDotenv('A=1\nB@D=2\n', none, '/p/.env'), { message: 'failed to read /p/.env: line 2: unexpected character "@" in variable name "B@D=2"' });
+    assert.throws(() => parseDotenv('MY KEY=1\n', none, '/p/.env'), { message: 'failed to read /p/.env: line 1: key cannot contain a space' });
     assert.throws(() => parseDotenv('A="open\n', none, '/p/.env'), ComposeConfigError);
   });
 
