@@ -54,15 +54,21 @@ describe('interpolation, as compose-go\'s template', () => {
   });
 
   it('refuses templates Compose cannot read', () => {
-    for (const bad of ['${', '${SET', '$', 'a $ b', '${}', '${SET:x}', '${1A}']) assert.throws(() => sub(bad), InvalidTemplateError, bad);
+    for (const bad of ['${', '${SET', '${}', '${SET:x}', '${1A}', 'a ${ b }']) assert.throws(() => sub(bad), InvalidTemplateError, bad);
+  });
+
+  it('keeps a $ that starts no variable, as compose-go\'s pattern does', () => {
+    assert.equal(sub('a $ b'), 'a $ b');
+    assert.equal(sub('cost $1 $'), 'cost $1 $');
+    assert.equal(sub('$-x'), '$-x');
   });
 
   it('walks values, not keys, and names the key path in errors', () => {
     assert.deepEqual(interpolateTree({ services: { web: { image: 'x:$TAG', '$KEY': 1, ports: ['${PORT}:80'] } } }, lookup),
       { services: { web: { image: 'x:1.2', '$KEY': 1, ports: ['8080:80'] } } });
     assert.throws(() => interpolateTree({ services: { web: { environment: ['A=${NOPE:?need A}'] } } }, lookup),
-      (e: unknown) => e instanceof ComposeConfigError && e.message === 'error while interpolating services.web.environment.0: required variable NOPE is missing a value: need A');
-    assert.throws(() => interpolateTree({ services: { web: { command: 'echo $' } } }, lookup),
-      { message: 'invalid interpolation format for services.web.command.\nYou may need to escape any $ with another $.\necho $' });
+      (e: unknown) => e instanceof ComposeConfigError && e.message === 'error while interpolating services.web.environment.[]: required variable NOPE is missing a value: need A');
+    assert.throws(() => interpolateTree({ services: { web: { command: 'echo ${' } } }, lookup),
+      { message: 'invalid interpolation format for services.web.command.\nYou may need to escape any $ with another $.\necho ${' });
   });
 });
