@@ -308,6 +308,13 @@ services:
     assert.deepEqual(Object.keys((await load(dir, { profiles: ['*'] })).services), ['admin', 'db', 'debug', 'mock', 'opt', 'web']);
   });
 
+  it('a disabled service is not checked: its env_file may be missing, it may lack an image', async (t) => {
+    const dir = dirOf(t, { 'compose.yaml': 'services:\n  web: {image: web}\n  tool:\n    profiles: [tools]\n    env_file: absent.env\n' });
+    const p = await load(dir);
+    assert.deepEqual(Object.keys(p.disabledServices), ['tool']);
+    await assert.rejects(load(dir, { profiles: ['tools'] }), /env file .*absent\.env not found/);
+  });
+
   it('a service named on the command line turns on its own profiles', async (t) => {
     const dir = dirOf(t, { 'compose.yaml': file });
     assert.deepEqual(Object.keys((await load(dir, { services: ['debug'] })).services), ['debug', 'web']);

@@ -103,20 +103,23 @@ interface FinishContext {
 }
 
 async function finishProject(model: Model, fc: FinishContext): Promise<Project> {
-  const all: Record<string, ServiceConfig> = {};
-  for (const [name, draft] of Object.entries(model.services)) all[name] = await finishService(name, draft, fc);
-
   // Profiles: a service without profiles is always on; one named on the command line turns on
   // its own profiles (as Compose does), not those of what it depends on.
   for (const s of fc.selected) {
-    const svc = all[s];
-    if (!svc) throw new ComposeConfigError(`no such service: ${s}`);
-    for (const p of svc.profiles ?? []) fc.profiles.add(p);
+    const draft = model.services[s];
+    if (!draft) throw new ComposeConfigError(`no such service: ${s}`);
+    for (const p of draft.profiles ?? []) fc.profiles.add(p);
   }
-  const isEnabled = (s: ServiceConfig): boolean => !s.profiles || s.profiles.length === 0 || fc.profiles.has('*') || s.profiles.some((p) => fc.profiles.has(p));
+  const isEnabled = (d: ServiceDraft): boolean => !d.profiles || d.profiles.length === 0 || fc.profiles.has('*') || d.profiles.some((p) => fc.profiles.has(p));
   const services: Record<string, ServiceConfig> = {};
   const disabledServices: Record<string, ServiceConfig> = {};
-  for (const name of Object.keys(all).sort()) (isEnabled(all[name]!) ? services : disabledServices)[name] = all[name]!;
+  // A disabled service is only kept for `down` and orphans: compose-go checks and resolves the
+  // enabled ones only, so its env_file is not read and its settings are not checked.
+  for (const name of Object.keys(model.services).sort()) {
+    const d = model.services[name]!;
+    if (isEnabled(d)) services[name] = await finishService(name, d, fc, true);
+    else disabledServices[name] = await finishService(name, d, fc, false);
+  }
 
   for (const svc of Object.values(services)) {
     for (const [dep, cfg] of Object.entries(svc.depends_on)) {
@@ -190,10 +193,10 @@ function checkMountTargets(name: string, d: ServiceDraft): void {
 }
 
 /** Defaults, env_file read under environment, implicit dependencies, scale. */
-async function finishService(name: string, d: ServiceDraft, fc: FinishContext): Promise<ServiceConfig> {
+async function finishService(name: string, d: ServiceDraft, fc: FinishContext, isEnabled: boolean): Promise<ServiceConfig> {
   const lookup = (n: string): string | undefined => fc.environment[n];
   const environment: Record<string, string | null> = {};
-  for (const ref of d.env_file ?? []) Object.assign(environment, await readEnvFile(ref.path, lookup, ref.required));
+  for (const ref of d.env_file ?? []) Object.assign(environment, await readEnvFile(ref.path, lookup, ref.required && isEnabled));
   for (const [k, v] of Object.entries(d.environment ?? {})) environment[k] = v ?? fc.environment[k] ?? null;
   // A build arg without a value takes the environment's, or is left out (compose-go's resolve).
   const args = d.build?.args;
@@ -214,19 +217,19 @@ async function finishService(name: string, d: ServiceDraft, fc: FinishContext): 
   for (const vf of d.volumes_from ?? []) if (!vf.startsWith('container:')) implied(vf.split(':')[0]!, false);
 
   const replicas = d.deploy?.replicas;
-  if (d.scale !== undefined && replicas !== undefined && d.scale !== replicas) {
+  if (isEnabled && d.scale !== undefined && replicas !== undefined && d.scale !== replicas) {
     throw new ComposeConfigError(`services.${name}: can't set distinct values on 'scale' and 'deploy.replicas': invalid compose project`);
   }
-  if (d.scale !== undefined && d.scale < 0) throw new ComposeConfigError(`services.${name}.scale: must be greater than or equal to 0`);
-  if (replicas !== undefined && replicas < 0) throw new ComposeConfigError(`services.${name}.deploy.replicas: must be greater than or equal to 0`);
+  if (isEnabled && d.scale !== undefined && d.scale < 0) throw new ComposeConfigError(`services.${name}.scale: must be greater than or equal to 0`);
+  if (isEnabled && replicas !== undefined && replicas < 0) throw new ComposeConfigError(`services.${name}.deploy.replicas: must be greater than or equal to 0`);
   const scale = fc.scale[name] ?? d.scale ?? replicas ?? 1;
-  if (scale > 1 && d.container_name) {
+  if (isEnabled && scale > 1 && d.container_name) {
     throw new ComposeConfigError(`services.${name}: can't set container_name and ${d.scale !== undefined ? 'scale' : 'deploy.replicas'} as container name must be unique: invalid compose project`);
   }
-  if (d.network_mode && d.networks && Object.keys(d.networks).length > 0) {
+  if (isEnabled && d.network_mode && d.networks && Object.keys(d.networks).length > 0) {
     throw new ComposeConfigError(`service ${name} declares mutually exclusive \`network_mode\` and \`networks\`: invalid compose project`);
   }
-  checkMountTargets(name, d);
+  if (isEnabled) checkMountTargets(name, d);
 
   const { env_file: _envFile, extends: _extends, build, ...rest } = d;
   const svc: ServiceConfig = {
@@ -257,6 +260,6 @@ async function finishService(name: string, d: ServiceDraft, fc: FinishContext): 
   };
   if (build) svc.build = finishBuild(build, fc.workingDir);
   if (replicas !== undefined || fc.scale[name] !== undefined) svc.deploy = { ...svc.deploy, replicas: scale };
-  if (!svc.image && !svc.build) throw new ComposeConfigError(`service "${name}" has neither an image nor a build context specified: invalid compose project`);
+  if (isEnabled && !svc.image && !svc.build) throw new ComposeConfigError(`service "${name}" has neither an image nor a build context specified: invalid compose project`);
   return svc;
 }
