@@ -9,7 +9,7 @@ import { linkedChildren, linkEnv, linkHostsEntry, type LinkedChild } from './lin
 import type { ContainerStore } from './store.js';
 
 /** What the container side uses of the network service (a fake in tests). */
-export type ContainerNetworks = Pick<NetworkService, 'attach' | 'detach' | 'endpointsOf' | 'portsOf' | 'find' | 'checkEndpoint'>;
+export type ContainerNetworks = Pick<NetworkService, 'attach' | 'detach' | 'release' | 'endpointsOf' | 'portsOf' | 'find' | 'checkEndpoint'>;
 
 /** Whether `mode` (HostConfig.NetworkMode) joins a bridge network berth manages. */
 export function bridgeNetworkOf(mode: string): string | undefined {
@@ -144,9 +144,25 @@ export function networkPreparer(d: { networks: ContainerNetworks; store: Contain
       await writeNetworkEtcFiles(rec, ctx, result, { hostGatewayIps: hostGatewayIps(d.networks), links: links.map(linkHostsEntry) });
     },
     async release(rec) {
-      await d.networks.detach(rec.id);
+      // The namespaces step, released next, drops the namespace, and the veths with it, unless
+      // a `container:` peer still runs in it: then its interfaces are deleted now, as dockerd's.
+      if (sharedNetnsUsers(d.store, rec).length > 0) await d.networks.detach(rec.id);
+      else await d.networks.release(rec.id);
     },
   };
+}
+
+/** Other live containers in `rec`'s network namespace (NetworkMode `container:<rec>`). */
+function sharedNetnsUsers(store: ContainerStore, rec: ContainerRecord): ContainerRecord[] {
+  return store.list().filter((c) => {
+    const mode = c.hostConfig.NetworkMode ?? '';
+    if (c.id === rec.id || !mode.startsWith('container:') || !['running', 'paused', 'restarting'].includes(c.state.status)) return false;
+    try {
+      return store.resolve(mode.slice('container:'.length)).id === rec.id;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The running children of a container's legacy links, with their default-bridge addresses. */

@@ -129,7 +129,11 @@ export class Sandboxes {
     }
   }
 
-  async detach(containerId: string, netnsPath?: string, networks?: string[]): Promise<void> {
+  /**
+   * With `namespaceGoes` the caller drops the namespace right after (a stopped container):
+   * its veths go with it, and the bridges stay for the next container (ADR 20).
+   */
+  async detach(containerId: string, netnsPath?: string, networks?: string[], o: { namespaceGoes?: boolean } = {}): Promise<void> {
     const sb = this.d.store.sandboxes.get(containerId);
     if (!sb) return;
     const ids = networks ? networks.map((n) => this.d.find(n).id).filter((id) => id in sb.options.networks) : Object.keys(sb.options.networks);
@@ -141,7 +145,7 @@ export class Sandboxes {
       networks: Object.fromEntries(ids.map((id) => [id, sb.options.networks[id]!])),
       network_info: Object.fromEntries(ids.map((id) => [id, sb.options.network_info[id]!])),
     };
-    await this.d.netavark.teardown(netnsPath ?? sb.netnsPath, part);
+    await this.d.netavark.teardown(netnsPath ?? sb.netnsPath, part, { interfacesGo: o.namespaceGoes === true });
     for (const id of ids) await this.dropEndpoint(id, containerId);
     if (isAll) {
       this.d.ports.release(containerId);
@@ -157,7 +161,8 @@ export class Sandboxes {
       const rec = this.d.store.networks.get(id);
       this.d.events.publish('network', 'disconnect', id, { container: containerId, name: rec?.name ?? sb.options.network_info[id]?.name ?? id, type: 'bridge' });
     }
-    if (isAll) await this.d.whenIdle();
+    // netavark removed a bridge (and its chains) only if it deleted the last veth on it itself.
+    if (isAll && !o.namespaceGoes) await this.d.whenIdle();
   }
 
   settingsOf(containerId: string): Record<string, EndpointSettingsOut> {
@@ -197,7 +202,7 @@ function checkTargets(req: AttachRequest, targets: Array<{ e: AttachRequest['end
   }
 }
 
-function netavarkNetwork(rec: NetworkRecord): NetavarkNetwork {
+export function netavarkNetwork(rec: NetworkRecord): NetavarkNetwork {
   const mtu = rec.options['com.docker.network.driver.mtu'];
   return {
     name: rec.id, id: rec.id, driver: 'bridge', network_interface: rec.bridge!,

@@ -11,7 +11,7 @@ import { readHostSubnets } from './host-routes.js';
 import { HostPortAllocator } from './host-ports.js';
 import { planFromBip, planSubnets, validateIpamConfig, type AddressPool, type IpamConfigIn } from './ipam.js';
 import { Netavark } from './netavark.js';
-import { Sandboxes } from './sandboxes.js';
+import { netavarkNetwork, Sandboxes } from './sandboxes.js';
 import { NetworkStore } from './store.js';
 import type { AttachRequest, AttachResult, CreateNetworkRequest, EndpointSettingsOut, NetworkInspect, NetworkRecord } from './types.js';
 import type { PortMap } from '../types/container.js';
@@ -68,10 +68,11 @@ export class NetworkService {
   private setupsInFlight = 0;
   private chainRemoval: Promise<unknown> | undefined;
   private readonly sandboxes: Sandboxes;
+  private readonly netavark: Netavark;
 
   constructor(private readonly d: NetworkServiceDeps) {
     this.store = new NetworkStore(d.root);
-    const netavark = new Netavark({
+    const netavark = this.netavark = new Netavark({
       binary: d.netavarkBinary ?? '/usr/lib/podman/netavark',
       aardvarkBinary: d.aardvarkBinary ?? '/usr/lib/podman/aardvark-dns',
       configDir: d.configDir,
@@ -224,9 +225,12 @@ export class NetworkService {
       if (eps.length > 0) {
         throw new ForbiddenError(`error while removing network: network ${rec.name} has active endpoints (${eps.map((e) => `name:"${e.containerName}" id:"${e.endpointId.slice(0, 12)}"`).join(', ')})`);
       }
+      // The bridge stays between containers (ADR 20) and goes with its network, as dockerd's.
+      await this.netavark.removeBridge(netavarkNetwork(rec));
       await this.store.deleteNetwork(rec.id);
       this.d.events.publish('network', 'destroy', rec.id, { name: rec.name, type: rec.driver });
     });
+    await this.removeIdleChains();
   }
 
   /** `POST /networks/prune`: user-defined networks without containers. */
@@ -266,6 +270,14 @@ export class NetworkService {
     return this.locks.run(`container:${containerId}`, () => this.sandboxes.detach(containerId, netnsPath, networks));
   }
 
+  /**
+   * `detach` of a stopped container whose namespace the caller drops right after: the veths go
+   * with the namespace (the kernel deletes them in the background) and the bridges stay.
+   */
+  release(containerId: string): Promise<void> {
+    return this.locks.run(`container:${containerId}`, () => this.sandboxes.detach(containerId, undefined, undefined, { namespaceGoes: true }));
+  }
+
   /** NetworkSettings.Networks of a container, from the records (right after a restart too). */
   endpointsOf(containerId: string): Record<string, EndpointSettingsOut> {
     return this.sandboxes.settingsOf(containerId);
@@ -281,9 +293,23 @@ export class NetworkService {
     return Object.keys(this.find(term).endpoints);
   }
 
-  /** Nothing runs inside berthd: netavark's rules and aardvark-dns stay for the containers (live restore). */
+  /**
+   * Nothing runs inside berthd: netavark's rules and aardvark-dns stay for the containers (live
+   * restore). The bridges no container uses go, with their chains, and the shared chains when
+   * nothing is left in them: a daemon stopped with no containers running leaves nothing behind.
+   */
   async close(): Promise<void> {
     await this.locks.run('create', async () => undefined);
+    for (const rec of this.store.networks.values()) {
+      if (rec.driver !== 'bridge' || !rec.bridge || rec.subnets.length === 0) continue;
+      await this.locks.run(`network:${rec.id}`, async () => {
+        if (Object.keys(rec.endpoints).length > 0) return;
+        await this.netavark.removeBridge(netavarkNetwork(rec))
+          .catch((err: unknown) => this.d.logger.warn({ component: 'network', network: rec.name, err }, 'could not remove an idle bridge'));
+      });
+    }
+    await this.removeIdleChains().catch((err: unknown) => this.d.logger.warn({ component: 'network', err }, 'could not remove netavark\'s idle chains'));
+    await this.netavark.close();
   }
 
   private async removeIdleChains(): Promise<void> {
