@@ -3,6 +3,7 @@ import { ForbiddenError, InvalidArgumentError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import type { PortMap } from '../types/container.js';
 import type { Logger } from '../util/index.js';
+import { applyBridgeOptions } from './bridge-options.js';
 import type { HostPortAllocator } from './host-ports.js';
 import { allocateAddress, prefixLength } from './ipam.js';
 import type { Netavark, NetavarkNetwork, NetavarkOptions } from './netavark.js';
@@ -92,6 +93,8 @@ export class Sandboxes {
       undo.push(() => (existing ? this.d.store.saveSandbox(existing) : this.d.store.deleteSandbox(req.containerId)));
 
       const status = await this.d.netavark.setup(req.netnsPath, added, signal);
+      undo.push(() => this.d.netavark.teardown(req.netnsPath, added));
+      for (const x of endpoints) await applyBridgeOptions(x.rec);
 
       const result: AttachResult = { networks: {}, ports: portMapOf(ports), dnsSearchDomains: [], addresses: [] };
       for (const x of endpoints) {

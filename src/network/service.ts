@@ -4,6 +4,7 @@ import type { EventBus } from '../events/index.js';
 import { KeyedLock } from '../store/index.js';
 import type { Filters, Logger } from '../util/index.js';
 import { parsePrefix, type Prefix } from './cidr.js';
+import { OPT_ICC, OPT_MASQUERADE, parseBoolOption } from './bridge-options.js';
 import { removeIdleNetavarkChains } from './firewall.js';
 import { checkEndpointSettings, type EndpointCheck } from './endpoint-check.js';
 import { matchListFilters, matchPruneFilters } from './filters.js';
@@ -22,8 +23,6 @@ const OPT_BRIDGE_NAME = 'com.docker.network.bridge.name';
 const OPT_MTU = 'com.docker.network.driver.mtu';
 /** Bridge driver options berth honours, and those it accepts only at their default value. */
 const DEFAULT_ONLY_OPTS: Record<string, string> = {
-  'com.docker.network.bridge.enable_icc': 'true',
-  'com.docker.network.bridge.enable_ip_masquerade': 'true',
   'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
 };
 
@@ -334,6 +333,8 @@ function checkBridgeOptions(options: Record<string, string>): void {
       if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(v)) throw new InvalidArgumentError(`invalid bridge name ${JSON.stringify(v)}: at most 15 letters, digits, '_', '.' or '-'`);
     } else if (k === OPT_MTU) {
       if (!/^\d+$/.test(v) || Number(v) < 68 || Number(v) > 65535) throw new InvalidArgumentError(`invalid MTU number: ${v}`);
+    } else if (k === OPT_ICC || k === OPT_MASQUERADE) {
+      parseBoolOption(k, v);
     } else if (k in DEFAULT_ONLY_OPTS) {
       if (v.toLowerCase() !== DEFAULT_ONLY_OPTS[k]) throw new NotImplementedError(`berth does not support the bridge option ${k}=${v}`);
     } else if (k.startsWith('com.docker.network.')) {
