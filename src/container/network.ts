@@ -51,12 +51,12 @@ export function endpointConfigOf(networks: ContainerNetworks, term: string, e: E
   const macAddress = e?.MacAddress || undefined;
   if (e?.IPAMConfig?.LinkLocalIPs?.length) throw new NotImplementedError('berth does not support link-local IP addresses on endpoints');
   if (e?.DriverOpts && Object.keys(e.DriverOpts).length > 0) throw new NotImplementedError('berth does not support endpoint driver options');
-  if (ipv6Address) throw new NotImplementedError('berth does not support IPv6 networks yet');
   if (e?.GwPriority) throw new NotImplementedError('berth does not support gateway priorities of endpoints');
-  const net = networks.checkEndpoint(term, { aliases, ...(ipv4Address ? { ipv4Address } : {}), ...(macAddress ? { macAddress } : {}) });
+  const net = networks.checkEndpoint(term, { aliases, ...(ipv4Address ? { ipv4Address } : {}), ...(ipv6Address ? { ipv6Address } : {}), ...(macAddress ? { macAddress } : {}) });
   const config: ContainerEndpointConfig = { networkId: net.id };
   if (aliases.length) config.aliases = aliases;
   if (ipv4Address) config.ipv4Address = ipv4Address;
+  if (ipv6Address) config.ipv6Address = ipv6Address;
   if (macAddress) config.macAddress = macAddress;
   if (e?.Links?.length) {
     if (!net.isPredefined) throw new NotImplementedError('berth supports links on the default bridge network only: use network aliases (--network-alias) on user-defined networks');
@@ -137,7 +137,7 @@ export function networkPreparer(d: { networks: ContainerNetworks; store: Contain
         containerId: rec.id, containerName: rec.name.replace(/^\//, ''), netnsPath: ctx.netnsPath,
         endpoints: joined.map(([name, c]) => ({
           network: c.networkId || name,
-          ...(c.aliases ? { aliases: c.aliases } : {}), ...(c.ipv4Address ? { ipv4Address: c.ipv4Address } : {}), ...(c.macAddress ? { macAddress: c.macAddress } : {}),
+          ...(c.aliases ? { aliases: c.aliases } : {}), ...(c.ipv4Address ? { ipv4Address: c.ipv4Address } : {}), ...(c.ipv6Address ? { ipv6Address: c.ipv6Address } : {}), ...(c.macAddress ? { macAddress: c.macAddress } : {}),
         })),
         portBindings: portBindingsOf(rec), dnsServers: rec.hostConfig.Dns ?? [],
       });
@@ -226,7 +226,7 @@ function portsWhileAttached(rec: ContainerRecord, published: PortMap): PortMap {
 
 function unattachedEndpoint(c: ContainerEndpointConfig): Record<string, unknown> {
   return {
-    IPAMConfig: c.ipv4Address ? { IPv4Address: c.ipv4Address } : null, Links: c.links ?? null, Aliases: c.aliases ?? null, MacAddress: c.macAddress ?? '',
+    IPAMConfig: c.ipv4Address || c.ipv6Address ? { ...(c.ipv4Address ? { IPv4Address: c.ipv4Address } : {}), ...(c.ipv6Address ? { IPv6Address: c.ipv6Address } : {}) } : null, Links: c.links ?? null, Aliases: c.aliases ?? null, MacAddress: c.macAddress ?? '',
     DriverOpts: null, GwPriority: 0, NetworkID: c.networkId, EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0,
     IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
   };

@@ -138,8 +138,8 @@ export class Netavark {
     try {
       await this.run('teardown', standIn, {
         container_id: id, container_name: 'berth-bridge-removal', port_mappings: [],
-        // An address is needed (netavark 1.4 panics on none); the gateway's stands in.
-        networks: { [network.name]: { static_ips: network.subnets.slice(0, 1).map((s) => s.gateway), aliases: [], interface_name: 'eth0' } },
+        // An address per subnet is needed (netavark 1.4 panics on none); the gateways stand in.
+        networks: { [network.name]: { static_ips: network.subnets.map((s) => s.gateway), aliases: [], interface_name: 'eth0' } },
         network_info: { [network.name]: { ...network, dns_enabled: false } },
       });
     } finally {

@@ -10,10 +10,12 @@ import { checkEndpointSettings, type EndpointCheck } from './endpoint-check.js';
 import { matchListFilters, matchPruneFilters } from './filters.js';
 import { readHostSubnets } from './host-routes.js';
 import { HostPortAllocator } from './host-ports.js';
-import { planFromBip, planSubnets, validateIpamConfig, type AddressPool, type IpamConfigIn } from './ipam.js';
+import { parsePrefix6 } from './cidr6.js';
+import { planFromBip, planSubnets, planSubnets6, validateIpamConfig, type AddressPool, type IpamConfigIn } from './ipam.js';
 import { Netavark } from './netavark.js';
 import { netavarkNetwork, Sandboxes } from './sandboxes.js';
 import { NetworkStore } from './store.js';
+import type { SubnetPlan } from './ipam.js';
 import type { AttachRequest, AttachResult, CreateNetworkRequest, EndpointSettingsOut, NetworkInspect, NetworkRecord } from './types.js';
 import type { PortMap } from '../types/container.js';
 
@@ -178,7 +180,6 @@ export class NetworkService {
     const ipamConfig: IpamConfigIn[] = req.IPAM?.Config ?? [];
     const enableIPv6 = req.EnableIPv6 === true || req.Options?.['com.docker.network.enable_ipv6'] === 'true';
     validateIpamConfig(ipamConfig, enableIPv6);
-    if (enableIPv6) throw new NotImplementedError('berth does not support IPv6 networks yet');
     const options = { ...(req.Options ?? {}) };
     delete options['com.docker.network.enable_ipv6'];
     checkBridgeOptions(options);
@@ -189,6 +190,10 @@ export class NetworkService {
       const owner = [...this.store.networks.values()].find((r) => r.bridge === bridge);
       if (owner) throw new ConflictError(`bridge name ${bridge} is already used by network ${owner.name}`);
       rec.subnets = planSubnets(ipamConfig, this.d.defaultAddressPools, await this.usedSubnets());
+      if (enableIPv6) {
+        rec.enableIPv6 = true;
+        rec.subnets6 = planSubnets6(ipamConfig, [...this.store.networks.values()].flatMap((r) => (r.subnets6 ?? []).map((x) => parsePrefix6(x.subnet)!)));
+      }
       rec.bridge = bridge;
       rec.ipamConfig = ipamConfig.map((c) => ({ ...c }));
       rec.ipamOptions = req.IPAM?.Options ?? null;
@@ -344,14 +349,18 @@ function checkBridgeOptions(options: Record<string, string>): void {
 }
 
 function toInspect(rec: NetworkRecord, withContainers: boolean): NetworkInspect {
-  const config = rec.ipamConfig.length > 0
-    ? rec.ipamConfig.map((c) => dropEmpty({ Subnet: c.Subnet, IPRange: c.IPRange, Gateway: c.Gateway, AuxiliaryAddresses: c.AuxiliaryAddresses }))
-    : rec.subnets.map((s) => dropEmpty({ Subnet: s.subnet, IPRange: s.ipRange, Gateway: s.gateway }));
+  // As asked where asked (per family), else as berth picked.
+  const asked = (v6: boolean) => rec.ipamConfig.filter((c) => (c.Subnet ?? '').includes(':') === v6);
+  const family = (v6: boolean, plans: readonly SubnetPlan[]) => (asked(v6).length > 0
+    ? asked(v6).map((c) => dropEmpty({ Subnet: c.Subnet, IPRange: c.IPRange, Gateway: c.Gateway, AuxiliaryAddresses: c.AuxiliaryAddresses }))
+    : plans.map((s) => dropEmpty({ Subnet: s.subnet, IPRange: s.ipRange, Gateway: s.gateway })));
+  const config = [...family(false, rec.subnets), ...(rec.enableIPv6 ? family(true, rec.subnets6 ?? []) : [])];
   const containers: NetworkInspect['Containers'] = {};
   if (withContainers) {
     const bits = parsePrefix(rec.subnets[0]?.subnet ?? '')?.bits ?? 0;
+    const bits6 = parsePrefix6(rec.subnets6?.[0]?.subnet ?? '')?.bits ?? 0;
     for (const ep of Object.values(rec.endpoints)) {
-      containers[ep.containerId] = { Name: ep.containerName, EndpointID: ep.endpointId, MacAddress: ep.macAddress, IPv4Address: `${ep.ipAddress}/${bits}`, IPv6Address: '' };
+      containers[ep.containerId] = { Name: ep.containerName, EndpointID: ep.endpointId, MacAddress: ep.macAddress, IPv4Address: `${ep.ipAddress}/${bits}`, IPv6Address: ep.ipv6Address ? `${ep.ipv6Address}/${bits6}` : '' };
     }
   }
   return {
