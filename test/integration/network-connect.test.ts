@@ -182,7 +182,7 @@ describe('network connect and disconnect', needsDocker, () => {
     assert.deepEqual(await create({ HostConfig: { ...peer, Dns: ['192.0.2.1'] } }), [400, { message: 'conflicting options: dns and the network mode' }]);
     assert.deepEqual(await create({ HostConfig: { ...peer, ExtraHosts: ['a:192.0.2.1'] } }), [400, { message: 'conflicting options: custom host-to-IP mapping and the network mode' }]);
     const ep = (e: Record<string, unknown>) => create({ HostConfig: { NetworkMode: net }, NetworkingConfig: { EndpointsConfig: { [net]: e } } });
-    assert.deepEqual(await ep({ IPAMConfig: { IPv6Address: 'fd00::5' } }), [501, { message: 'berth does not support IPv6 networks yet' }]);
+    assert.deepEqual(await ep({ IPAMConfig: { IPv6Address: 'fd00::5' } }), [400, { message: 'invalid endpoint settings:\nno configured subnet or ip-range contain the IP address fd00::5' }], 'a network without IPv6');
     assert.deepEqual(await ep({ IPAMConfig: { LinkLocalIPs: ['169.254.1.1'] } }), [501, { message: 'berth does not support link-local IP addresses on endpoints' }]);
     assert.deepEqual(await ep({ DriverOpts: { 'com.docker.network.endpoint.sysctls': 'net.ipv4.conf.IFNAME.forwarding=1' } }), [501, { message: 'berth does not support endpoint driver options' }]);
     assert.deepEqual(await ep({ GwPriority: 5 }), [501, { message: 'berth does not support gateway priorities of endpoints' }]);
