@@ -4,8 +4,9 @@ import { promises as fsp } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { exec } from '../../src/util/index.js';
-import { importBusybox, out } from '../helpers/containers.js';
+import { natChainOf } from '../../src/network/bridge-options.js';
+import { exec, waitFor } from '../../src/util/index.js';
+import { importBusybox, out, removeContainers } from '../helpers/containers.js';
 import { needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { assertNothingLeft } from '../helpers/network.js';
 
@@ -75,6 +76,28 @@ describe('outbound NAT', needsDocker, () => {
     assert.equal(r.code, 0, `wget failed: ${r.stderr}`);
     assert.match(out(r), /^(Origin|Label|Suite|Codename):/m, 'a Release file');
     assert.ok(await masqueradedPackets(subnet) > before, 'the connection went through the bridge\'s MASQUERADE rule');
+  });
+
+  test('with enable_ip_masquerade=false the same fetch does not go through MASQUERADE', async (t) => {
+    if (unreachable || !url) { t.skip(unreachable); return; }
+    const net = `nomasq-${tag}`;
+    await d.docker(['network', 'create', '-o', 'com.docker.network.bridge.enable_ip_masquerade=false', net]);
+    t.after(() => d.docker(['network', 'rm', net], { allowFailure: true }).then(() => undefined));
+    const subnet = (JSON.parse((await d.request('GET', `/networks/${net}`)).body) as { IPAM: { Config: Array<{ Subnet: string }> } }).IPAM.Config[0]!.Subnet;
+    // Leaving unmasqueraded, from a private address, the fetch may fail or not (the host's
+    // upstream may translate it): what is checked is that berth did not masquerade it.
+    const id = out(await d.docker(['run', '-d', '--network', net, 'busybox', 'timeout', '10', 'wget', '-q', '-O', '/dev/null', url])).trim();
+    t.after(() => removeContainers(d, id));
+    // An unanswered connection may outlive wget's timeout: the first packets are what count.
+    await waitFor('the connection attempt to be counted', async () => {
+      const lines = (await exec('iptables-save', ['-c', '-t', 'nat'])).stdout.toString().split('\n');
+      return lines.some((l) => l.includes('berth: enable_ip_masquerade=false') && /^\[[1-9]/.test(l)) ? true : undefined;
+    }, { timeoutMs: 30_000 });
+    assert.equal(await masqueradedPackets(subnet), 0);
+    const chain = natChainOf((JSON.parse((await d.request('GET', `/networks/${net}`)).body) as { Id: string }).Id);
+    const rules = (await exec('iptables-save', ['-c', '-t', 'nat'])).stdout.toString().split('\n');
+    const returned = rules.find((l) => l.includes('berth: enable_ip_masquerade=false') && l.includes(`-A ${chain} `));
+    assert.ok(Number(/^\[(\d+):/.exec(returned ?? '')?.[1] ?? 0) > 0, `the RETURN rule counted the connection: ${returned}`);
   });
 
   test('nothing is left after the daemon stops', async () => {
