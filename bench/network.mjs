@@ -4,7 +4,9 @@
 // round times, on each daemon in a rotating order, `docker run --rm <image> true` on the default
 // bridge and with `--network none` (the difference is what networking costs a run), and
 // `docker version` (the CLI's floor). One warm-up round is not counted.
-// Entry point: bash bench/run.sh network [--reference-host HOST] [--rounds N]
+// Entry point: bash bench/run.sh network [--reference-host HOST] [--rounds N]; without
+// --reference-host, a dockerd answering on /var/run/docker.sock is the reference.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +50,12 @@ async function main() {
     const image = `berth-bench/busybox:net${runId}`;
     const label = `berth-bench=${runId}`;
     const targets = [dockerTarget('berthd', berthd.host)];
-    if (values['reference-host']) targets.push(dockerTarget('reference', values['reference-host']));
+    // A dockerd on its default socket is the reference when none is named.
+    const refHost = values['reference-host'] ?? (existsSync('/var/run/docker.sock') ? 'unix:///var/run/docker.sock' : undefined);
+    if (refHost) {
+      progress(`reference: ${refHost}`);
+      targets.push(dockerTarget('reference', refHost));
+    }
     for (const t of targets) {
       t.version = await serverVersion(t, signal);
       await docker(t, ['import', '--change', 'CMD ["sh"]', rootfsTar, image], { signal });

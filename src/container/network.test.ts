@@ -41,7 +41,8 @@ test('planNetworks: dockerd\'s refusals', () => {
     { status: 400, message: 'invalid endpoint settings:\nno configured subnet or ip-range contain the IP address 10.9.0.5' });
   assert.throws(() => planNetworks(networks, {}, { NetworkMode: 'front' }, { EndpointsConfig: { nope: {} } }), { status: 404, message: 'network nope not found' });
   assert.throws(() => planNetworks(networks, {}, { NetworkMode: 'host' }, { EndpointsConfig: { front: {} } }), { status: 400, message: 'Container cannot be connected to network endpoints: host, front' });
-  assert.throws(() => planNetworks(networks, {}, { NetworkMode: 'front' }, { EndpointsConfig: { front: { IPAMConfig: { IPv6Address: 'fd00::1' } } } }), { status: 501 });
+  assert.throws(() => planNetworks(networks, {}, { NetworkMode: 'front' }, { EndpointsConfig: { front: { IPAMConfig: { IPv6Address: 'fd00::1' } } } }),
+    { status: 400, message: 'invalid endpoint settings:\nno configured subnet or ip-range contain the IP address fd00::1' }, 'a network without IPv6');
 });
 
 test('checkNetworkConflicts: a container: mode refuses what it cannot have; ports on host networking warn', () => {

@@ -9,7 +9,7 @@ import { linkedChildren, linkEnv, linkHostsEntry, parseLink, type LinkedChild } 
 import type { ContainerStore } from './store.js';
 
 /** What the container side uses of the network service (a fake in tests). */
-export type ContainerNetworks = Pick<NetworkService, 'attach' | 'detach' | 'endpointsOf' | 'portsOf' | 'find' | 'checkEndpoint'>;
+export type ContainerNetworks = Pick<NetworkService, 'attach' | 'detach' | 'release' | 'endpointsOf' | 'portsOf' | 'find' | 'checkEndpoint'>;
 
 /** Whether `mode` (HostConfig.NetworkMode) joins a bridge network berth manages. */
 export function bridgeNetworkOf(mode: string): string | undefined {
@@ -51,12 +51,12 @@ export function endpointConfigOf(networks: ContainerNetworks, term: string, e: E
   const macAddress = e?.MacAddress || undefined;
   if (e?.IPAMConfig?.LinkLocalIPs?.length) throw new NotImplementedError('berth does not support link-local IP addresses on endpoints');
   if (e?.DriverOpts && Object.keys(e.DriverOpts).length > 0) throw new NotImplementedError('berth does not support endpoint driver options');
-  if (ipv6Address) throw new NotImplementedError('berth does not support IPv6 networks yet');
   if (e?.GwPriority) throw new NotImplementedError('berth does not support gateway priorities of endpoints');
-  const net = networks.checkEndpoint(term, { aliases, ...(ipv4Address ? { ipv4Address } : {}), ...(macAddress ? { macAddress } : {}) });
+  const net = networks.checkEndpoint(term, { aliases, ...(ipv4Address ? { ipv4Address } : {}), ...(ipv6Address ? { ipv6Address } : {}), ...(macAddress ? { macAddress } : {}) });
   const config: ContainerEndpointConfig = { networkId: net.id };
   if (aliases.length) config.aliases = aliases;
   if (ipv4Address) config.ipv4Address = ipv4Address;
+  if (ipv6Address) config.ipv6Address = ipv6Address;
   if (macAddress) config.macAddress = macAddress;
   if (e?.Links?.length) {
     for (const l of e.Links) parseLink(l);
@@ -137,16 +137,32 @@ export function networkPreparer(d: { networks: ContainerNetworks; store: Contain
         containerId: rec.id, containerName: rec.name.replace(/^\//, ''), netnsPath: ctx.netnsPath,
         endpoints: joined.map(([name, c]) => ({
           network: c.networkId || name,
-          ...(c.aliases ? { aliases: c.aliases } : {}), ...(c.ipv4Address ? { ipv4Address: c.ipv4Address } : {}), ...(c.macAddress ? { macAddress: c.macAddress } : {}),
+          ...(c.aliases ? { aliases: c.aliases } : {}), ...(c.ipv4Address ? { ipv4Address: c.ipv4Address } : {}), ...(c.ipv6Address ? { ipv6Address: c.ipv6Address } : {}), ...(c.macAddress ? { macAddress: c.macAddress } : {}),
         })),
         portBindings: portBindingsOf(rec), dnsServers: rec.hostConfig.Dns ?? [],
       });
       await writeNetworkEtcFiles(rec, ctx, result, { hostGatewayIps: hostGatewayIps(d.networks), links: [...links.map(linkHostsEntry), ...endpointLinkHosts(d, joined)] });
     },
     async release(rec) {
-      await d.networks.detach(rec.id);
+      // The namespaces step, released next, drops the namespace, and the veths with it, unless
+      // a `container:` peer still runs in it: then its interfaces are deleted now, as dockerd's.
+      if (sharedNetnsUsers(d.store, rec).length > 0) await d.networks.detach(rec.id);
+      else await d.networks.release(rec.id);
     },
   };
+}
+
+/** Other live containers in `rec`'s network namespace (NetworkMode `container:<rec>`). */
+function sharedNetnsUsers(store: ContainerStore, rec: ContainerRecord): ContainerRecord[] {
+  return store.list().filter((c) => {
+    const mode = c.hostConfig.NetworkMode ?? '';
+    if (c.id === rec.id || !mode.startsWith('container:') || !['running', 'paused', 'restarting'].includes(c.state.status)) return false;
+    try {
+      return store.resolve(mode.slice('container:'.length)).id === rec.id;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The running children of a container's legacy links, with their default-bridge addresses. */
@@ -239,7 +255,7 @@ function portsWhileAttached(rec: ContainerRecord, published: PortMap): PortMap {
 
 function unattachedEndpoint(c: ContainerEndpointConfig): Record<string, unknown> {
   return {
-    IPAMConfig: c.ipv4Address ? { IPv4Address: c.ipv4Address } : null, Links: c.links ?? null, Aliases: c.aliases ?? null, MacAddress: c.macAddress ?? '',
+    IPAMConfig: c.ipv4Address || c.ipv6Address ? { ...(c.ipv4Address ? { IPv4Address: c.ipv4Address } : {}), ...(c.ipv6Address ? { IPv6Address: c.ipv6Address } : {}) } : null, Links: c.links ?? null, Aliases: c.aliases ?? null, MacAddress: c.macAddress ?? '',
     DriverOpts: null, GwPriority: 0, NetworkID: c.networkId, EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0,
     IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
   };

@@ -81,6 +81,8 @@ export interface ContainerEndpointConfig {
   aliases?: string[];
   /** `--ip`. */
   ipv4Address?: string;
+  /** `--ip6` (networks with IPv6). */
+  ipv6Address?: string;
   /** `--mac-address`. */
   macAddress?: string;
   /** `--link` given to `network connect` (kept as dockerd keeps them; not acted on off the default bridge). */

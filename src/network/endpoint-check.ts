@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors/index.js';
 import { contains, isIpv6Text, parseIpv4, parsePrefix } from './cidr.js';
+import { contains6, parseIpv6, parsePrefix6 } from './cidr6.js';
 import type { NetworkRecord } from './types.js';
 
 /** What a container asks of one network (create's EndpointsConfig entry, `network connect`). */
@@ -28,8 +29,11 @@ export function checkEndpointSettings(rec: NetworkRecord, e: EndpointCheck): voi
     }
   }
   if (e.ipv6Address) {
-    if (!isIpv6Text(e.ipv6Address)) errs.push(`invalid IPv6 address: ${e.ipv6Address}`);
-    else if (!rec.isPredefined) errs.push(`no configured subnet or ip-range contain the IP address ${e.ipv6Address}`);
+    const ip = isIpv6Text(e.ipv6Address) ? parseIpv6(e.ipv6Address) : undefined;
+    if (ip === undefined) errs.push(`invalid IPv6 address: ${e.ipv6Address}`);
+    else if (!rec.isPredefined && !(rec.enableIPv6 && (rec.subnets6 ?? []).some((s) => contains6(parsePrefix6(s.ipRange ?? s.subnet)!, ip)))) {
+      errs.push(`no configured subnet or ip-range contain the IP address ${e.ipv6Address}`);
+    }
   }
   if (errs.length > 0) throw new InvalidArgumentError(`invalid endpoint settings:\n${errs.join('\n')}`);
   if (e.macAddress && !/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(e.macAddress)) throw new InvalidArgumentError(`invalid MAC address: ${e.macAddress}`);

@@ -13,8 +13,10 @@ const STATIC_RULES = [/^-A NETAVARK-HOSTPORT-MASQ .*--mark 0x2000\/0x2000 -j MAS
 
 interface Table { name: 'filter' | 'nat'; chains: string[]; rules: string[] }
 
-async function readTable(name: Table['name']): Promise<Table> {
-  const out = (await exec('iptables-save', ['-t', name], { timeoutMs: 30_000 })).stdout.toString('utf8').split('\n');
+type Family = 'iptables' | 'ip6tables';
+
+async function readTable(family: Family, name: Table['name']): Promise<Table> {
+  const out = (await exec(`${family}-save`, ['-t', name], { timeoutMs: 30_000 })).stdout.toString('utf8').split('\n');
   return {
     name,
     chains: out.filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' ')[0]!),
@@ -39,9 +41,18 @@ export function ruleArgs(rule: string): string[] {
   return (rule.match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? []).map((a) => (a.startsWith('"') ? a.slice(1, -1).replace(/\\"/g, '"') : a));
 }
 
-/** Removes netavark's shared chains when they are idle; returns whether it did. */
+/**
+ * Removes netavark's shared chains when they are idle, for IPv4 and IPv6 (networks with IPv6
+ * get the same chains from ip6tables); returns whether it did for both.
+ */
 export async function removeIdleNetavarkChains(logger: Logger): Promise<boolean> {
-  const tables = [await readTable('filter'), await readTable('nat')];
+  let removed = true;
+  for (const family of ['iptables', 'ip6tables'] as const) removed = await removeIdle(family, logger) && removed;
+  return removed;
+}
+
+async function removeIdle(family: Family, logger: Logger): Promise<boolean> {
+  const tables = [await readTable(family, 'filter'), await readTable(family, 'nat')];
   if (isNetavarkBusy(tables)) return false;
   for (const t of tables) {
     const shared = t.chains.filter((c) => SHARED.test(c));
@@ -51,11 +62,11 @@ export async function removeIdleNetavarkChains(logger: Logger): Promise<boolean>
       const chain = args[1]!;
       const target = args[args.indexOf('-j') + 1];
       if (SHARED.test(chain) || !target || !shared.includes(target)) continue;
-      await exec('iptables', ['-t', t.name, '-D', chain, ...args.slice(2)], { timeoutMs: 30_000, allowFailure: true });
+      await exec(family, ['-t', t.name, '-D', chain, ...args.slice(2)], { timeoutMs: 30_000, allowFailure: true });
     }
-    for (const c of shared) await exec('iptables', ['-t', t.name, '-F', c], { timeoutMs: 30_000, allowFailure: true });
+    for (const c of shared) await exec(family, ['-t', t.name, '-F', c], { timeoutMs: 30_000, allowFailure: true });
     for (const c of shared) {
-      const r = await exec('iptables', ['-t', t.name, '-X', c], { timeoutMs: 30_000, allowFailure: true });
+      const r = await exec(family, ['-t', t.name, '-X', c], { timeoutMs: 30_000, allowFailure: true });
       if (r.code !== 0) logger.warn({ component: 'network', chain: c, err: r.stderr.trim() }, 'could not remove a netavark chain');
     }
   }

@@ -1,4 +1,6 @@
-import { ForbiddenError, InvalidArgumentError, NotImplementedError } from '../errors/index.js';
+import { ForbiddenError, InvalidArgumentError } from '../errors/index.js';
+import { randomBytes } from 'node:crypto';
+import { contains6, first6, formatIpv6, formatPrefix6, last6, masked6, overlaps6, parseIpv6, parsePrefix6, type Prefix6 } from './cidr6.js';
 import { contains, firstAddr, formatIpv4, formatPrefix, isIpv6Text, isMasked, lastAddr, masked, overlaps, parseIpv4, parsePrefix, type Prefix } from './cidr.js';
 
 /**
@@ -38,8 +40,8 @@ export function validateIpamConfig(configs: readonly IpamConfigIn[], enableIPv6:
   for (const cfg of configs) {
     const subnetText = cfg.Subnet ?? '';
     if (isIpv6Text(subnetText)) {
-      if (!enableIPv6) continue;
-      throw new NotImplementedError('berth does not support IPv6 networks yet');
+      if (enableIPv6) errs.push(...validateConfig6(cfg));
+      continue;
     }
     const subnet = parsePrefix(subnetText);
     if (!subnet) { errs.push(`invalid subnet ${subnetText}: invalid CIDR block notation`); continue; }
@@ -53,6 +55,29 @@ export function validateIpamConfig(configs: readonly IpamConfigIn[], enableIPv6:
     }
   }
   if (errs.length > 0) throw new InvalidArgumentError(`invalid network config:\n${errs.join('\n')}`);
+}
+
+function validateConfig6(cfg: IpamConfigIn): string[] {
+  const text = cfg.Subnet!;
+  const subnet = parsePrefix6(text);
+  if (!subnet) return [`invalid subnet ${text}: invalid CIDR block notation`];
+  const errs: string[] = [];
+  if (masked6(subnet).addr !== subnet.addr) errs.push(`invalid subnet ${formatPrefix6(subnet)}: it should be ${formatPrefix6(masked6(subnet))}`);
+  const inside = (what: string, t: string | undefined) => {
+    if (!t) return;
+    if (!isIpv6Text(t)) { errs.push(`invalid ${what} ${t}: parent subnet is an IPv6 block`); return; }
+    const ip = parseIpv6(t);
+    if (ip === undefined) errs.push(`invalid ${what} ${t}: invalid address`);
+    else if (!contains6(subnet, ip)) errs.push(`invalid ${what} ${t}: parent subnet ${formatPrefix6(subnet)} doesn't contain this address`);
+  };
+  if (cfg.IPRange) {
+    const range = parsePrefix6(cfg.IPRange);
+    if (!range) errs.push(`invalid ip-range ${cfg.IPRange}: invalid CIDR block notation`);
+    else if (range.bits < subnet.bits || !overlaps6(subnet, range)) errs.push(`invalid ip-range ${cfg.IPRange}: parent subnet ${formatPrefix6(subnet)} doesn't contain ip-range`);
+  }
+  inside('gateway', cfg.Gateway);
+  for (const [name, aux] of Object.entries(cfg.AuxiliaryAddresses ?? {})) inside(`auxiliary address ${name}`, aux);
+  return errs;
 }
 
 function validateIpRange(text: string, subnet: Prefix): string[] {
@@ -112,6 +137,63 @@ export function planSubnets(configs: readonly IpamConfigIn[], pools: readonly Ad
   });
 }
 
+/**
+ * The IPv6 subnets of a new network with IPv6: the request's (checked against the other
+ * networks' IPv6 subnets), or a /64 of a random ULA prefix (RFC 4193: fd00::/8 and 40 random
+ * bits), as dockerd 27+ picks one when none is given. Gateways default to the subnet's first
+ * address.
+ */
+export function planSubnets6(configs: readonly IpamConfigIn[], used: readonly Prefix6[], random: () => bigint = randomUla): SubnetPlan[] {
+  const v6 = configs.filter((c) => isIpv6Text(c.Subnet ?? ''));
+  if (v6.length === 0) {
+    for (let i = 0; i < 16; i++) {
+      const subnet: Prefix6 = { addr: random(), bits: 64 };
+      if (!used.some((u) => overlaps6(u, subnet))) return [{ subnet: formatPrefix6(subnet), gateway: formatIpv6(first6(subnet) + 1n) }];
+    }
+    throw new ForbiddenError('could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
+  }
+  const taken = [...used];
+  return v6.map((cfg) => {
+    const subnet = parsePrefix6(cfg.Subnet!)!;
+    if (taken.some((u) => overlaps6(u, subnet))) throw new ForbiddenError('invalid pool request: Pool overlaps with other one on this address space');
+    taken.push(subnet);
+    const plan: SubnetPlan = { subnet: formatPrefix6(subnet), gateway: cfg.Gateway ? formatIpv6(parseIpv6(cfg.Gateway)!) : formatIpv6(first6(subnet) + 1n) };
+    if (cfg.IPRange) plan.ipRange = formatPrefix6(masked6(parsePrefix6(cfg.IPRange)!));
+    return plan;
+  });
+}
+
+function randomUla(): bigint {
+  const bytes = randomBytes(5);
+  return ((0xfdn << 120n) | (BigInt(`0x${bytes.toString('hex')}`) << 80n));
+}
+
+/** The IPv6 counterpart of `allocateAddress`: the requested address, or the lowest free one after the gateway. */
+export function allocateAddress6(plans: readonly SubnetPlan[], taken: ReadonlySet<string>, requested?: string): { address: string; plan: SubnetPlan } {
+  if (requested) {
+    const ip = parseIpv6(requested);
+    if (ip === undefined) throw new InvalidArgumentError(`invalid IPv6 address: ${requested}`);
+    const text = formatIpv6(ip);
+    for (const plan of plans) {
+      if (!contains6(parsePrefix6(plan.ipRange ?? plan.subnet)!, ip) || ip === first6(parsePrefix6(plan.subnet)!)) continue;
+      if (taken.has(text) || text === plan.gateway) throw new ForbiddenError('Address already in use');
+      return { address: text, plan };
+    }
+    throw new InvalidArgumentError(`invalid endpoint settings:\nno configured subnet or ip-range contain the IP address ${requested}`);
+  }
+  for (const plan of plans) {
+    const subnet = parsePrefix6(plan.subnet)!;
+    const pool = parsePrefix6(plan.ipRange ?? plan.subnet)!;
+    const from = first6(pool) > first6(subnet) ? first6(pool) : first6(subnet) + 1n;
+    // Addresses are handed out from the bottom: a few thousand tries is plenty for a bridge.
+    for (let ip = from, n = 0; ip <= last6(pool) && n < 65_536; ip++, n++) {
+      const text = formatIpv6(ip);
+      if (text !== plan.gateway && !taken.has(text)) return { address: text, plan };
+    }
+  }
+  throw new ForbiddenError('no available IPv6 addresses on this network\'s address pools');
+}
+
 /** `bip` (`192.168.1.5/24`): the default bridge's subnet and gateway. */
 export function planFromBip(bip: string): SubnetPlan {
   const p = parsePrefix(bip);
@@ -154,6 +236,6 @@ export function allocateAddress(plans: readonly SubnetPlan[], taken: ReadonlySet
 }
 
 export function prefixLength(subnet: string): number {
-  return parsePrefix(subnet)?.bits ?? 0;
+  return (parsePrefix(subnet) ?? parsePrefix6(subnet))?.bits ?? 0;
 }
 

@@ -3,8 +3,10 @@ import { ForbiddenError, InvalidArgumentError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import type { PortMap } from '../types/container.js';
 import type { Logger } from '../util/index.js';
+import { applyBridgeOptions } from './bridge-options.js';
 import type { HostPortAllocator } from './host-ports.js';
-import { allocateAddress, prefixLength } from './ipam.js';
+import { contains6, parseIpv6, parsePrefix6 } from './cidr6.js';
+import { allocateAddress, allocateAddress6, prefixLength } from './ipam.js';
 import type { Netavark, NetavarkNetwork, NetavarkOptions } from './netavark.js';
 import { parsePortBindings, portMapOf } from './ports.js';
 import type { NetworkStore } from './store.js';
@@ -44,6 +46,10 @@ export class Sandboxes {
           const current = this.d.store.networks.get(rec.id) ?? rec;
           const taken = new Set(Object.values(current.endpoints).map((x) => x.ipAddress));
           const { address, plan } = allocateAddress(current.subnets, taken, e.ipv4Address);
+          const v6 = current.enableIPv6 && current.subnets6?.length
+            ? allocateAddress6(current.subnets6, new Set(Object.values(current.endpoints).flatMap((x) => (x.ipv6Address ? [x.ipv6Address] : []))), e.ipv6Address)
+            : undefined;
+          if (e.ipv6Address && !v6) throw new InvalidArgumentError(`invalid endpoint settings:\nno configured subnet or ip-range contain the IP address ${e.ipv6Address}`);
           const shortId = req.containerId.slice(0, 12);
           const aliases = [...(e.aliases ?? [])];
           const made: EndpointRecord = {
@@ -51,6 +57,7 @@ export class Sandboxes {
             ipAddress: address, macAddress: e.macAddress ?? macFromIpv4(address), aliases,
             dnsNames: current.dnsEnabled ? uniq([req.containerName, ...aliases, shortId]) : [],
             ...(e.ipv4Address ? { requestedIp: e.ipv4Address } : {}),
+            ...(v6 ? { ipv6Address: v6.address } : {}), ...(e.ipv6Address ? { requestedIp6: e.ipv6Address } : {}),
           };
           current.endpoints[req.containerId] = made;
           await this.d.store.saveNetwork(current);
@@ -79,7 +86,7 @@ export class Sandboxes {
       };
       for (const x of endpoints) {
         added.networks[x.rec.id] = {
-          static_ips: [x.ep.ipAddress], aliases: [...x.ep.aliases, req.containerId.slice(0, 12)], interface_name: x.ifname,
+          static_ips: [x.ep.ipAddress, ...(x.ep.ipv6Address ? [x.ep.ipv6Address] : [])], aliases: [...x.ep.aliases, req.containerId.slice(0, 12)], interface_name: x.ifname,
           ...(x.ep.macAddress ? { static_mac: x.ep.macAddress } : {}),
         };
         added.network_info[x.rec.id] = netavarkNetwork(x.rec);
@@ -92,6 +99,8 @@ export class Sandboxes {
       undo.push(() => (existing ? this.d.store.saveSandbox(existing) : this.d.store.deleteSandbox(req.containerId)));
 
       const status = await this.d.netavark.setup(req.netnsPath, added, signal);
+      undo.push(() => this.d.netavark.teardown(req.netnsPath, added));
+      for (const x of endpoints) await applyBridgeOptions(x.rec);
 
       const result: AttachResult = { networks: {}, ports: portMapOf(ports), dnsSearchDomains: [], addresses: [] };
       for (const x of endpoints) {
@@ -108,7 +117,7 @@ export class Sandboxes {
           x.ep.macAddress = mac;
         }
         result.networks[x.rec.name] = settingsFor(x.rec, x.ep, x.gateway);
-        result.addresses.push(x.ep.ipAddress);
+        result.addresses.push(x.ep.ipAddress, ...(x.ep.ipv6Address ? [x.ep.ipv6Address] : []));
         if (x.rec.dnsEnabled && result.dnsServer === undefined) {
           result.dnsServer = st?.dns_server_ips?.[0] ?? x.gateway;
           result.dnsSearchDomains = (st?.dns_search_domains ?? []).filter((d) => d !== 'dns.podman');
@@ -129,7 +138,11 @@ export class Sandboxes {
     }
   }
 
-  async detach(containerId: string, netnsPath?: string, networks?: string[]): Promise<void> {
+  /**
+   * With `namespaceGoes` the caller drops the namespace right after (a stopped container):
+   * its veths go with it, and the bridges stay for the next container (ADR 20).
+   */
+  async detach(containerId: string, netnsPath?: string, networks?: string[], o: { namespaceGoes?: boolean } = {}): Promise<void> {
     const sb = this.d.store.sandboxes.get(containerId);
     if (!sb) return;
     const ids = networks ? networks.map((n) => this.d.find(n).id).filter((id) => id in sb.options.networks) : Object.keys(sb.options.networks);
@@ -141,7 +154,7 @@ export class Sandboxes {
       networks: Object.fromEntries(ids.map((id) => [id, sb.options.networks[id]!])),
       network_info: Object.fromEntries(ids.map((id) => [id, sb.options.network_info[id]!])),
     };
-    await this.d.netavark.teardown(netnsPath ?? sb.netnsPath, part);
+    await this.d.netavark.teardown(netnsPath ?? sb.netnsPath, part, { interfacesGo: o.namespaceGoes === true });
     for (const id of ids) await this.dropEndpoint(id, containerId);
     if (isAll) {
       this.d.ports.release(containerId);
@@ -157,7 +170,8 @@ export class Sandboxes {
       const rec = this.d.store.networks.get(id);
       this.d.events.publish('network', 'disconnect', id, { container: containerId, name: rec?.name ?? sb.options.network_info[id]?.name ?? id, type: 'bridge' });
     }
-    if (isAll) await this.d.whenIdle();
+    // netavark removed a bridge (and its chains) only if it deleted the last veth on it itself.
+    if (isAll && !o.namespaceGoes) await this.d.whenIdle();
   }
 
   settingsOf(containerId: string): Record<string, EndpointSettingsOut> {
@@ -191,18 +205,18 @@ function checkTargets(req: AttachRequest, targets: Array<{ e: AttachRequest['end
     if (seen.has(rec.id) || (existing && rec.id in existing.options.networks)) throw new ForbiddenError(`endpoint with name ${req.containerName} already exists in network ${rec.name}`);
     seen.add(rec.id);
     if (rec.isPredefined) {
-      if (e.ipv4Address) throw new InvalidArgumentError('user specified IP address is supported on user defined networks only');
+      if (e.ipv4Address || e.ipv6Address) throw new InvalidArgumentError('user specified IP address is supported on user defined networks only');
       if (e.aliases && e.aliases.length > 0) throw new InvalidArgumentError('network-scoped aliases are only supported for user-defined networks');
     }
   }
 }
 
-function netavarkNetwork(rec: NetworkRecord): NetavarkNetwork {
+export function netavarkNetwork(rec: NetworkRecord): NetavarkNetwork {
   const mtu = rec.options['com.docker.network.driver.mtu'];
   return {
     name: rec.id, id: rec.id, driver: 'bridge', network_interface: rec.bridge!,
-    subnets: rec.subnets.map((s) => ({ subnet: s.subnet, gateway: s.gateway })),
-    ipv6_enabled: false, internal: rec.internal, dns_enabled: rec.dnsEnabled,
+    subnets: [...rec.subnets, ...(rec.enableIPv6 ? rec.subnets6 ?? [] : [])].map((s) => ({ subnet: s.subnet, gateway: s.gateway })),
+    ipv6_enabled: rec.enableIPv6 && (rec.subnets6?.length ?? 0) > 0, internal: rec.internal, dns_enabled: rec.dnsEnabled,
     ...(mtu && mtu !== '1500' ? { options: { mtu } } : {}),
     ipam_options: { driver: 'host-local' },
   };
@@ -210,8 +224,10 @@ function netavarkNetwork(rec: NetworkRecord): NetavarkNetwork {
 
 function settingsFor(rec: NetworkRecord, ep: EndpointRecord, gateway: string): EndpointSettingsOut {
   const plan = rec.subnets.find((s) => s.gateway === gateway) ?? rec.subnets[0];
+  const plan6 = ep.ipv6Address ? rec.subnets6?.find((s) => contains6(parsePrefix6(s.subnet)!, parseIpv6(ep.ipv6Address!)!)) : undefined;
+  const ipam = { ...(ep.requestedIp ? { IPv4Address: ep.requestedIp } : {}), ...(ep.requestedIp6 ? { IPv6Address: ep.requestedIp6 } : {}) };
   return {
-    IPAMConfig: ep.requestedIp ? { IPv4Address: ep.requestedIp } : null,
+    IPAMConfig: Object.keys(ipam).length > 0 ? ipam : null,
     Links: null,
     Aliases: ep.aliases.length > 0 ? ep.aliases : null,
     MacAddress: ep.macAddress,
@@ -222,9 +238,9 @@ function settingsFor(rec: NetworkRecord, ep: EndpointRecord, gateway: string): E
     Gateway: gateway,
     IPAddress: ep.ipAddress,
     IPPrefixLen: prefixLength(plan?.subnet ?? ''),
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    IPv6Gateway: plan6?.gateway ?? '',
+    GlobalIPv6Address: ep.ipv6Address ?? '',
+    GlobalIPv6PrefixLen: plan6 ? prefixLength(plan6.subnet) : 0,
     DNSNames: ep.dnsNames.length > 0 ? ep.dnsNames : null,
   };
 }

@@ -4,15 +4,18 @@ import type { EventBus } from '../events/index.js';
 import { KeyedLock } from '../store/index.js';
 import type { Filters, Logger } from '../util/index.js';
 import { parsePrefix, type Prefix } from './cidr.js';
+import { OPT_ICC, OPT_MASQUERADE, parseBoolOption } from './bridge-options.js';
 import { removeIdleNetavarkChains } from './firewall.js';
 import { checkEndpointSettings, type EndpointCheck } from './endpoint-check.js';
 import { matchListFilters, matchPruneFilters } from './filters.js';
 import { readHostSubnets } from './host-routes.js';
 import { HostPortAllocator } from './host-ports.js';
-import { planFromBip, planSubnets, validateIpamConfig, type AddressPool, type IpamConfigIn } from './ipam.js';
+import { parsePrefix6 } from './cidr6.js';
+import { planFromBip, planSubnets, planSubnets6, validateIpamConfig, type AddressPool, type IpamConfigIn } from './ipam.js';
 import { Netavark } from './netavark.js';
-import { Sandboxes } from './sandboxes.js';
+import { netavarkNetwork, Sandboxes } from './sandboxes.js';
 import { NetworkStore } from './store.js';
+import type { SubnetPlan } from './ipam.js';
 import type { AttachRequest, AttachResult, CreateNetworkRequest, EndpointSettingsOut, NetworkInspect, NetworkRecord } from './types.js';
 import type { PortMap } from '../types/container.js';
 
@@ -22,8 +25,6 @@ const OPT_BRIDGE_NAME = 'com.docker.network.bridge.name';
 const OPT_MTU = 'com.docker.network.driver.mtu';
 /** Bridge driver options berth honours, and those it accepts only at their default value. */
 const DEFAULT_ONLY_OPTS: Record<string, string> = {
-  'com.docker.network.bridge.enable_icc': 'true',
-  'com.docker.network.bridge.enable_ip_masquerade': 'true',
   'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
 };
 
@@ -68,10 +69,11 @@ export class NetworkService {
   private setupsInFlight = 0;
   private chainRemoval: Promise<unknown> | undefined;
   private readonly sandboxes: Sandboxes;
+  private readonly netavark: Netavark;
 
   constructor(private readonly d: NetworkServiceDeps) {
     this.store = new NetworkStore(d.root);
-    const netavark = new Netavark({
+    const netavark = this.netavark = new Netavark({
       binary: d.netavarkBinary ?? '/usr/lib/podman/netavark',
       aardvarkBinary: d.aardvarkBinary ?? '/usr/lib/podman/aardvark-dns',
       configDir: d.configDir,
@@ -178,7 +180,6 @@ export class NetworkService {
     const ipamConfig: IpamConfigIn[] = req.IPAM?.Config ?? [];
     const enableIPv6 = req.EnableIPv6 === true || req.Options?.['com.docker.network.enable_ipv6'] === 'true';
     validateIpamConfig(ipamConfig, enableIPv6);
-    if (enableIPv6) throw new NotImplementedError('berth does not support IPv6 networks yet');
     const options = { ...(req.Options ?? {}) };
     delete options['com.docker.network.enable_ipv6'];
     checkBridgeOptions(options);
@@ -189,6 +190,10 @@ export class NetworkService {
       const owner = [...this.store.networks.values()].find((r) => r.bridge === bridge);
       if (owner) throw new ConflictError(`bridge name ${bridge} is already used by network ${owner.name}`);
       rec.subnets = planSubnets(ipamConfig, this.d.defaultAddressPools, await this.usedSubnets());
+      if (enableIPv6) {
+        rec.enableIPv6 = true;
+        rec.subnets6 = planSubnets6(ipamConfig, [...this.store.networks.values()].flatMap((r) => (r.subnets6 ?? []).map((x) => parsePrefix6(x.subnet)!)));
+      }
       rec.bridge = bridge;
       rec.ipamConfig = ipamConfig.map((c) => ({ ...c }));
       rec.ipamOptions = req.IPAM?.Options ?? null;
@@ -224,9 +229,12 @@ export class NetworkService {
       if (eps.length > 0) {
         throw new ForbiddenError(`error while removing network: network ${rec.name} has active endpoints (${eps.map((e) => `name:"${e.containerName}" id:"${e.endpointId.slice(0, 12)}"`).join(', ')})`);
       }
+      // The bridge stays between containers (ADR 20) and goes with its network, as dockerd's.
+      await this.netavark.removeBridge(netavarkNetwork(rec));
       await this.store.deleteNetwork(rec.id);
       this.d.events.publish('network', 'destroy', rec.id, { name: rec.name, type: rec.driver });
     });
+    await this.removeIdleChains();
   }
 
   /** `POST /networks/prune`: user-defined networks without containers. */
@@ -266,6 +274,14 @@ export class NetworkService {
     return this.locks.run(`container:${containerId}`, () => this.sandboxes.detach(containerId, netnsPath, networks));
   }
 
+  /**
+   * `detach` of a stopped container whose namespace the caller drops right after: the veths go
+   * with the namespace (the kernel deletes them in the background) and the bridges stay.
+   */
+  release(containerId: string): Promise<void> {
+    return this.locks.run(`container:${containerId}`, () => this.sandboxes.detach(containerId, undefined, undefined, { namespaceGoes: true }));
+  }
+
   /** NetworkSettings.Networks of a container, from the records (right after a restart too). */
   endpointsOf(containerId: string): Record<string, EndpointSettingsOut> {
     return this.sandboxes.settingsOf(containerId);
@@ -281,9 +297,23 @@ export class NetworkService {
     return Object.keys(this.find(term).endpoints);
   }
 
-  /** Nothing runs inside berthd: netavark's rules and aardvark-dns stay for the containers (live restore). */
+  /**
+   * Nothing runs inside berthd: netavark's rules and aardvark-dns stay for the containers (live
+   * restore). The bridges no container uses go, with their chains, and the shared chains when
+   * nothing is left in them: a daemon stopped with no containers running leaves nothing behind.
+   */
   async close(): Promise<void> {
     await this.locks.run('create', async () => undefined);
+    for (const rec of this.store.networks.values()) {
+      if (rec.driver !== 'bridge' || !rec.bridge || rec.subnets.length === 0) continue;
+      await this.locks.run(`network:${rec.id}`, async () => {
+        if (Object.keys(rec.endpoints).length > 0) return;
+        await this.netavark.removeBridge(netavarkNetwork(rec))
+          .catch((err: unknown) => this.d.logger.warn({ component: 'network', network: rec.name, err }, 'could not remove an idle bridge'));
+      });
+    }
+    await this.removeIdleChains().catch((err: unknown) => this.d.logger.warn({ component: 'network', err }, 'could not remove netavark\'s idle chains'));
+    await this.netavark.close();
   }
 
   private async removeIdleChains(): Promise<void> {
@@ -308,6 +338,8 @@ function checkBridgeOptions(options: Record<string, string>): void {
       if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(v)) throw new InvalidArgumentError(`invalid bridge name ${JSON.stringify(v)}: at most 15 letters, digits, '_', '.' or '-'`);
     } else if (k === OPT_MTU) {
       if (!/^\d+$/.test(v) || Number(v) < 68 || Number(v) > 65535) throw new InvalidArgumentError(`invalid MTU number: ${v}`);
+    } else if (k === OPT_ICC || k === OPT_MASQUERADE) {
+      parseBoolOption(k, v);
     } else if (k in DEFAULT_ONLY_OPTS) {
       if (v.toLowerCase() !== DEFAULT_ONLY_OPTS[k]) throw new NotImplementedError(`berth does not support the bridge option ${k}=${v}`);
     } else if (k.startsWith('com.docker.network.')) {
@@ -317,14 +349,18 @@ function checkBridgeOptions(options: Record<string, string>): void {
 }
 
 function toInspect(rec: NetworkRecord, withContainers: boolean): NetworkInspect {
-  const config = rec.ipamConfig.length > 0
-    ? rec.ipamConfig.map((c) => dropEmpty({ Subnet: c.Subnet, IPRange: c.IPRange, Gateway: c.Gateway, AuxiliaryAddresses: c.AuxiliaryAddresses }))
-    : rec.subnets.map((s) => dropEmpty({ Subnet: s.subnet, IPRange: s.ipRange, Gateway: s.gateway }));
+  // As asked where asked (per family), else as berth picked.
+  const asked = (v6: boolean) => rec.ipamConfig.filter((c) => (c.Subnet ?? '').includes(':') === v6);
+  const family = (v6: boolean, plans: readonly SubnetPlan[]) => (asked(v6).length > 0
+    ? asked(v6).map((c) => dropEmpty({ Subnet: c.Subnet, IPRange: c.IPRange, Gateway: c.Gateway, AuxiliaryAddresses: c.AuxiliaryAddresses }))
+    : plans.map((s) => dropEmpty({ Subnet: s.subnet, IPRange: s.ipRange, Gateway: s.gateway })));
+  const config = [...family(false, rec.subnets), ...(rec.enableIPv6 ? family(true, rec.subnets6 ?? []) : [])];
   const containers: NetworkInspect['Containers'] = {};
   if (withContainers) {
     const bits = parsePrefix(rec.subnets[0]?.subnet ?? '')?.bits ?? 0;
+    const bits6 = parsePrefix6(rec.subnets6?.[0]?.subnet ?? '')?.bits ?? 0;
     for (const ep of Object.values(rec.endpoints)) {
-      containers[ep.containerId] = { Name: ep.containerName, EndpointID: ep.endpointId, MacAddress: ep.macAddress, IPv4Address: `${ep.ipAddress}/${bits}`, IPv6Address: '' };
+      containers[ep.containerId] = { Name: ep.containerName, EndpointID: ep.endpointId, MacAddress: ep.macAddress, IPv4Address: `${ep.ipAddress}/${bits}`, IPv6Address: ep.ipv6Address ? `${ep.ipv6Address}/${bits6}` : '' };
     }
   }
   return {

@@ -17,6 +17,10 @@ export interface EndpointRecord {
   dnsNames: string[];
   /** The address the container asked for (`--ip`), shown as IPAMConfig. */
   requestedIp?: string;
+  /** On networks with IPv6 (ADR 20). */
+  ipv6Address?: string;
+  /** `--ip6`. */
+  requestedIp6?: string;
 }
 
 /** `networks/<id>.json`. */
@@ -29,6 +33,8 @@ export interface NetworkRecord {
   /** The bridge device (bridge driver only). */
   bridge?: string;
   subnets: SubnetPlan[];
+  /** IPv6 subnets of a network with `EnableIPv6` (ADR 20). */
+  subnets6?: SubnetPlan[];
   /** The create request's IPAM.Config as given (inspect shows the request where there was one). */
   ipamConfig: IpamConfigIn[];
   ipamDriver: string;
@@ -98,6 +104,8 @@ export interface EndpointRequest {
   aliases?: string[];
   /** `--ip`. */
   ipv4Address?: string;
+  /** `--ip6`. */
+  ipv6Address?: string;
   /** `--mac-address`. */
   macAddress?: string;
 }

@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import { connect } from 'node:net';
-import { exec } from '../../src/util/index.js';
+import assert from 'node:assert/strict';
+import { exec, waitFor } from '../../src/util/index.js';
+import type { TestDaemon } from './daemon.js';
 
 /** What a network test may leave behind, listed before and after (issue 12's leak check). */
 export interface NetState {
@@ -103,4 +105,27 @@ export async function ownNetState(dir: string, o: { bridges: readonly string[]; 
   const mounts = (await fsp.readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4] ?? '');
   const netns = mounts.filter((m) => m.startsWith(`${dir}/`) && m.endsWith('/netns')).sort();
   return { links, netns, rules: all.rules.filter((r) => r.includes(o.subnetPrefix)), aardvark: all.aardvark };
+}
+
+/**
+ * Issue 12's leak check for a test daemon whose containers and networks are gone. While it
+ * runs, only its default bridge (`bridges[0]`) may remain, kept for the next container with no
+ * port on it (ADR 20), with its NAT rules; once it has stopped, nothing at all. Stops `d`.
+ */
+export async function assertNothingLeft(d: TestDaemon, o: { bridges: readonly string[]; subnetPrefix: string }): Promise<void> {
+  // A test's `network rm` in t.after may have run while its containers were still there.
+  const pruned = await d.request('POST', '/networks/prune');
+  assert.equal(pruned.status, 200, pruned.body);
+  let last: NetState | undefined;
+  const running = await waitFor('aardvark-dns to exit and the veths to go', async () => {
+    const s = last = await ownNetState(d.dir, o);
+    return s.aardvark.length === 0 && s.links.every((l) => l === o.bridges[0]) ? s : undefined;
+  }).catch((err: unknown) => { throw new Error(`${(err as Error).message}: ${JSON.stringify(last)}`); });
+  assert.deepEqual({ ...running, rules: [] }, { links: running.links.length > 0 ? [o.bridges[0]] : [], netns: [], rules: [], aardvark: [] });
+  const bridge = JSON.parse((await d.request('GET', '/networks/bridge')).body) as { IPAM: { Config: Array<{ Subnet: string }> } };
+  const subnet = bridge.IPAM.Config[0]!.Subnet;
+  assert.deepEqual(running.rules.filter((r) => !r.includes(` ${subnet} `)), [], `only the default bridge's rules (${subnet}) remain`);
+  const dir = d.dir;
+  await d.stop();
+  assert.deepEqual(await ownNetState(dir, o), { links: [], netns: [], rules: [], aardvark: [] });
 }
