@@ -12,7 +12,8 @@ import { registryShortcuts } from './registry.js';
 import { systemGroup, systemShortcuts } from './system.js';
 import { volumeGroup } from './volume.js';
 import { networkGroup } from './network.js';
+import { composeGroup, pluginMetadataCommand } from './compose.js';
 
-export const groups: Array<Command<Cli>> = [containerGroup, imageGroup, networkGroup, systemGroup, volumeGroup];
+export const groups: Array<Command<Cli>> = [composeGroup, containerGroup, imageGroup, networkGroup, systemGroup, volumeGroup];
 
-export const topLevel: Array<Command<Cli>> = [...containerShortcuts, ...imageShortcuts, ...systemShortcuts, ...registryShortcuts, inspectCommand];
+export const topLevel: Array<Command<Cli>> = [...containerShortcuts, ...imageShortcuts, ...systemShortcuts, ...registryShortcuts, inspectCommand, pluginMetadataCommand];
