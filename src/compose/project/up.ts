@@ -110,14 +110,21 @@ export async function up(engine: ComposeEngine, project: Project, o: UpOptions):
 async function watch(engine: ComposeEngine, project: Project, streams: Array<{ name: string; id: string; service: string; done: () => Promise<void> }>, printer: LogPrinter, o: UpOptions): Promise<number> {
   let exitCode = 0;
   let aborted: { name: string; code: number } | undefined;
+  let abort = (): void => {};
+  const firstExit = new Promise<void>((resolve) => { abort = resolve; });
+  // A dependency run to completion (service_completed_successfully) exiting 0 is expected, not a reason to abort.
+  const completers = new Set(Object.values(project.services).flatMap((s) => Object.entries(s.depends_on).filter(([, d]) => d.condition === 'service_completed_successfully').map(([n]) => n)));
   const ended = streams.map(async (st) => {
     await st.done();
-    const c = await new ComposeEngine(engine.client, engine.output).inspect<{ State: { ExitCode: number; Status: string } }>(st.id).catch(() => undefined);
-    const code = c?.State.ExitCode ?? 0;
+    // The stream ends as the process does; wait answers once the engine has recorded the exit code.
+    const code = await exitCodeOf(engine, st.id);
     await printer.event(st.name, `${st.name} exited with code ${code}`);
     if (o.exitCodeFrom === st.service) exitCode = code;
-    if (o.abortOnContainerExit && !aborted) aborted = { name: st.name, code };
-    return st;
+    const expected = completers.has(st.service) && code === 0;
+    if (o.abortOnContainerExit && !aborted && !expected) {
+      aborted = { name: st.name, code };
+      abort();
+    }
   });
   const stopAll = async (): Promise<void> => {
     const calm = new ComposeEngine(engine.client, engine.output);
@@ -128,7 +135,6 @@ async function watch(engine: ComposeEngine, project: Project, streams: Array<{ n
     if (engine.signal?.aborted) resolve('signal');
     engine.signal?.addEventListener('abort', () => resolve('signal'), { once: true });
   });
-  const firstExit = o.abortOnContainerExit ? Promise.race(ended) : new Promise<never>(() => {});
   const all = Promise.all(ended);
   const outcome = await Promise.race([all.then(() => 'all' as const), interrupted, firstExit.then(() => 'first' as const)]);
   if (outcome === 'signal') {
@@ -141,8 +147,17 @@ async function watch(engine: ComposeEngine, project: Project, streams: Array<{ n
     engine.output.err('Aborting on container exit...\n');
     await stopAll();
     await all;
-    if (o.exitCodeFrom) return exitCode;
+    if (o.exitCodeFrom) {
+      const from = streams.find((st) => st.service === o.exitCodeFrom);
+      return from ? exitCodeOf(engine, from.id) : exitCode;
+    }
     return aborted?.code ?? 0;
   }
   return o.exitCodeFrom ? exitCode : 0;
+}
+
+/** POST /containers/{id}/wait (not-running): the exit code once the engine has it. */
+async function exitCodeOf(engine: ComposeEngine, id: string): Promise<number> {
+  const r = await engine.client.json<{ StatusCode: number }>('POST', `/containers/${id}/wait`, { query: { condition: 'not-running' } }).catch(() => undefined);
+  return r?.StatusCode ?? 0;
 }
