@@ -89,6 +89,10 @@ export interface ServiceConfig {
   pid?: string;
   ipc?: string;
   cgroup_parent?: string;
+  /** Legacy links ("db" or "db:alias"); each also implies a depends_on entry. */
+  links?: string[];
+  /** "service[:ro]" or "container:name[:ro]"; a service also implies a depends_on entry. */
+  volumes_from?: string[];
   /** Compose's `x-*` extension fields are dropped here; anything else unknown is a schema error. */
 }
 
@@ -206,4 +210,10 @@ export interface LoadOptions {
   /** The process environment (COMPOSE_PROJECT_NAME, COMPOSE_FILE, COMPOSE_PROFILES, variables). */
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Services named on the command line: their own profiles are turned on, as Compose does. */
+  services?: string[];
+  /** --scale service=n: overrides `scale`/`deploy.replicas`. */
+  scale?: Record<string, number>;
+  /** Compose's warnings (an unset variable, several candidate files); default: dropped. */
+  onWarning?: (message: string) => void;
 }
