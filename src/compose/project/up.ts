@@ -11,7 +11,7 @@ import { ensureImages } from './images.js';
 import { LABEL } from './labels.js';
 import { attachOutput, LogPrinter } from './log-printer.js';
 import { ensureNetworks, ensureVolumes, usedNetworks, usedVolumes } from './resources.js';
-import { removeContainers, stopContainers } from './ops.js';
+import { removeContainers, stopContainers, stopOrder } from './ops.js';
 
 export interface UpOptions {
   services: string[];
@@ -83,9 +83,17 @@ export async function up(engine: ComposeEngine, project: Project, o: UpOptions):
       streams.push({ name: t.name, id: t.id, service: t.service, done });
     }
   }
-  for (const s of order) {
-    await converger.waitDependencies(s, engine.signal);
-    for (const id of ids.get(s.name) ?? []) await converger.start(id);
+  try {
+    for (const s of order) {
+      await converger.waitDependencies(s, engine.signal);
+      for (const id of ids.get(s.name) ?? []) await converger.start(id);
+    }
+  } catch (e) {
+    // Ctrl-C while attached stops what was started, even before everything was.
+    if (!attached || !engine.signal?.aborted) throw e;
+    engine.output.err('Gracefully stopping... (press Ctrl+C again to force)\n');
+    await stopProject(engine, project, o.timeoutS);
+    return 130;
   }
   if (!attached) {
     if (o.wait) {
@@ -126,11 +134,7 @@ async function watch(engine: ComposeEngine, project: Project, streams: Array<{ n
       abort();
     }
   });
-  const stopAll = async (): Promise<void> => {
-    const calm = new ComposeEngine(engine.client, engine.output);
-    const list = await calm.containers(project.name, { all: false, oneoff: false });
-    await stopContainers(calm, list, o.timeoutS);
-  };
+  const stopAll = (): Promise<void> => stopProject(engine, project, o.timeoutS);
   const interrupted = new Promise<'signal'>((resolve) => {
     if (engine.signal?.aborted) resolve('signal');
     engine.signal?.addEventListener('abort', () => resolve('signal'), { once: true });
@@ -154,6 +158,13 @@ async function watch(engine: ComposeEngine, project: Project, streams: Array<{ n
     return aborted?.code ?? 0;
   }
   return o.exitCodeFrom ? exitCode : 0;
+}
+
+/** Stops the project's running containers, dependants first, on a client not tied to the interrupted signal. */
+async function stopProject(engine: ComposeEngine, project: Project, timeoutS?: number): Promise<void> {
+  const calm = new ComposeEngine(engine.client, engine.output);
+  const list = await calm.containers(project.name, { all: false, oneoff: false });
+  await stopContainers(calm, stopOrder(project, list), timeoutS);
 }
 
 /** POST /containers/{id}/wait (not-running): the exit code once the engine has it. */
