@@ -198,7 +198,7 @@ describe('berth compose', needsDocker, () => {
     assert.match(await ex('grep " /scratch " /proc/mounts'), /^tmpfs \/scratch tmpfs/);
     assert.equal(await ex('cat /run/secrets/token /etc/app.conf'), 's3cret\nkey=value\n');
     assert.match(await ex('touch /rootfile 2>&1; echo $?'), /Read-only file system\n1\n$/);
-    assert.equal(await ex('ulimit -n; cat /proc/sys/net/core/somaxconn'), '1000\n1024\n');
+    assert.match(await ex('grep "Max open files" /proc/1/limits; cat /proc/sys/net/core/somaxconn'), /^Max open files +1000 +2000 +files *\n1024\n$/);
     assert.equal(await ex('ip -4 -o addr show eth0 | grep -o "172\\.29\\.5\\.10"'), '172.29.5.10\n');
     assert.match(out(await p.compose(['exec', '-T', 'peer', 'ping', '-c1', '-W2', 'api'])), /172\.29\.5\.10/);
     assert.match(out(await p.compose(['exec', '-T', 'peer', 'ping', '-c1', '-W2', 'app'])), /172\.29\.5\.10/, 'the service name is an alias');
@@ -301,6 +301,7 @@ describe('berth compose', needsDocker, () => {
     const run = await p.compose(['run', '--rm', '-T', '-e', 'WHO=oneoff', 'app', 'sh', '-c', 'echo $WHO; ls /store']);
     assert.equal(out(run), 'oneoff\n');
     assert.equal((await p.compose(['run', '--rm', '-T', '--entrypoint', 'false', 'app'], { allowFailure: true })).code, 1);
+    assert.deepEqual(out(await d.docker(['ps', '-aq', '--filter', 'label=com.docker.compose.oneoff=True', '--filter', 'label=com.docker.compose.project=cmds'])), '', 'run --rm leaves no one-off');
     const kept = out(await p.compose(['run', '-d', '-T', 'app'])).trim();
     assert.match(kept, /^cmds-app-run-[0-9a-f]{12}$/);
     const one = await inspectContainer(d, kept);
@@ -309,6 +310,11 @@ describe('berth compose', needsDocker, () => {
     const published = out(await p.compose(['run', '-d', '-T', '-p', '127.0.0.1::7000', 'app'])).trim();
     assert.match(out(await d.docker(['port', published, '7000'])), /^127\.0\.0\.1:\d+\n$/);
 
+    await d.docker(['exec', 'cmds-app-1', 'sh', '-c', 'echo one > /proc/1/fd/1; echo two > /proc/1/fd/1']);
+    await waitFor('the log lines', async () => (out(await p.compose(['logs', '--no-color'])).includes('two') ? true : undefined));
+    assert.equal(out(await p.compose(['logs', '--no-color', '--tail', '1', 'app'])), 'app-1  | two\n');
+    assert.match(out(await p.compose(['logs', '--no-color', '-t', '--tail', '1'])), /^app-1 {2}\| \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z two\n$/);
+    assert.equal(out(await p.compose(['logs', '--no-log-prefix', '--tail', '2'])), 'one\ntwo\n');
     await p.compose(['pause', 'app']);
     assert.equal((await inspectContainer(d, 'cmds-app-1')).State.Status, 'paused');
     await p.compose(['unpause']);
@@ -341,6 +347,15 @@ describe('berth compose', needsDocker, () => {
     assert.match(out(await d.docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', 'bld-hello'])), /^bld-hello:latest\n$/);
     await p.compose(['down', '--rmi', 'local']);
     assert.equal(out(await d.docker(['image', 'ls', '-q', 'bld-hello'])), '', 'down --rmi local removes the built image');
+  });
+
+  test('logs -f follows until the containers stop; pull_policy never refuses a missing image', async (t) => {
+    const p = await project(t, 'follow', 'services:\n  s: { image: busybox, command: ["sh", "-c", "echo first; sleep 2; echo second"] }\n  n: { image: nothere:1, pull_policy: never }\n');
+    await p.compose(['up', '-d', 's']);
+    assert.equal(out(await p.compose(['logs', '-f', '--no-color', 's'])), 's-1  | first\ns-1  | second\n');
+    const r = await p.compose(['up', '-d', 'n'], { allowFailure: true });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /No such image: nothere:1\n$/);
   });
 
   test('bad input: an undefined dependency is refused before anything is created', async (t) => {
