@@ -22,7 +22,6 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'progress', type: 'string', usage: 'Set type of progress output (auto, tty, plain, json, quiet)', default: 'auto' },
   { name: 'parallel', type: 'int', usage: 'Control max parallelism, -1 for unlimited', default: -1 },
   { name: 'compatibility', type: 'bool', usage: 'Run compose in backward compatibility mode' },
-  { name: 'dry-run', type: 'bool', usage: 'Execute command in dry run mode' },
   { name: 'all-resources', type: 'bool', usage: 'Include all resources, even those not used by services' },
 ];
 
