@@ -3,7 +3,7 @@ import { ComposeConfigError } from './errors.js';
 /** Where a variable's value comes from (`undefined`: unset). */
 export type Lookup = (name: string) => string | undefined;
 
-/** A template Compose cannot read (`${`, a lone `$`): reported with the key path it was under. */
+/** A template Compose cannot read (`${` unclosed or not a variable): reported with its key path. */
 export class InvalidTemplateError extends Error {}
 
 /** A `${VAR:?msg}` / `${VAR?msg}` whose variable has no value. compose-go's words. */
@@ -39,7 +39,8 @@ export function substitute(template: string, lookup: Lookup, onUnset?: (name: st
       continue;
     }
     const name = NAME.exec(template.slice(dollar + 1))?.[0];
-    if (!name) throw new InvalidTemplateError(template);
+    // compose-go's pattern matches nothing there: the '$' stays as written ("$1", "a $ b").
+    if (!name) { out += '$'; i = dollar + 1; continue; }
     out += valueOf(name, lookup, onUnset);
     i = dollar + 1 + name.length;
   }
@@ -101,7 +102,8 @@ export function interpolateTree(node: unknown, lookup: Lookup, onUnset?: (name: 
       throw err;
     }
   }
-  if (Array.isArray(node)) return node.map((v, i) => interpolateTree(v, lookup, onUnset, [...path, String(i)]));
+  // compose-go names a list item `[]` in the path ("services.web.environment.[]").
+  if (Array.isArray(node)) return node.map((v) => interpolateTree(v, lookup, onUnset, [...path, '[]']));
   if (node && typeof node === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(node)) out[k] = interpolateTree(v, lookup, onUnset, [...path, k]);

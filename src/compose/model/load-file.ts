@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import YAML from 'yaml';
+import YAML, { type ScalarTag } from 'yaml';
 import { isErrno } from '../../errors/index.js';
 import { readEnvFile } from './dotenv.js';
 import { ComposeConfigError } from './errors.js';
 import { interpolateTree, type Lookup } from './interpolate.js';
+import { isReset, markerTags, withoutMarkers } from './markers.js';
 import { mergeDraft } from './merge.js';
 import { normalizeService, type PathContext, type ServiceDraft } from './normalize-service.js';
 import { normalizeFileObject, normalizeNetwork, normalizeVolume, type FileObjectDraft, type NetworkDraft, type VolumeDraft } from './resources.js';
@@ -12,6 +13,23 @@ import { validateAgainstSchema } from './schema.js';
 import { resolvePath } from './short-syntax.js';
 
 type Raw = Record<string, unknown>;
+
+/**
+ * go-yaml (Compose's parser) reads an integer with a leading 0 as octal (`mode: 0440`), where
+ * YAML 1.2's core schema reads it as decimal: this tag, tried first, does as go-yaml.
+ */
+const goOctalInt: ScalarTag = {
+  identify: (v) => typeof v === 'number',
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  test: /^0[0-7]+$/,
+  resolve: (s) => parseInt(s, 8),
+};
+
+/** Parses like go-yaml: merge keys (`<<: *defaults`), leading-0 octal; Compose's !reset, !override. */
+function parseYaml(text: string): unknown {
+  return YAML.parse(text, { merge: true, maxAliasCount: 10000, customTags: (tags) => [goOctalInt, ...markerTags, ...tags] });
+}
 
 /** What a set of files says, every key in its long form, before defaults and names. */
 export interface Model {
@@ -49,13 +67,15 @@ async function readComposeFile(file: string, ctx: LoadContext, cache: Map<string
   }
   let raw: unknown;
   try {
-    // Compose files use YAML merge keys (`<<: *defaults`); go-yaml reads them, so do we.
-    raw = YAML.parse(text, { merge: true, maxAliasCount: 10000 });
+    raw = parseYaml(text);
   } catch (err) {
     throw new ComposeConfigError(`failed to parse ${file}: ${(err as Error).message}`, { cause: err });
   }
-  if (raw === null || raw === undefined) throw new ComposeConfigError(`empty compose file: ${file}`);
-  validateAgainstSchema(raw, file);
+  if (raw === null || raw === undefined || (typeof raw === 'object' && Object.keys(raw).length === 0)) throw new ComposeConfigError('empty compose file');
+  await validateAgainstSchema(withoutMarkers(raw), file);
+  if ((raw as Raw).version !== undefined) {
+    ctx.warn(`${file}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`);
+  }
   const model = interpolateTree(raw, ctx.lookup, (name) => ctx.warn(`The "${name}" variable is not set. Defaulting to a blank string.`)) as Raw;
   cache.set(file, model);
   return model;
@@ -66,7 +86,7 @@ export async function readDeclaredName(file: string, lookup: Lookup): Promise<st
   const text = await readFile(file, 'utf8');
   let raw: unknown;
   try {
-    raw = YAML.parse(text, { merge: true, maxAliasCount: 10000 });
+    raw = parseYaml(text);
   } catch {
     return undefined; // Reported with the file's path when the file is read in full.
   }
@@ -93,12 +113,15 @@ async function loadOneFile(file: string, dir: string, ctx: LoadContext, cache: M
   const services = (raw.services ?? {}) as Raw;
   const done = new Map<string, ServiceDraft>();
   for (const name of Object.keys(services)) {
+    // `web: !reset` in a later file removes the service (mergeModels).
+    if (isReset(services[name])) { model.services[name] = services[name] as ServiceDraft; continue; }
     model.services[name] = await resolveExtends({ file, dir, services }, name, pctx, ctx, cache, done, []);
   }
-  for (const [k, v] of Object.entries((raw.networks ?? {}) as Raw)) model.networks[k] = normalizeNetwork(k, v);
-  for (const [k, v] of Object.entries((raw.volumes ?? {}) as Raw)) model.volumes[k] = normalizeVolume(k, v);
-  for (const [k, v] of Object.entries((raw.secrets ?? {}) as Raw)) model.secrets[k] = normalizeFileObject('secrets', k, v, pctx);
-  for (const [k, v] of Object.entries((raw.configs ?? {}) as Raw)) model.configs[k] = normalizeFileObject('configs', k, v, pctx);
+  const keep = <T>(v: unknown, f: () => T): T => (isReset(v) ? v as T : f());
+  for (const [k, v] of Object.entries((raw.networks ?? {}) as Raw)) model.networks[k] = keep(v, () => normalizeNetwork(k, v));
+  for (const [k, v] of Object.entries((raw.volumes ?? {}) as Raw)) model.volumes[k] = keep(v, () => normalizeVolume(k, v));
+  for (const [k, v] of Object.entries((raw.secrets ?? {}) as Raw)) model.secrets[k] = keep(v, () => normalizeFileObject('secrets', k, v, pctx));
+  for (const [k, v] of Object.entries((raw.configs ?? {}) as Raw)) model.configs[k] = keep(v, () => normalizeFileObject('configs', k, v, pctx));
   if (Array.isArray(raw.include)) {
     for (const entry of raw.include) await importInclude(model, entry, file, ctx, [...includeStack, file]);
   }
@@ -116,6 +139,7 @@ async function resolveExtends(
   src: FileServices, name: string, pctx: PathContext, ctx: LoadContext,
   cache: Map<string, Raw>, done: Map<string, ServiceDraft>, stack: string[],
 ): Promise<ServiceDraft> {
+  // compose-go's checks on a base's presence are made by the extending side, below.
   const key = `${src.file}#${name}`;
   const hit = done.get(key);
   if (hit) return hit;
@@ -123,7 +147,6 @@ async function resolveExtends(
     throw new ComposeConfigError(`Circular reference with extends: ${[...stack, key].map((k) => k.split('#')[1]).join(' -> ')}`);
   }
   const raw = src.services[name];
-  if (raw === undefined) throw new ComposeConfigError(`cannot extend service "${name}" in ${src.file}: service not found`);
   const draft = normalizeService(name, (raw ?? {}) as Raw, pctx);
   let result = draft;
   if (draft.extends) {
@@ -134,9 +157,14 @@ async function resolveExtends(
       const extFile = resolvePath(ext.file, path.dirname(src.file), ctx.home);
       const other = await readComposeFile(extFile, ctx, cache);
       const otherDir = path.dirname(extFile);
+      if (!other.services || typeof other.services !== 'object') throw new ComposeConfigError(`cannot extend service "${name}" in ${extFile}: no services section`);
+      if (!(ext.service in other.services)) {
+        throw new ComposeConfigError(`cannot extend service "${name}" in ${src.file}: service "${ext.service}" not found in ${ext.file}`);
+      }
       base = await resolveExtends({ file: extFile, dir: otherDir, services: (other.services ?? {}) as Raw }, ext.service,
         { dir: otherDir, home: ctx.home }, ctx, cache, done, [...stack, key]);
     } else {
+      if (!(ext.service in src.services)) throw new ComposeConfigError(`cannot extend service "${name}" in ${src.file}: service "${ext.service}" not found`);
       base = await resolveExtends(src, ext.service, pctx, ctx, cache, done, [...stack, key]);
     }
     result = mergeDraft(structuredClone(base), draft);
@@ -147,7 +175,8 @@ async function resolveExtends(
 
 /**
  * `include:` another project's files: loaded with their own directory and .env, their
- * services and resources added to this file's. A name defined by both is an error, as Compose.
+ * services and resources added to this file's. A name defined by both: this file's definition
+ * is merged over the imported one (compose-go's importResources).
  */
 async function importInclude(model: Model, entry: unknown, file: string, ctx: LoadContext, stack: string[]): Promise<void> {
   const r: Raw = typeof entry === 'string' ? { path: entry } : (entry as Raw);
@@ -161,15 +190,14 @@ async function importInclude(model: Model, entry: unknown, file: string, ctx: Lo
     : (Array.isArray(r.env_file) ? r.env_file : [r.env_file]).map((f) => ({ file: resolvePath(String(f), base, ctx.home), isRequired: true }));
   const env: Record<string, string> = {};
   for (const { file: f, isRequired } of envFiles) Object.assign(env, await readEnvFile(f, (n) => ctx.environment[n] ?? env[n], isRequired));
-  const environment = { ...env, ...ctx.environment };
+  // compose-go merges the included project's env files over the including environment.
+  const environment = { ...ctx.environment, ...env };
   const sub: LoadContext = { ...ctx, environment, lookup: (n) => environment[n] };
   const included = await loadModel(paths, projectDir, sub, new Map(), stack);
   for (const kind of ['services', 'networks', 'volumes', 'secrets', 'configs'] as const) {
     for (const [k, v] of Object.entries(included[kind])) {
-      if (k in model[kind] && JSON.stringify(model[kind][k]) !== JSON.stringify(v)) {
-        throw new ComposeConfigError(`imported compose file ${paths.join(', ')} defines conflicting ${kind.slice(0, -1)} ${k}`);
-      }
-      (model[kind] as Record<string, unknown>)[k] = v;
+      const local = model[kind][k];
+      (model[kind] as Record<string, unknown>)[k] = local === undefined ? v : mergeDraft(v, local, kind === 'services' ? '' : `x-${kind}`);
     }
   }
 }
@@ -182,10 +210,14 @@ export function mergeModels(base: Model, over: Model): Model {
   };
   const name = over.name ?? base.name;
   if (name !== undefined) out.name = name;
-  for (const [k, v] of Object.entries(over.services)) out.services[k] = k in base.services ? mergeDraft(base.services[k]!, v) : v;
+  for (const [k, v] of Object.entries(over.services)) {
+    if (isReset(v)) delete out.services[k];
+    else out.services[k] = k in base.services ? mergeDraft(base.services[k]!, v) : v;
+  }
   for (const kind of ['networks', 'volumes', 'secrets', 'configs'] as const) {
     for (const [k, v] of Object.entries(over[kind])) {
-      (out[kind] as Record<string, unknown>)[k] = k in base[kind] ? mergeDraft(base[kind][k], v, `x-${kind}`) : v;
+      if (isReset(v)) delete out[kind][k];
+      else (out[kind] as Record<string, unknown>)[k] = k in base[kind] ? mergeDraft(base[kind][k], v, `x-${kind}`) : v;
     }
   }
   return out;

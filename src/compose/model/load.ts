@@ -4,6 +4,7 @@ import { readEnvFile } from './dotenv.js';
 import { ComposeConfigError } from './errors.js';
 import { checkCycles } from './graph.js';
 import { loadModel, readDeclaredName, type Model } from './load-file.js';
+import { withoutMarkers } from './markers.js';
 import { finishBuild, type ServiceDraft } from './normalize-service.js';
 import type { DependsOn, FileObjectConfig, LoadOptions, NetworkConfig, Project, ServiceConfig, VolumeConfig } from './types.js';
 
@@ -21,22 +22,31 @@ export async function loadProject(opts: LoadOptions): Promise<Project> {
   const processEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) processEnv[k] = v;
 
+  // As docker compose orders it (cmd/compose's toProjectOptions): the process environment;
+  // .env (or --env-file) from --project-directory, the first -f file's directory or the working
+  // directory, so that it may set COMPOSE_FILE; the files; then .env of the project directory
+  // found with them. A variable keeps the first value it got: the process wins over .env.
+  const environment: Record<string, string> = { ...processEnv };
   const projectDirOpt = opts.projectDirectory ? path.resolve(opts.cwd, opts.projectDirectory) : undefined;
-  const separator = processEnv.COMPOSE_PATH_SEPARATOR || ':';
-  const fromEnv = processEnv.COMPOSE_FILE ? processEnv.COMPOSE_FILE.split(separator).filter(Boolean) : [];
+  const readEnvFiles = async (dir: string): Promise<void> => {
+    if (opts.envFiles.length === 0 && isTrue(processEnv.COMPOSE_DISABLE_ENV_FILE)) return;
+    const files = opts.envFiles.length > 0 ? opts.envFiles.map((f) => ({ file: path.resolve(opts.cwd, f), isRequired: true }))
+      : [{ file: path.join(dir, '.env'), isRequired: false }];
+    const fromFiles: Record<string, string> = {};
+    for (const { file, isRequired } of files) {
+      Object.assign(fromFiles, await readEnvFile(file, (n) => environment[n] ?? fromFiles[n], isRequired));
+    }
+    for (const [k, v] of Object.entries(fromFiles)) if (!(k in environment)) environment[k] = v;
+  };
+  await readEnvFiles(projectDirOpt ?? (opts.files.length > 0 ? path.dirname(path.resolve(opts.cwd, opts.files[0]!)) : opts.cwd));
+
+  const separator = environment.COMPOSE_PATH_SEPARATOR || ':';
+  const fromEnv = environment.COMPOSE_FILE ? environment.COMPOSE_FILE.split(separator).filter(Boolean) : [];
   const configFiles = opts.files.length > 0 ? await checkComposeFiles(opts.files, opts.cwd)
     : fromEnv.length > 0 ? await checkComposeFiles(fromEnv, opts.cwd)
       : await discoverComposeFiles(projectDirOpt ?? opts.cwd, warn);
   const workingDir = projectDirOpt ?? path.dirname(configFiles[0]!);
-
-  // .env in the project directory, or the --env-file files instead; the process wins over both.
-  const dotenv: Record<string, string> = {};
-  const envFiles = opts.envFiles.length > 0 ? opts.envFiles.map((f) => ({ file: path.resolve(opts.cwd, f), isRequired: true }))
-    : [{ file: path.join(workingDir, '.env'), isRequired: false }];
-  for (const { file, isRequired } of envFiles) {
-    Object.assign(dotenv, await readEnvFile(file, (n) => processEnv[n] ?? dotenv[n], isRequired));
-  }
-  const environment: Record<string, string> = { ...dotenv, ...processEnv };
+  await readEnvFiles(workingDir);
   const lookup = (n: string): string | undefined => environment[n];
 
   let name: string;
@@ -46,16 +56,22 @@ export async function loadProject(opts: LoadOptions): Promise<Project> {
   } else {
     let declared: string | undefined;
     for (const f of configFiles) declared = (await readDeclaredName(f, lookup)) ?? declared;
-    name = declared ? checkProjectName(declared) : normalizeProjectName(path.basename(workingDir));
+    // compose-go normalizes a `name:` from the files, as the directory's name; -p and
+    // COMPOSE_PROJECT_NAME must be normal already.
+    name = normalizeProjectName(declared || path.basename(workingDir));
   }
   if (!name) throw new ComposeConfigError(`project name must not be empty`);
   // Compose sets it, so files can use ${COMPOSE_PROJECT_NAME}.
   environment.COMPOSE_PROJECT_NAME = name;
 
   const home = environment.HOME;
-  const model = await loadModel(configFiles, workingDir, { lookup, home, warn, environment });
+  const model = withoutMarkers(await loadModel(configFiles, workingDir, { lookup, home, warn, environment })) as Model;
   const profiles = activeProfiles(opts, environment);
   return finishProject(model, { name, workingDir, configFiles, environment, profiles, scale: opts.scale ?? {}, selected: opts.services ?? [] });
+}
+
+function isTrue(v: string | undefined): boolean {
+  return v !== undefined && ['1', 't', 'true'].includes(v.toLowerCase());
 }
 
 /** compose-go's NormalizeProjectName: lowercase, only [a-z0-9_-], no leading '-' or '_'. */
@@ -135,6 +151,11 @@ async function finishProject(model: Model, fc: FinishContext): Promise<Project> 
     return out;
   };
   const secrets = fileObjects(model.secrets);
+  for (const [key, s] of Object.entries(secrets)) {
+    if (!s.external && s.file === undefined && s.environment === undefined) {
+      throw new ComposeConfigError(`secret "${key}" must declare either \`file\` or \`environment\`: invalid compose project`);
+    }
+  }
   const configs = fileObjects(model.configs);
 
   for (const svc of Object.values(services)) {
@@ -156,14 +177,32 @@ async function finishProject(model: Model, fc: FinishContext): Promise<Project> 
   };
 }
 
+/** Two mounts on one target: compose-go's error, tmpfs entries first. */
+function checkMountTargets(name: string, d: ServiceDraft): void {
+  const seen = new Map<string, string>();
+  const add = (target: string, loc: string): void => {
+    const prev = seen.get(target);
+    if (prev) throw new ComposeConfigError(`${loc}: target ${target} already mounted as ${prev}`);
+    seen.set(target, loc);
+  };
+  (d.tmpfs ?? []).forEach((t, i) => add(t.split(':')[0]!, `services.${name}.tmpfs[${i}]`));
+  (d.volumes ?? []).forEach((v, i) => add(v.target, `services.${name}.volumes[${i}]`));
+}
+
 /** Defaults, env_file read under environment, implicit dependencies, scale. */
 async function finishService(name: string, d: ServiceDraft, fc: FinishContext): Promise<ServiceConfig> {
   const lookup = (n: string): string | undefined => fc.environment[n];
   const environment: Record<string, string | null> = {};
   for (const ref of d.env_file ?? []) Object.assign(environment, await readEnvFile(ref.path, lookup, ref.required));
   for (const [k, v] of Object.entries(d.environment ?? {})) environment[k] = v ?? fc.environment[k] ?? null;
+  // A build arg without a value takes the environment's, or is left out (compose-go's resolve).
   const args = d.build?.args;
-  if (args) for (const [k, v] of Object.entries(args)) if (v === null && fc.environment[k] !== undefined) args[k] = fc.environment[k]!;
+  if (args) {
+    for (const [k, v] of Object.entries(args)) {
+      if (v !== null) continue;
+      if (fc.environment[k] !== undefined) args[k] = fc.environment[k]!; else delete args[k];
+    }
+  }
 
   const depends: Record<string, DependsOn> = { ...(d.depends_on ?? {}) };
   const implied = (svc: string, restart: boolean): void => { depends[svc] ??= { condition: 'service_started', restart, required: true }; };
@@ -176,9 +215,18 @@ async function finishService(name: string, d: ServiceDraft, fc: FinishContext): 
 
   const replicas = d.deploy?.replicas;
   if (d.scale !== undefined && replicas !== undefined && d.scale !== replicas) {
-    throw new ComposeConfigError(`services.${name}: can't set distinct values on 'scale' and 'deploy.replicas'`);
+    throw new ComposeConfigError(`services.${name}: can't set distinct values on 'scale' and 'deploy.replicas': invalid compose project`);
   }
+  if (d.scale !== undefined && d.scale < 0) throw new ComposeConfigError(`services.${name}.scale: must be greater than or equal to 0`);
+  if (replicas !== undefined && replicas < 0) throw new ComposeConfigError(`services.${name}.deploy.replicas: must be greater than or equal to 0`);
   const scale = fc.scale[name] ?? d.scale ?? replicas ?? 1;
+  if (scale > 1 && d.container_name) {
+    throw new ComposeConfigError(`services.${name}: can't set container_name and ${d.scale !== undefined ? 'scale' : 'deploy.replicas'} as container name must be unique: invalid compose project`);
+  }
+  if (d.network_mode && d.networks && Object.keys(d.networks).length > 0) {
+    throw new ComposeConfigError(`service ${name} declares mutually exclusive \`network_mode\` and \`networks\`: invalid compose project`);
+  }
+  checkMountTargets(name, d);
 
   const { env_file: _envFile, extends: _extends, build, ...rest } = d;
   const svc: ServiceConfig = {

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { ComposeConfigError } from './errors.js';
+import { isOverride, isReset, overrideMarker, overrideValue } from './markers.js';
 import { splitShellWords } from './shellwords.js';
 import { parsePort, parseServiceVolume, resolvePath } from './short-syntax.js';
 import type { BuildConfig, DependsOn, Healthcheck, ServiceConfig, ServiceFileRef, ServiceNetwork } from './types.js';
@@ -38,7 +40,14 @@ export function normalizeService(name: string, raw: Raw, ctx: PathContext): Serv
   for (const [key, v] of Object.entries(raw)) {
     const at = `services.${name}.${key}`;
     if (v === undefined || key.startsWith('x-')) continue;
-    if (STRING_KEYS.has(key)) { if (v !== null) d[key] = String(v); continue; }
+    // `key: !reset` is kept for merging; `key: !override value` is read as `key: value`, marked.
+    if (isReset(v)) { d[key] = v; continue; }
+    if (isOverride(v)) { d[key] = overrideMarker(normalizeService(name, { [key]: overrideValue(v) }, ctx)[key as keyof ServiceDraft]); continue; }
+    if (STRING_KEYS.has(key)) {
+      // compose-go's normalization: if_not_present is the old spelling of missing.
+      if (v !== null) d[key] = key === 'pull_policy' && v === 'if_not_present' ? 'missing' : String(v);
+      continue;
+    }
     if (BOOL_KEYS.has(key)) { if (v !== null) d[key] = toBool(v, at); continue; }
     if (LIST_KEYS.has(key)) { d[key] = toList(v).map(String); continue; }
     switch (key) {
@@ -72,22 +81,33 @@ export function normalizeService(name: string, raw: Raw, ctx: PathContext): Serv
       // Other keys the schema allows (cpu_shares, oom_score_adj, ...) are not modelled: ADR 0017.
     }
   }
-  applyLegacyLimits(d, legacyLimits);
+  applyLegacyLimits(name, d, legacyLimits);
   return d;
 }
 
-/** mem_limit, cpus, pids_limit, mem_reservation: folded into deploy.resources, which wins. */
-function applyLegacyLimits(d: ServiceDraft, l: { memory?: number; cpus?: number; pids?: number; reservation?: number }): void {
+/**
+ * mem_limit, cpus, pids_limit, mem_reservation: folded into deploy.resources. Both set to
+ * different values is compose-go's error.
+ */
+function applyLegacyLimits(name: string, d: ServiceDraft, l: { memory?: number; cpus?: number; pids?: number; reservation?: number }): void {
+  const set = (legacy: string, modern: string, value: number | undefined, target: Record<string, number | undefined>, key: string): void => {
+    if (value === undefined) return;
+    if (target[key] !== undefined && target[key] !== value) {
+      throw new ComposeConfigError(`services.${name}: can't set distinct values on '${legacy}' and '${modern}': invalid compose project`);
+    }
+    target[key] = value;
+  };
   if (l.memory === undefined && l.cpus === undefined && l.pids === undefined && l.reservation === undefined) return;
-  const deploy = (d.deploy ??= {});
-  const resources = (deploy.resources ??= {});
+  const resources = ((d.deploy ??= {}).resources ??= {});
   if (l.memory !== undefined || l.cpus !== undefined || l.pids !== undefined) {
-    const limits = (resources.limits ??= {});
-    if (l.memory !== undefined) limits.memory ??= l.memory;
-    if (l.cpus !== undefined) limits.cpus ??= l.cpus;
-    if (l.pids !== undefined) limits.pids ??= l.pids;
+    const limits = (resources.limits ??= {}) as Record<string, number | undefined>;
+    set('mem_limit', 'deploy.resources.limits.memory', l.memory, limits, 'memory');
+    set('cpus', 'deploy.resources.limits.cpus', l.cpus, limits, 'cpus');
+    set('pids_limit', 'deploy.resources.limits.pids', l.pids, limits, 'pids');
   }
-  if (l.reservation !== undefined) (resources.reservations ??= {}).memory ??= l.reservation;
+  if (l.reservation !== undefined) {
+    set('mem_reservation', 'deploy.resources.reservations.memory', l.reservation, (resources.reservations ??= {}) as Record<string, number | undefined>, 'memory');
+  }
 }
 
 function toList(v: unknown): unknown[] {
@@ -113,7 +133,7 @@ export function toMap(v: unknown, keepNull: boolean): Record<string, string | nu
       else out[s.slice(0, eq)] = s.slice(eq + 1);
     }
   } else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) out[k] = x === null ? (keepNull ? null : '') : scalar(x);
+    for (const [k, x] of Object.entries(v)) out[k] = isReset(x) ? x as string : x === null ? (keepNull ? null : '') : scalar(x);
   }
   return out;
 }

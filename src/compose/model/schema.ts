@@ -1,26 +1,26 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { composeSpecSchema } from './compose-spec.schema.generated.js';
+import type { ErrorObject } from 'ajv';
 import { ComposeConfigError } from './errors.js';
 
-let validator: ValidateFunction | undefined;
-
-/** Compiled on first use: a compose command pays for it, `berth ps` does not. */
-function compiled(): ValidateFunction {
-  // strict off: the schema uses annotations ajv does not know ("deprecated"); its $schema is
-  // draft-07 spelled with https, which ajv does not recognise: the schema itself is trusted.
-  validator ??= new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, validateSchema: false }).compile(composeSpecSchema);
-  return validator;
+interface Validator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
 }
 
 /**
- * Checks one parsed file against the Compose Specification's schema, as compose-go does for
- * each file before interpolation. The error names the key path and the schema's complaint:
+ * Checks one parsed file against the Compose Specification's schema. The error names the key
+ * path and the schema's complaint, as compose-go words it:
  * `validating /p/compose.yaml: services.web additional properties 'foo' not allowed`.
+ * Each file is checked as written, before interpolation: the schema takes a string wherever
+ * interpolation may make one (`scale: ${N}`). compose-go checks after interpolating and
+ * merging, which changes only which of two faults in one project is reported first.
  */
-export function validateAgainstSchema(model: unknown, file: string): void {
-  const validate = compiled();
-  if (validate(model)) return;
-  throw new ComposeConfigError(`validating ${file}: ${describe(mostSpecific(validate.errors ?? []))}`);
+export async function validateAgainstSchema(model: unknown, file: string): Promise<void> {
+  // ajv's standalone code, generated from compose-spec.schema.json by scripts/gen-compose-schema.mjs:
+  // 400 KB, imported on first use so that a CLI bundle holding compose does not evaluate it
+  // for every command.
+  const check = (await import('./compose-spec.validate.generated.js')).validate as Validator;
+  if (check(model)) return;
+  throw new ComposeConfigError(`validating ${file}: ${describe(mostSpecific(check.errors ?? []), check.errors ?? [])}`);
 }
 
 /** The deepest error wins (compose-go's getMostSpecificError); on a tie, a type error. */
@@ -47,7 +47,7 @@ function rank(e: ErrorObject): number {
   }
 }
 
-function describe(e: ErrorObject): string {
+function describe(e: ErrorObject, all: ErrorObject[]): string {
   const where = e.instancePath === ''
     ? '(root)'
     : e.instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
@@ -55,7 +55,12 @@ function describe(e: ErrorObject): string {
   switch (e.keyword) {
     case 'additionalProperties': return `${where} additional properties '${String(p.additionalProperty)}' not allowed`;
     case 'required': return `${where} missing property '${String(p.missingProperty)}'`;
-    case 'type': return `${where} must be a ${humanType(p.type)}`;
+    case 'type': {
+      // A value that is none of a oneOf's types ("80", 80 or a mapping): name them all.
+      const types = [...new Set(all.filter((x) => x.keyword === 'type' && x.instancePath === e.instancePath)
+        .flatMap((x) => String((x.params as Record<string, unknown>).type).split(',')))];
+      return `${where} must be a ${humanType(types.join(','))}`;
+    }
     case 'enum': return `${where} must be one of the following: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     default: return `${where} ${e.message ?? 'is invalid'}`;
   }

@@ -80,6 +80,11 @@ export function resolvePath(p: string, dir: string, home: string | undefined): s
   return path.resolve(dir, p);
 }
 
+/** Go's path.Clean for a container path, as compose-go cleans volume targets. */
+export function cleanTarget(t: string): string {
+  return t === '' ? t : path.posix.normalize(t).replace(/(.)\/+$/, '$1');
+}
+
 function isHostPath(source: string): boolean {
   return source.startsWith('.') || source.startsWith('/') || source.startsWith('~') || /^[A-Za-z]:[\\/]/.test(source);
 }
@@ -97,8 +102,9 @@ export function parseServiceVolume(entry: unknown, where: string, dir: string, h
   const parts = splitVolumeSpec(spec);
   if (parts.some((p) => p === '')) throw new ComposeConfigError(`invalid spec: ${spec}: empty section between colons`);
   if (parts.length > 3) throw new ComposeConfigError(`invalid spec: ${spec}: too many colons`);
-  if (parts.length === 1) return { type: 'volume', target: parts[0]! };
-  const [source, target, opts] = parts as [string, string, string | undefined];
+  if (parts.length === 1) return { type: 'volume', target: cleanTarget(parts[0]!) };
+  const [source, rawTarget, opts] = parts as [string, string, string | undefined];
+  const target = cleanTarget(rawTarget);
   const vol: ServiceVolume = isHostPath(source)
     ? { type: 'bind', source: resolvePath(source, dir, home), target, bind: { create_host_path: true } }
     : { type: 'volume', source, target };
@@ -127,7 +133,7 @@ function splitVolumeSpec(spec: string): string[] {
 
 function longVolume(v: Record<string, unknown>, where: string, dir: string, home: string | undefined): ServiceVolume {
   const type = String(v.type) as ServiceVolume['type'];
-  const vol: ServiceVolume = { type, target: String(v.target ?? '') };
+  const vol: ServiceVolume = { type, target: cleanTarget(String(v.target ?? '')) };
   if (v.source !== undefined && v.source !== null && v.source !== '') {
     vol.source = type === 'bind' ? resolvePath(String(v.source), dir, home) : String(v.source);
   }

@@ -16,7 +16,7 @@ export function parseBytes(value: unknown, where: string): number {
 /** An integer that may have been written as a string (interpolation makes strings). */
 export function toInt(value: unknown, where: string): number {
   const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(n) || String(value).trim() === '') throw new ComposeConfigError(`${where} must be a integer`);
+  if (!Number.isInteger(n) || String(value).trim() === '') throw new ComposeConfigError(`${where} must be an integer`);
   return n;
 }
 
