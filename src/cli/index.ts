@@ -100,7 +100,7 @@ async function run(argv: string[], opts: RunOptions, signal: AbortSignal): Promi
   const cli = new Cli({ io: opts.io, env: opts.env, config, hosts: flags.list('host'), endpointFlags, debug: flags.bool('debug') || level === 'debug', signal });
   cli.checkHost();
   const path = `${target.parentPath} ${target.cmd.use.split(' ')[0]}`;
-  await target.cmd.run({ ctx: cli, args: target.args, flags: target.flags, path, calledAs: target.calledAs });
+  await target.cmd.run({ ctx: cli, args: target.args, flags: target.flags, path, calledAs: target.calledAs, groupFlags: target.groupFlags });
 }
 
 /** Runs `berth argv…` and returns its exit code; all output goes to opts.io. */

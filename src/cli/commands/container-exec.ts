@@ -17,7 +17,7 @@ import { detachKeysOf } from './container-session.js';
 type Cmd = Command<Cli>;
 type Inv = Invocation<Cli>;
 
-interface ExecCreate {
+export interface ExecCreate {
   User: string;
   Privileged: boolean;
   Tty: boolean;
@@ -79,7 +79,8 @@ async function runExec(inv: Inv): Promise<void> {
   await interactiveExec(ctx, execId, o);
 }
 
-async function interactiveExec(cli: Cli, execId: string, o: ExecCreate): Promise<void> {
+/** Starts an exec upgraded and streams it; its exit code becomes the CLI's (compose's exec shares it). */
+export async function interactiveExec(cli: Cli, execId: string, o: ExecCreate): Promise<void> {
   const conn = await cli.client.upgrade('POST', `/exec/${execId}/start`, { json: { Detach: false, Tty: o.Tty, ConsoleSize: o.ConsoleSize }, signal: cli.signal });
   let stopResize = (): void => {};
   try {

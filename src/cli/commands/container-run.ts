@@ -233,7 +233,8 @@ async function runRun(inv: Inv): Promise<void> {
 }
 
 /** runContainer after create: attach, wait, start, then the exit status. */
-async function runContainer(cli: Cli, id: string, spec: ContainerSpec, detachKeysFlag: string): Promise<void> {
+/** Attaches, starts and waits as `run` does; compose's `run` shares it. */
+export async function runContainer(cli: Cli, id: string, spec: Pick<ContainerSpec, 'attachStdin' | 'attachStdout' | 'attachStderr' | 'tty' | 'autoRemove'>, detachKeysFlag: string): Promise<void> {
   const attach = spec.attachStdin || spec.attachStdout || spec.attachStderr;
   let session: AttachSession | undefined;
   if (attach) {

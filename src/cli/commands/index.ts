@@ -30,6 +30,7 @@ export const commandGroups: LazyCommands[] = [
   group(['volume'], () => import('./volume.js'), (m) => [m.volumeGroup]),
   group(['pull', 'push', 'login', 'logout', 'search'], () => import('./registry.js'), (m) => m.registryShortcuts),
   group(['inspect'], () => import('./inspect.js'), (m) => [m.inspectCommand]),
+  group(['compose', 'docker-cli-plugin-metadata'], () => import('./compose.js'), (m) => [m.composeGroup, m.pluginMetadataCommand]),
 ];
 
 /**

@@ -23,6 +23,8 @@ export interface Invocation<C> {
   path: string;
   /** The name the command was called by ("images" or "ls"). */
   calledAs: string;
+  /** Flags given to the groups above the command, outermost first (`compose -p x up`). */
+  groupFlags?: ParsedFlags[];
 }
 
 export interface Command<C> {

@@ -24,6 +24,8 @@ export interface Resolved<C> {
   calledAs: string;
   args: string[];
   flags: ParsedFlags;
+  /** The flags of the groups on the way down (compose's -f/-p before its subcommand), outermost first. */
+  groupFlags: ParsedFlags[];
 }
 
 export function flagError(err: FlagError, cmd: AnyCommand, parentPath: string): StatusError {
@@ -74,6 +76,7 @@ export function resolve<C>(root: Command<C>, argv: string[], io: DispatchIO): Re
   let cmd = root;
   let parentPath = '';
   let rest = argv;
+  const groupFlags: ParsedFlags[] = [];
   for (;;) {
     const path = parentPath ? `${parentPath} ${nameOf(cmd)}` : nameOf(cmd);
     const name = rest[0]!;
@@ -92,12 +95,13 @@ export function resolve<C>(root: Command<C>, argv: string[], io: DispatchIO): Re
     if (!hasSubcommands(cmd)) {
       const argErr = checkArgs(cmd.args, parsed.args, cmd, parentPath, bin);
       if (argErr) throw new StatusError(1, argErr);
-      return { cmd, parentPath, calledAs: name, args: parsed.args, flags: parsed.flags };
+      return { cmd, parentPath, calledAs: name, args: parsed.args, flags: parsed.flags, groupFlags };
     }
     if (parsed.args.length === 0) {
       io.err(renderHelp(cmd, { parentPath, cols: io.cols }));
       return undefined;
     }
+    groupFlags.push(parsed.flags);
     rest = parsed.args;
   }
 }
