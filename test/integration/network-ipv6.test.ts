@@ -32,7 +32,8 @@ describe('IPv6 networks', { skip: needsDocker.skip || (kernelHasIpv6 ? false : '
   const tag = randomBytes(3).toString('hex');
   const bridges = [`b6${tag}`];
   const g = randomBytes(4).toString('hex');
-  const prefix = `fd42:${g.slice(0, 4)}:${g.slice(4)}:1`;
+  // Groups as the daemon prints them: without leading zeros.
+  const prefix = `fd42:${g.slice(0, 4).replace(/^0+(?=.)/, '')}:${g.slice(4).replace(/^0+(?=.)/, '')}:1`;
   const subnet6 = `${prefix}::/64`;
   const net = `v6-${tag}`;
   let d: TestDaemon;
