@@ -10,6 +10,21 @@ export { detectCompression };
  * `chunkBytes` sizes gunzip's output chunks (zlib's default is 16 KiB).
  */
 export async function decompressed(source: Readable, opts: { chunkBytes?: number } = {}): Promise<Readable> {
+  const { first, stream: replay } = await peek(source);
+  const kind = detectCompression(first);
+  if (kind === 'none') return replay;
+  if (kind === 'gzip') {
+    const gunzip = createGunzip(opts.chunkBytes ? { chunkSize: opts.chunkBytes } : {});
+    replay.on('error', (err) => gunzip.destroy(err));
+    gunzip.on('close', () => replay.destroy());
+    return replay.pipe(gunzip);
+  }
+  replay.destroy();
+  throw new InvalidArgumentError(`unsupported compression format ${kind}: berth reads uncompressed and gzip tar streams`);
+}
+
+/** The first bytes of `source` (enough to detect compression) and a stream of all of it. */
+export async function peek(source: Readable): Promise<{ first: Buffer; stream: Readable }> {
   const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const pending: Buffer[] = [];
   let have = 0;
@@ -19,8 +34,7 @@ export async function decompressed(source: Readable, opts: { chunkBytes?: number
     pending.push(r.value);
     have += r.value.length;
   }
-  const kind = detectCompression(Buffer.concat(pending));
-  const replay = Readable.from((async function* () {
+  const stream = Readable.from((async function* () {
     try {
       yield* pending;
       for (;;) {
@@ -32,13 +46,5 @@ export async function decompressed(source: Readable, opts: { chunkBytes?: number
       await it.return?.();
     }
   })(), { objectMode: false });
-  if (kind === 'none') return replay;
-  if (kind === 'gzip') {
-    const gunzip = createGunzip(opts.chunkBytes ? { chunkSize: opts.chunkBytes } : {});
-    replay.on('error', (err) => gunzip.destroy(err));
-    gunzip.on('close', () => replay.destroy());
-    return replay.pipe(gunzip);
-  }
-  replay.destroy();
-  throw new InvalidArgumentError(`unsupported compression format ${kind}: berth reads uncompressed and gzip tar streams`);
+  return { first: Buffer.concat(pending), stream };
 }

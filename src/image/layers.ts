@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { InvalidArgumentError } from '../errors/index.js';
 import { HashingStream, type ContentStore } from './content.js';
-import { decompressed, detectCompression } from './decompress.js';
+import { decompressed, detectCompression, peek } from './decompress.js';
 import type { Snapshots } from './snapshots.js';
 import { coalesce, tee } from './streams.js';
 import { MEDIA_TYPE, type LayerRecord } from './types.js';
@@ -121,30 +121,4 @@ class ByteCounter extends Transform {
     this.bytes += chunk.length;
     cb(null, chunk);
   }
-}
-
-/** The first bytes of `source` (enough to detect compression) and a stream of all of it. */
-async function peek(source: Readable): Promise<{ first: Buffer; stream: Readable }> {
-  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const pending: Buffer[] = [];
-  let have = 0;
-  while (have < 6) {
-    const r = await it.next();
-    if (r.done) break;
-    pending.push(r.value);
-    have += r.value.length;
-  }
-  const stream = Readable.from((async function* () {
-    try {
-      yield* pending;
-      for (;;) {
-        const r = await it.next();
-        if (r.done) return;
-        yield r.value;
-      }
-    } finally {
-      await it.return?.();
-    }
-  })(), { objectMode: false });
-  return { first: Buffer.concat(pending), stream };
 }
