@@ -358,6 +358,58 @@ describe('berth compose', needsDocker, () => {
     assert.match(r.stderr, /No such image: nothere:1\n$/);
   });
 
+  test('depends_on restart: true: restarting or recreating the dependency restarts that dependant after it, not the others', async (t) => {
+    const yaml = (v: string): string => [
+      'services:',
+      '  db:',
+      '    image: busybox',
+      '    command: ["sleep", "300"]',
+      `    environment: { V: "${v}" }`,
+      '    stop_grace_period: 1s',
+      '  app:',
+      '    image: busybox',
+      '    command: ["sleep", "300"]',
+      '    depends_on: { db: { condition: service_started, restart: true } }',
+      '    stop_grace_period: 1s',
+      '  side:',
+      '    image: busybox',
+      '    command: ["sleep", "300"]',
+      '    depends_on: [db]',
+      '    stop_grace_period: 1s',
+    ].join('\n');
+    const p = await project(t, 'rdep', yaml('1'));
+    await p.compose(['up', '-d']);
+    type State = { id: string; started: number; running: boolean };
+    type States = Record<'db' | 'app' | 'side', State>;
+    const state = async (n: string): Promise<State> => {
+      const c = await inspectContainer(d, `rdep-${n}-1`);
+      return { id: c.Id, started: Date.parse(c.State.StartedAt), running: c.State.Running };
+    };
+    const check = async (step: string, before: States, dbRecreated: boolean): Promise<States> => {
+      const [db, app, side] = [await state('db'), await state('app'), await state('side')];
+      assert.ok(db.running && app.running && side.running, `${step}: all running`);
+      assert.equal(db.id !== before.db.id, dbRecreated, `${step}: db recreated or not`);
+      assert.ok(db.started > before.db.started, `${step}: db started again`);
+      assert.equal(app.id, before.app.id, `${step}: app kept`);
+      assert.ok(app.started > before.app.started, `${step}: app (restart: true) restarted`);
+      assert.ok(app.started >= db.started, `${step}: app started after db (${app.started} vs ${db.started})`);
+      assert.deepEqual(side, before.side, `${step}: side (no restart: true) left alone`);
+      return { db, app, side };
+    };
+    let now: States = { db: await state('db'), app: await state('app'), side: await state('side') };
+    const restarted = await p.compose(['restart', 'db']);
+    assert.match(restarted.stderr, / Container rdep-db-1 {2}Started\n[^]* Container rdep-app-1 {2}Restarting\n/);
+    now = await check('restart db', now, false);
+    // A changed db recreated by up: app, which declares restart: true, is stopped and started after it.
+    await fsp.writeFile(p.file, yaml('2'));
+    await p.compose(['up', '-d']);
+    now = await check('up recreating db', now, true);
+    // up of db alone: app is not part of it, and is still restarted.
+    await fsp.writeFile(p.file, yaml('3'));
+    await p.compose(['up', '-d', 'db']);
+    await check('up db recreating db', now, true);
+  });
+
   test('bad input: an undefined dependency is refused before anything is created', async (t) => {
     const p = await project(t, 'bad', 'services:\n  a: { image: busybox, depends_on: [ghost] }\n');
     const r = await p.compose(['up', '-d'], { allowFailure: true });

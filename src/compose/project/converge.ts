@@ -10,6 +10,7 @@ import type { ContainerSummary } from '../../client/index.js';
 import type { Project, ServiceConfig } from '../model/types.js';
 import { createBody, endpointConfig, serviceNetworks, type CreateContext } from './create-body.js';
 import { ComposeError, nameOf, type ComposeEngine } from './engine.js';
+import type { DependsOn } from '../model/types.js';
 import { configHash, containerName, LABEL, oneoffName } from './labels.js';
 
 export type RecreatePolicy = 'diverged' | 'force' | 'never';
@@ -34,7 +35,29 @@ function anonymousVolumes(c: Inspect, service: ServiceConfig): Record<string, st
 }
 
 export class Converger {
+  /** Containers of `restart: true` dependents stopped because their dependency was recreated, by service. */
+  readonly stoppedDependents = new Map<string, string[]>();
+
   constructor(private readonly engine: ComposeEngine, private readonly project: Project) {}
+
+  /**
+   * Before a service's container is recreated, the running containers of the services that
+   * depend on it with `restart: true` are stopped (compose's stopDependentContainers), so
+   * that they start again after it, in up's start phase.
+   */
+  private async stopDependents(s: ServiceConfig, timeoutS?: number): Promise<void> {
+    const dependents = Object.values(this.project.services).filter((d) => d.depends_on[s.name]?.restart).map((d) => d.name);
+    if (dependents.length === 0) return;
+    const list = await this.engine.containers(this.project.name, { services: dependents, oneoff: false, all: false });
+    for (const c of list) {
+      if (c.State !== 'running' && c.State !== 'paused' && c.State !== 'restarting') continue;
+      this.engine.output.progress('Container', nameOf(c), 'Stopping');
+      await this.engine.client.call('POST', `/containers/${c.Id}/stop`, { query: { t: timeoutS }, signal: this.engine.signal });
+      this.engine.output.progress('Container', nameOf(c), 'Stopped');
+      const service = c.Labels?.[LABEL.service] ?? '';
+      this.stoppedDependents.set(service, [...(this.stoppedDependents.get(service) ?? []), c.Id]);
+    }
+  }
 
   private async networkModeContainer(s: ServiceConfig): Promise<string | undefined> {
     const mode = s.network_mode;
@@ -102,9 +125,14 @@ export class Converger {
     const byNumber = [...existing].sort((a, b) => Number(a.Labels?.[LABEL.number] ?? 0) - Number(b.Labels?.[LABEL.number] ?? 0));
     for (const c of byNumber.slice(s.scale).reverse()) await this.remove(c, timeoutS);
     const kept = byNumber.slice(0, s.scale);
+    let dependentsStopped = false;
     for (const c of kept) {
       const diverged = c.Labels?.[LABEL.configHash] !== hash || (imageId !== undefined && c.Labels?.[LABEL.image] !== undefined && c.Labels[LABEL.image] !== imageId);
-      if (policy === 'force' || (policy === 'diverged' && diverged)) ids.push(await this.recreate(s, c, timeoutS));
+      if (policy === 'force' || (policy === 'diverged' && diverged)) {
+        if (!dependentsStopped) await this.stopDependents(s, timeoutS);
+        dependentsStopped = true;
+        ids.push(await this.recreate(s, c, timeoutS));
+      }
       else {
         if (c.State !== 'running') this.engine.output.progress('Container', nameOf(c), 'Created');
         else this.engine.output.progress('Container', nameOf(c), 'Running');
@@ -121,9 +149,13 @@ export class Converger {
     return ids;
   }
 
-  /** Waits for a dependency's condition (compose's waitDependencies) before a service starts. */
-  async waitDependencies(s: ServiceConfig, signal?: AbortSignal): Promise<void> {
+  /**
+   * Waits for a dependency's condition (compose's waitDependencies) before a service starts;
+   * `only` limits it to some of the dependencies (restart waits on the restarted ones).
+   */
+  async waitDependencies(s: ServiceConfig, signal?: AbortSignal, only?: (dep: string, d: DependsOn) => boolean): Promise<void> {
     for (const [dep, d] of Object.entries(s.depends_on)) {
+      if (only && !only(dep, d)) continue;
       if (!this.project.services[dep]) {
         if (d.required) throw new ComposeError(`service "${s.name}" depends on undefined service "${dep}": invalid compose project`);
         continue;

@@ -115,3 +115,23 @@ export function withDependencies(project: Project, names: string[], noDeps: bool
   if (noDeps) return names;
   return dependencyOrder(project, names).map((s) => s.name);
 }
+
+/**
+ * The services that declare `depends_on: {<name>: {restart: true}}` on any of `names`,
+ * transitively (compose-go's GetDependentsForService, followed as `restart` does with
+ * IncludeDependents once the edges without restart are dropped); `names` not included.
+ */
+export function restartDependents(project: Project, names: string[]): string[] {
+  const found = new Set<string>();
+  const queue = [...names];
+  while (queue.length > 0) {
+    const name = queue.shift()!;
+    for (const s of Object.values(project.services)) {
+      if (s.depends_on[name]?.restart && !found.has(s.name) && !names.includes(s.name)) {
+        found.add(s.name);
+        queue.push(s.name);
+      }
+    }
+  }
+  return [...found].sort();
+}

@@ -6,7 +6,7 @@
 import { ApiError, type ContainerSummary } from '../../client/index.js';
 import type { Project } from '../model/types.js';
 import { Converger } from './converge.js';
-import { dependencyOrder, nameOf, type ComposeEngine, ComposeError } from './engine.js';
+import { dependencyOrder, nameOf, restartDependents, type ComposeEngine, ComposeError } from './engine.js';
 import { imageName } from './create-body.js';
 import { LABEL } from './labels.js';
 import { removeNetworks, removeVolumes } from './resources.js';
@@ -99,18 +99,40 @@ export async function simpleOp(engine: ComposeEngine, project: Project, op: Simp
     }
     return;
   }
+  if (op === 'restart') return restart(engine, project, services, o.timeoutS);
   list = stopOrder(project, list);
   if (op === 'kill' || op === 'pause') list = list.filter((c) => c.State === 'running');
   if (op === 'stop') list = list.filter((c) => c.State === 'running' || c.State === 'paused' || c.State === 'restarting');
   if (op === 'unpause') list = list.filter((c) => c.State === 'paused');
-  if (op === 'restart') list = list.filter((c) => c.State !== 'created');
   if (op === 'kill' && list.length === 0) throw new ComposeError('no container to kill');
   const [doing, done] = DONE[op];
   for (const c of list) {
     engine.output.progress('Container', nameOf(c), doing);
-    const query = op === 'kill' ? { signal: o.signal || 'SIGKILL' } : op === 'stop' || op === 'restart' ? { t: o.timeoutS } : {};
+    const query = op === 'kill' ? { signal: o.signal || 'SIGKILL' } : op === 'stop' ? { t: o.timeoutS } : {};
     await engine.client.call('POST', `/containers/${c.Id}/${op}`, { query, signal: engine.signal });
     engine.output.progress('Container', nameOf(c), done);
+  }
+}
+
+/**
+ * `restart` as Compose v2 does it: the named services (all when none) and, transitively, the
+ * services that depend on them with `restart: true`, in dependency order, each once its
+ * restarted `restart: true` dependencies met their condition again. Created-only containers
+ * are left alone.
+ */
+async function restart(engine: ComposeEngine, project: Project, services: string[], timeoutS?: number): Promise<void> {
+  const names = services.length === 0 ? Object.keys(project.services) : [...services, ...restartDependents(project, services)];
+  const list = await engine.containers(project.name, { all: true, oneoff: false, services: names });
+  const converger = new Converger(engine, project);
+  for (const s of dependencyOrder(project, names).filter((x) => names.includes(x.name))) {
+    const mine = list.filter((c) => c.Labels?.[LABEL.service] === s.name && c.State !== 'created');
+    if (mine.length === 0) continue;
+    await converger.waitDependencies(s, engine.signal, (dep, d) => d.restart && names.includes(dep));
+    for (const c of mine) {
+      engine.output.progress('Container', nameOf(c), 'Restarting');
+      await engine.client.call('POST', `/containers/${c.Id}/restart`, { query: { t: timeoutS }, signal: engine.signal });
+      engine.output.progress('Container', nameOf(c), 'Started');
+    }
   }
 }
 

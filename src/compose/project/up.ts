@@ -88,6 +88,12 @@ export async function up(engine: ComposeEngine, project: Project, o: UpOptions):
       await converger.waitDependencies(s, engine.signal);
       for (const id of ids.get(s.name) ?? []) await converger.start(id);
     }
+    // restart: true dependents stopped for a recreated dependency but not part of this up.
+    const others = [...converger.stoppedDependents.keys()].filter((n) => !names.includes(n));
+    for (const s of dependencyOrder(project, others).filter((x) => others.includes(x.name))) {
+      await converger.waitDependencies(s, engine.signal);
+      for (const id of converger.stoppedDependents.get(s.name) ?? []) await converger.start(id);
+    }
   } catch (e) {
     // Ctrl-C while attached stops what was started, even before everything was.
     if (!attached || !engine.signal?.aborted) throw e;
