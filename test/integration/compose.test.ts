@@ -400,6 +400,12 @@ describe('berth compose', needsDocker, () => {
     const restarted = await p.compose(['restart', 'db']);
     assert.match(restarted.stderr, / Container rdep-db-1 {2}Started\n[^]* Container rdep-app-1 {2}Restarting\n/);
     now = await check('restart db', now, false);
+    // --no-deps: db alone.
+    await p.compose(['restart', '--no-deps', 'db']);
+    const alone = await state('db');
+    assert.ok(alone.started > now.db.started, 'restart --no-deps db restarted db');
+    assert.deepEqual({ app: await state('app'), side: await state('side') }, { app: now.app, side: now.side }, 'restart --no-deps db restarted nothing else');
+    now = { ...now, db: alone };
     // A changed db recreated by up: app, which declares restart: true, is stopped and started after it.
     await fsp.writeFile(p.file, yaml('2'));
     await p.compose(['up', '-d']);

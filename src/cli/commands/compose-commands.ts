@@ -73,7 +73,7 @@ function simple(op: SimpleOp, short: string, extra: Cmd['flags'] = []): Cmd {
     flags: extra,
     run: async (inv) => {
       await simpleOp(engineOf(inv), await projectOf(inv), op, inv.args, {
-        timeoutS: timeoutOf(inv), signal: op === 'kill' ? inv.flags.string('signal') : undefined,
+        timeoutS: timeoutOf(inv), signal: op === 'kill' ? inv.flags.string('signal') : undefined, noDeps: op === 'restart' && inv.flags.bool('no-deps'),
       });
     },
   };
@@ -190,7 +190,7 @@ export function composeCommands(): Cmd[] {
     },
     simple('start', 'Start services'),
     simple('stop', 'Stop services', [timeoutFlag]),
-    simple('restart', 'Restart service containers', [timeoutFlag]),
+    simple('restart', 'Restart service containers', [timeoutFlag, { name: 'no-deps', type: 'bool', usage: "Don't restart dependent services" }]),
     simple('kill', 'Force stop service containers', [{ name: 'signal', short: 's', type: 'string', usage: 'SIGNAL to send to the container', default: 'SIGKILL' }, { name: 'remove-orphans', type: 'bool', usage: 'Remove containers for services not defined in the Compose file' }]),
     simple('pause', 'Pause services'),
     simple('unpause', 'Unpause services'),

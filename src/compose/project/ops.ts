@@ -84,7 +84,7 @@ const DONE: Record<SimpleOp, [string, string]> = {
 };
 
 /** The simple per-container commands over the named services (all when none). */
-export async function simpleOp(engine: ComposeEngine, project: Project, op: SimpleOp, services: string[], o: { timeoutS?: number; signal?: string } = {}): Promise<void> {
+export async function simpleOp(engine: ComposeEngine, project: Project, op: SimpleOp, services: string[], o: { timeoutS?: number; signal?: string; noDeps?: boolean } = {}): Promise<void> {
   for (const n of services) if (!project.services[n]) throw new ComposeError(`no such service: ${n}`);
   let list = await engine.containers(project.name, { all: true, oneoff: false, services });
   if (op === 'start') {
@@ -99,7 +99,7 @@ export async function simpleOp(engine: ComposeEngine, project: Project, op: Simp
     }
     return;
   }
-  if (op === 'restart') return restart(engine, project, services, o.timeoutS);
+  if (op === 'restart') return restart(engine, project, services, o.timeoutS, o.noDeps === true);
   list = stopOrder(project, list);
   if (op === 'kill' || op === 'pause') list = list.filter((c) => c.State === 'running');
   if (op === 'stop') list = list.filter((c) => c.State === 'running' || c.State === 'paused' || c.State === 'restarting');
@@ -117,11 +117,11 @@ export async function simpleOp(engine: ComposeEngine, project: Project, op: Simp
 /**
  * `restart` as Compose v2 does it: the named services (all when none) and, transitively, the
  * services that depend on them with `restart: true`, in dependency order, each once its
- * restarted `restart: true` dependencies met their condition again. Created-only containers
- * are left alone.
+ * restarted `restart: true` dependencies met their condition again (`--no-deps`: the named
+ * services only). Created-only containers are left alone.
  */
-async function restart(engine: ComposeEngine, project: Project, services: string[], timeoutS?: number): Promise<void> {
-  const names = services.length === 0 ? Object.keys(project.services) : [...services, ...restartDependents(project, services)];
+async function restart(engine: ComposeEngine, project: Project, services: string[], timeoutS: number | undefined, noDeps: boolean): Promise<void> {
+  const names = services.length === 0 ? Object.keys(project.services) : [...services, ...(noDeps ? [] : restartDependents(project, services))];
   const list = await engine.containers(project.name, { all: true, oneoff: false, services: names });
   const converger = new Converger(engine, project);
   for (const s of dependencyOrder(project, names).filter((x) => names.includes(x.name))) {
