@@ -10,7 +10,7 @@ import type { Cli } from '../context.js';
 import {
   buildService, down, ensureImages, pullService, pushService, rm, simpleOp, up, withDependencies, ComposeError, type SimpleOp,
 } from '../../compose/project/index.js';
-import { engineOf, projectOf } from './compose-context.js';
+import { engineOf, projectOf, buildFlag, noBuildFlag, forceRecreateFlag, noRecreateFlag, removeOrphansFlag, scaleFlag, noColorFlag, noLogPrefixFlag } from './compose-context.js';
 import { readCommands } from './compose-read.js';
 import { execCommand, runCommand } from './compose-run.js';
 
@@ -142,22 +142,22 @@ export function composeCommands(): Cmd[] {
       short: 'Create and start containers',
       flags: [
         { name: 'detach', short: 'd', type: 'bool', usage: 'Detached mode: Run containers in the background' },
-        { name: 'build', type: 'bool', usage: 'Build images before starting containers' },
-        { name: 'no-build', type: 'bool', usage: "Don't build an image, even if it's policy" },
+        buildFlag,
+        noBuildFlag,
         { name: 'pull', type: 'string', usage: 'Pull image before running ("always"|"missing"|"never")', default: 'policy' },
-        { name: 'force-recreate', type: 'bool', usage: "Recreate containers even if their configuration and image haven't changed" },
-        { name: 'no-recreate', type: 'bool', usage: "If containers already exist, don't recreate them. Incompatible with --force-recreate." },
+        forceRecreateFlag,
+        noRecreateFlag,
         { name: 'no-deps', type: 'bool', usage: "Don't start linked services" },
         { name: 'no-start', type: 'bool', usage: "Don't start the services after creating them" },
-        { name: 'remove-orphans', type: 'bool', usage: 'Remove containers for services not defined in the Compose file' },
+        removeOrphansFlag,
         { name: 'wait', type: 'bool', usage: 'Wait for services to be running|healthy. Implies detached mode.' },
         { name: 'wait-timeout', type: 'int', usage: 'Maximum duration in seconds to wait for the project to be running|healthy' },
         { name: 'abort-on-container-exit', type: 'bool', usage: 'Stops all containers if any container was stopped. Incompatible with -d' },
         { name: 'exit-code-from', type: 'string', usage: 'Return the exit code of the selected service container. Implies --abort-on-container-exit' },
-        { name: 'scale', type: 'list', usage: 'Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.' },
+        scaleFlag,
         { name: 'attach', type: 'list', usage: 'Restrict attaching to the specified services. Incompatible with --attach-dependencies.' },
-        { name: 'no-color', type: 'bool', usage: 'Produce monochrome output' },
-        { name: 'no-log-prefix', type: 'bool', usage: "Don't print prefix in logs" },
+        noColorFlag,
+        noLogPrefixFlag,
         { name: 'quiet-pull', type: 'bool', usage: 'Pull without printing progress information' },
         timeoutFlag,
       ],
@@ -169,7 +169,7 @@ export function composeCommands(): Cmd[] {
       flags: [
         { name: 'volumes', short: 'v', type: 'bool', usage: 'Remove named volumes declared in the "volumes" section of the Compose file and anonymous volumes attached to containers' },
         { name: 'rmi', type: 'string', usage: 'Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")' },
-        { name: 'remove-orphans', type: 'bool', usage: 'Remove containers for services not defined in the Compose file' },
+        removeOrphansFlag,
         timeoutFlag,
       ],
       run: runDown,
@@ -178,20 +178,20 @@ export function composeCommands(): Cmd[] {
       use: 'create [OPTIONS] [SERVICE...]',
       short: 'Creates containers for a service',
       flags: [
-        { name: 'build', type: 'bool', usage: 'Build images before starting containers' },
-        { name: 'no-build', type: 'bool', usage: "Don't build an image, even if it's policy" },
+        buildFlag,
+        noBuildFlag,
         { name: 'pull', type: 'string', usage: 'Pull image before running ("always"|"missing"|"never"|"build")' },
-        { name: 'force-recreate', type: 'bool', usage: "Recreate containers even if their configuration and image haven't changed" },
-        { name: 'no-recreate', type: 'bool', usage: "If containers already exist, don't recreate them. Incompatible with --force-recreate." },
-        { name: 'remove-orphans', type: 'bool', usage: 'Remove containers for services not defined in the Compose file' },
-        { name: 'scale', type: 'list', usage: 'Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.' },
+        forceRecreateFlag,
+        noRecreateFlag,
+        removeOrphansFlag,
+        scaleFlag,
       ],
       run: runCreate,
     },
     simple('start', 'Start services'),
     simple('stop', 'Stop services', [timeoutFlag]),
     simple('restart', 'Restart service containers', [timeoutFlag, { name: 'no-deps', type: 'bool', usage: "Don't restart dependent services" }]),
-    simple('kill', 'Force stop service containers', [{ name: 'signal', short: 's', type: 'string', usage: 'SIGNAL to send to the container', default: 'SIGKILL' }, { name: 'remove-orphans', type: 'bool', usage: 'Remove containers for services not defined in the Compose file' }]),
+    simple('kill', 'Force stop service containers', [{ name: 'signal', short: 's', type: 'string', usage: 'SIGNAL to send to the container', default: 'SIGKILL' }, removeOrphansFlag]),
     simple('pause', 'Pause services'),
     simple('unpause', 'Unpause services'),
     {

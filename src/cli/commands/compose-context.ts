@@ -75,3 +75,12 @@ export async function projectOf(inv: Inv): Promise<Project> {
   }
 }
 
+/** Flags several compose commands share, as Compose v2 declares them. */
+export const buildFlag = { name: 'build', type: 'bool' as const, usage: 'Build images before starting containers' };
+export const noBuildFlag = { name: 'no-build', type: 'bool' as const, usage: "Don't build an image, even if it's policy" };
+export const forceRecreateFlag = { name: 'force-recreate', type: 'bool' as const, usage: "Recreate containers even if their configuration and image haven't changed" };
+export const noRecreateFlag = { name: 'no-recreate', type: 'bool' as const, usage: "If containers already exist, don't recreate them. Incompatible with --force-recreate." };
+export const removeOrphansFlag = { name: 'remove-orphans', type: 'bool' as const, usage: 'Remove containers for services not defined in the Compose file' };
+export const scaleFlag = { name: 'scale', type: 'list' as const, usage: 'Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.' };
+export const noColorFlag = { name: 'no-color', type: 'bool' as const, usage: 'Produce monochrome output' };
+export const noLogPrefixFlag = { name: 'no-log-prefix', type: 'bool' as const, usage: "Don't print prefix in logs" };

@@ -12,7 +12,7 @@ import { renderConfig } from '../../compose/model/index.js';
 import { containerRow, displayablePorts } from '../format/container.js';
 import { renderRows, TABLE } from '../format/formatter.js';
 import { humanSize } from '../format/units.js';
-import { engineOf, projectOf } from './compose-context.js';
+import { engineOf, noColorFlag, noLogPrefixFlag, projectOf } from './compose-context.js';
 
 type Cmd = Command<Cli>;
 type Inv = Invocation<Cli>;
@@ -199,8 +199,8 @@ export function readCommands(): Cmd[] {
         { name: 'tail', short: 'n', type: 'string', usage: 'Number of lines to show from the end of the logs for each container', default: 'all' },
         { name: 'since', type: 'string', usage: 'Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)' },
         { name: 'until', type: 'string', usage: 'Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)' },
-        { name: 'no-color', type: 'bool', usage: 'Produce monochrome output' },
-        { name: 'no-log-prefix', type: 'bool', usage: "Don't print prefix in logs" },
+        noColorFlag,
+        noLogPrefixFlag,
       ],
       run: runLogs,
     },
