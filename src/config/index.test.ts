@@ -38,4 +38,7 @@ test('network keys: default-address-pools, bip and bridge with Docker\'s names, 
   assert.throws(() => applyDaemonJson(d, { 'default-address-pools': [{ base: '10.99.0.0/16' }] }), { message: /"default-address-pools\[0\]" needs "base" \(string\) and "size" \(number\)/ });
   assert.throws(() => applyDaemonJson(d, { bip: '10.98.0.1' }), { message: 'invalid daemon configuration: "bip": invalid CIDR address: 10.98.0.1' });
   assert.throws(() => applyDaemonJson(d, { bridge: 'a-name-far-too-long' }), { message: /"bridge": invalid interface name "a-name-far-too-long"/ });
+  assert.equal(d.ipForward, true);
+  assert.equal(applyDaemonJson(d, { 'ip-forward': false }).ipForward, false);
+  assert.throws(() => applyDaemonJson(d, { 'ip-forward': 'no' }), { message: 'invalid daemon configuration: "ip-forward" must be a boolean' });
 });

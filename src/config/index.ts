@@ -43,6 +43,8 @@ export interface Config {
   bip: string;
   /** daemon.json `bridge`: the default bridge network's device, berth0 (not docker0, so dockerd can run beside). */
   bridge: string;
+  /** daemon.json `ip-forward` (dockerd's --ip-forward, default true): berthd turns on IPv4 forwarding at start, as dockerd's bridge driver does. */
+  ipForward: boolean;
   maxConcurrentDownloads: number;
   maxConcurrentUploads: number;
   initPath: string;
@@ -102,6 +104,7 @@ export function defaults(): Config {
     ],
     bip: '',
     bridge: 'berth0',
+    ipForward: true,
     maxConcurrentDownloads: 3,
     maxConcurrentUploads: 5,
     initPath: '/usr/bin/tini-static',
@@ -134,7 +137,7 @@ const KNOWN_KEYS = new Set([
   'data-root', 'exec-root', 'hosts', 'pidfile', 'debug', 'group', 'default-runtime', 'runtimes',
   'registry-mirrors', 'insecure-registries', 'log-driver', 'log-opts', 'default-address-pools',
   'max-concurrent-downloads', 'max-concurrent-uploads', 'init-path', 'labels', 'live-restore',
-  'storage-driver', 'log-level', 'userns-remap', 'bip', 'bridge',
+  'storage-driver', 'log-level', 'userns-remap', 'bip', 'bridge', 'ip-forward',
   'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey',
 ]);
 
@@ -217,6 +220,7 @@ export function applyDaemonJson(base: Config, json: unknown): Config {
   c.initPath = expect<string>(obj, 'init-path', 'string') ?? c.initPath;
   c.usernsRemap = expect<string>(obj, 'userns-remap', 'string') ?? c.usernsRemap;
   c.labels = stringArray(obj, 'labels') ?? c.labels;
+  c.ipForward = expect<boolean>(obj, 'ip-forward', 'boolean') ?? c.ipForward;
   const driver = expect<string>(obj, 'storage-driver', 'string');
   if (driver !== undefined && driver !== 'overlay2') throw new InvalidArgumentError(`invalid daemon configuration: storage-driver "${driver}" is not supported; berth uses overlay2`);
   const liveRestore = expect<boolean>(obj, 'live-restore', 'boolean');

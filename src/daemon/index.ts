@@ -18,7 +18,7 @@ import { RegistryService } from '../registry/index.js';
 import { detectCgroupLayout } from '../runtime/cgroups/index.js';
 import { ConmonDriver, ExitWatcher, type ExitEvent } from '../runtime/driver/index.js';
 import { VolumeService } from '../volume/index.js';
-import { NetworkService } from '../network/index.js';
+import { NetworkService, enableIPv4Forwarding } from '../network/index.js';
 import { BuildService } from '../build/index.js';
 import { openRemap, type Remap } from './userns.js';
 
@@ -98,6 +98,13 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     });
     await registry.init();
     const host = await readHostFacts(paths.dataRoot, config.runtimes, config.initPath);
+    if (config.ipForward) {
+      try {
+        if (enableIPv4Forwarding()) logger.info({ component: 'network' }, 'IPv4 forwarding turned on (daemon.json "ip-forward": false leaves it as it is)');
+      } catch (err) {
+        logger.warn({ component: 'network', err }, 'could not turn on IPv4 forwarding');
+      }
+    }
     const sysInfo = probeSysInfo();
     for (const w of sysInfo.warnings) logger.warn({ component: 'daemon' }, w);
     let remap: Remap | undefined;

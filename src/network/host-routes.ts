@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { exec } from '../util/index.js';
 import { masked, parseIpv4, parsePrefix, type Prefix } from './cidr.js';
 
@@ -23,4 +24,16 @@ export async function readHostSubnets(): Promise<Prefix[]> {
     }
   }
   return out;
+}
+
+/**
+ * dockerd's `--ip-forward` (default on): the bridge driver turns on IPv4 forwarding when the
+ * daemon starts, so containers on bridges reach beyond the host from the first one on, and
+ * what `docker info` and `docker run` say about forwarding is true from the start. (netavark
+ * would turn it on at the first network setup anyway.) Returns whether berthd changed it.
+ */
+export function enableIPv4Forwarding(file = '/proc/sys/net/ipv4/ip_forward'): boolean {
+  if (fs.readFileSync(file, 'utf8').trim() === '1') return false;
+  fs.writeFileSync(file, '1\n');
+  return true;
 }

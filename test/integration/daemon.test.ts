@@ -177,6 +177,40 @@ describe('berthd lifecycle', needsDocker, () => {
     }
   });
 
+  // The quick start on a fresh machine printed "IPv4 forwarding is disabled. Networking will not
+  // work." at the first `docker run`, then netavark turned forwarding on: the warning was false.
+  test('berthd turns IPv4 forwarding on at start (dockerd\'s ip-forward); "ip-forward": false leaves it off', async () => {
+    const fwd = '/proc/sys/net/ipv4/ip_forward';
+    const before = readFileSync(fwd, 'utf8');
+    try {
+      await fsp.writeFile(fwd, '0\n');
+      const off = await startDaemon('ipfwd-off', [], { config: { 'ip-forward': false } });
+      try {
+        assert.equal(readFileSync(fwd, 'utf8').trim(), '0');
+        const info = JSON.parse((await off.request('GET', '/info')).body) as { IPv4Forwarding: boolean; Warnings: string[] | null };
+        assert.equal(info.IPv4Forwarding, false);
+        assert.ok((info.Warnings ?? []).includes('WARNING: IPv4 forwarding is disabled'));
+      } finally {
+        await off.stop();
+      }
+      const on = await startDaemon('ipfwd-on');
+      try {
+        assert.equal(readFileSync(fwd, 'utf8').trim(), '1');
+        const info = JSON.parse((await on.request('GET', '/info')).body) as { IPv4Forwarding: boolean; Warnings: string[] | null };
+        assert.equal(info.IPv4Forwarding, true);
+        assert.ok(!(info.Warnings ?? []).some((w) => w.includes('IPv4 forwarding')), String(info.Warnings));
+        await importBusybox(on);
+        const r = await on.docker(['create', 'busybox', 'true']);
+        assert.equal(r.code, 0, r.stderr);
+        assert.doesNotMatch(r.stderr, /IPv4 forwarding/);
+      } finally {
+        await on.stop();
+      }
+    } finally {
+      await fsp.writeFile(fwd, before);
+    }
+  });
+
   test('a bad daemon.json is refused with the key named', async () => {
     const d = await startDaemon('config-ok');
     await d.stop();
