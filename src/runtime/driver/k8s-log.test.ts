@@ -9,6 +9,30 @@ test('parseTimeNs keeps all nine fraction digits and honours the offset', () => 
   assert.equal(parseTimeNs('yesterday'), undefined);
 });
 
+test('parseTimeNs reuses a second it has seen only for exactly that second and offset; bad forms stay refused', () => {
+  // Same second and offset in a row (the cached path), then each part changing.
+  assert.equal(parseTimeNs('2024-01-01T00:00:00.1+00:00'), 1704067200100000000n);
+  assert.equal(parseTimeNs('2024-01-01T00:00:00.000000002+00:00'), 1704067200000000002n);
+  assert.equal(parseTimeNs('2024-01-01T00:00:00+00:00'), 1704067200000000000n);
+  assert.equal(parseTimeNs('2024-01-01T00:00:00.25+01:00'), 1704063600250000000n);
+  assert.equal(parseTimeNs('2024-01-01T00:00:01.25+01:00'), 1704063601250000000n);
+  // After a valid line has primed the cache, malformed variants of it are still refused.
+  for (const bad of ['2024-01-01T00:00:01.+01:00', '2024-01-01T00:00:01.1234567891+01:00', '2024-01-01T00:00:01.12x+01:00', '2024-01-01T00:00:01.1+01:0', '2024-01-01T00:00:01.1+01:00 ', '2024-01-01T00:00:01']) {
+    assert.equal(parseTimeNs('2024-01-01T00:00:01.25+01:00'), 1704063601250000000n);
+    assert.equal(parseTimeNs(bad), undefined, bad);
+  }
+});
+
+test('parseLogLine: the stream is exactly stdout or stderr, followed by F or P and a space', () => {
+  for (const bad of ['stdoot', 'stderx', 'stdin ', 'Stdout', 'stdout_']) {
+    assert.equal(parseLogLine(Buffer.from(`2024-01-01T00:00:00.000000001+00:00 ${bad} F x`)), undefined, bad);
+  }
+  assert.equal(parseLogLine(Buffer.from('2024-01-01T00:00:00.000000001+00:00 stdout X x')), undefined);
+  assert.equal(parseLogLine(Buffer.from('2024-01-01T00:00:00.000000001+00:00 stdout Fx')), undefined);
+  assert.equal(parseLogLine(Buffer.from('2024-01-01T00:00:00.000000001+00:00 stdout F')), undefined);
+  assert.equal(parseLogLine(Buffer.from('2024-01-01T00:00:00.000000001+00:00 stderr P '))?.stream, 'stderr');
+});
+
 test('parseLogLine reads conmon lines, including empty and partial ones', () => {
   const full = parseLogLine(Buffer.from('2024-01-01T00:00:00.000000001+00:00 stderr F a b c'));
   assert.deepEqual(full && { ...full, content: full.content.toString() }, {
