@@ -6,6 +6,7 @@
 // monitors: berthd alone; dockerd with containerd). Entry point: bench/run.sh scale.
 // Plain JS on node builtins: no build step.
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -62,19 +63,40 @@ async function daemonMemory(target) {
   return { rssKiB: median(samples.map((s) => s.rssKiB)), pssAnonKiB: median(samples.map((s) => s.pssAnonKiB)) };
 }
 
+/** Milliseconds for the daemon's answer to GET /containers/json?all=1, read whole (no CLI). */
+function listTime(target) {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.get({ socketPath: target.host.slice('unix://'.length), path: '/containers/json?all=1' }, (res) => {
+      let bytes = 0;
+      res.on('data', (c) => { bytes += c.length; });
+      res.on('end', () => resolve({ ms: performance.now() - started, bytes }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
 /** Medians of ps -a, inspect and run --rm, the three interleaved round by round. */
 async function timeCommands(target, ctx, inspectId) {
   const ps = [];
   const inspect = [];
   const runRm = [];
+  const api = [];
+  let apiBytes = 0;
   for (let round = 0; round <= ctx.opts.rounds; round++) {
+    if (target.host.startsWith('unix://')) {
+      const l = await listTime(target);
+      if (round) api.push(l.ms);
+      apiBytes = l.bytes;
+    }
     const a = await docker(target, ['ps', '-a'], { signal: ctx.signal, timeoutMs: 120_000 });
     const b = await docker(target, ['inspect', inspectId], { signal: ctx.signal });
     const c = await docker(target, ['run', '--rm', '--network', 'none', '--label', ctx.label, ctx.image, 'true'], { signal: ctx.signal });
     // Round 0 warms caches and is not counted.
     if (round) { ps.push(a.ms); inspect.push(b.ms); runRm.push(c.ms); }
   }
-  return { psMs: median(ps), inspectMs: median(inspect), runRmMs: median(runRm) };
+  return { psMs: median(ps), inspectMs: median(inspect), runRmMs: median(runRm), apiMs: api.length ? median(api) : NaN, apiBytes };
 }
 
 async function measure(target, ctx) {
@@ -146,6 +168,7 @@ async function main() {
     const rows = [['', ...targets.map((t) => `${t.key} (${t.version})`)]];
     const row = (label, f) => rows.push([label, ...targets.map((t) => f(results[t.key]))]);
     row('docker ps -a: 0 → N containers', (r) => `${fmtMs(r.empty.psMs)} → ${fmtMs(r.full.psMs)} (${fmtRatio(r.full.psMs, r.empty.psMs)}; goal ≤ 1.5×)`);
+    row('  of which GET /containers/json?all=1 (no CLI)', (r) => `${fmtMs(r.empty.apiMs)} → ${fmtMs(r.full.apiMs)} (${(r.full.apiBytes / 1024).toFixed(0)} KiB)`);
     row('docker inspect: 0 → N', (r) => `${fmtMs(r.empty.inspectMs)} → ${fmtMs(r.full.inspectMs)} (${fmtRatio(r.full.inspectMs, r.empty.inspectMs)}; goal ≤ 1.5×)`);
     row('run --rm --network none: 0 → N', (r) => `${fmtMs(r.empty.runRmMs)} → ${fmtMs(r.full.runRmMs)} (${fmtRatio(r.full.runRmMs, r.empty.runRmMs)}; goal ≤ 1.5×)`);
     row('daemon RSS: 0 → N', (r) => (r.memBefore ? `${fmtMiB(r.memBefore.rssKiB)} → ${fmtMiB(r.memAfter.rssKiB)}` : '—'));
