@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { InvalidArgumentError } from '../errors/index.js';
-import { attach, monitorPaths, readCompressedLog, readLog, type AttachStreams, type LogEntry, type ReadLogOptions } from '../runtime/driver/index.js';
+import { attach, monitorPaths, readCompressedLogBatches, readLogBatches, type AttachStreams, type LogEntry, type ReadLogOptions } from '../runtime/driver/index.js';
 import { logFiles, rotationPolicy } from './log-rotate.js';
 import type { ContainerRecord } from './record.js';
 import type { ContainerStore } from './store.js';
@@ -11,10 +11,18 @@ const BATCH_BYTES = 64 * 1024;
 
 /** Docker's stdcopy framing: [stream, 0, 0, 0, size (big-endian u32)] + payload; 1 stdout, 2 stderr. */
 export function frame(stream: 1 | 2, payload: Buffer): Buffer {
-  const header = Buffer.alloc(8);
+  return Buffer.concat([frameHeader(stream, payload.length), payload]);
+}
+
+/** The 8 bytes in front of a frame's payload. */
+function frameHeader(stream: 1 | 2, size: number): Buffer {
+  const header = Buffer.allocUnsafe(8);
   header[0] = stream;
-  header.writeUInt32BE(payload.length, 4);
-  return Buffer.concat([header, payload]);
+  header[1] = 0;
+  header[2] = 0;
+  header[3] = 0;
+  header.writeUInt32BE(size, 4);
+  return header;
 }
 
 /** RFC 3339 with nanoseconds in UTC, as `docker logs -t` prints. */
@@ -32,6 +40,20 @@ export interface LogsOptions {
   tail?: number;
   sinceNs?: bigint;
   untilNs?: bigint;
+  /**
+   * Consecutive lines of one stream share a frame. Only for clients that copy frames out
+   * without looking at their boundaries (the docker CLI's stdcopy, berth): docker-py and other
+   * libraries hand each frame to their caller as one line, as dockerd sends them.
+   */
+  coalesceFrames?: boolean;
+}
+
+/**
+ * Whether a client is known to read the multiplexed stream as bytes (its User-Agent: the
+ * docker CLI's `Docker-Client/<version>`, berth's `berth-cli`), so frames may hold many lines.
+ */
+export function readsFramesAsBytes(userAgent: string | undefined): boolean {
+  return userAgent !== undefined && (userAgent.startsWith('Docker-Client/') || userAgent.startsWith('berth-cli'));
 }
 
 /**
@@ -53,12 +75,19 @@ export async function writeLogs(store: ContainerStore, waiters: Waiters, rec: Co
   // for the disk or for more output (setImmediate runs only then), so a follow stays live.
   let batch: Buffer[] = [];
   let batchBytes = 0;
+  /** With coalesceFrames: the frame of this batch that later lines of its stream join. */
+  let open: { header: Buffer; stream: 1 | 2; size: number } | undefined;
   let flushTimer: NodeJS.Immediate | undefined;
   let draining: Promise<unknown> | undefined;
+  const closeFrame = (): void => {
+    if (open) open.header.writeUInt32BE(open.size, 4);
+    open = undefined;
+  };
   const flush = (): void => {
     if (flushTimer) clearImmediate(flushTimer);
     flushTimer = undefined;
     if (batchBytes === 0) return;
+    closeFrame();
     const chunk = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
     batch = [];
     batchBytes = 0;
@@ -66,7 +95,7 @@ export async function writeLogs(store: ContainerStore, waiters: Waiters, rec: Co
     if (!out.write(chunk)) draining ??= once(out, 'drain', { signal }).then(() => undefined, () => undefined).finally(() => { draining = undefined; });
   };
   try {
-    for await (const e of readRotatedLog(files, {
+    for await (const entries of readRotatedLog(files, {
       ...(o.tail !== undefined && o.tail >= 0 ? { tail: o.tail } : {}),
       ...(o.sinceNs !== undefined ? { sinceNs: o.sinceNs } : {}),
       ...(o.untilNs !== undefined ? { untilNs: o.untilNs } : {}),
@@ -74,14 +103,28 @@ export async function writeLogs(store: ContainerStore, waiters: Waiters, rec: Co
       stopFollowing: stop.signal,
       signal,
     })) {
-      if (e.stream === 'stdout' ? !o.stdout : !o.stderr) continue;
-      const payload = o.timestamps ? Buffer.concat([Buffer.from(`${rfc3339Nano(e.timeNs)} `), e.line]) : e.line;
-      const chunk = isTty ? payload : frame(e.stream === 'stdout' ? 1 : 2, payload);
-      if (draining) await draining;
-      batch.push(chunk);
-      batchBytes += chunk.length;
-      if (batchBytes >= BATCH_BYTES) flush();
-      else flushTimer ??= setImmediate(flush);
+      for (const e of entries) {
+        if (e.stream === 'stdout' ? !o.stdout : !o.stderr) continue;
+        const payload = o.timestamps ? Buffer.concat([Buffer.from(`${rfc3339Nano(e.timeNs)} `), e.line]) : e.line;
+        if (draining) await draining;
+        if (!isTty) {
+          const stream = e.stream === 'stdout' ? 1 : 2;
+          if (open && open.stream === stream) {
+            // The open frame grows: its header's size is set when the batch is flushed.
+            open.size += payload.length;
+          } else {
+            closeFrame();
+            const header = frameHeader(stream, payload.length);
+            open = o.coalesceFrames ? { header, stream, size: payload.length } : undefined;
+            batch.push(header);
+            batchBytes += 8;
+          }
+        }
+        batch.push(payload);
+        batchBytes += payload.length;
+        if (batchBytes >= BATCH_BYTES) flush();
+      }
+      if (batchBytes > 0) flushTimer ??= setImmediate(flush);
     }
     flush();
     if (draining) await draining;
@@ -258,28 +301,28 @@ export async function pump(streams: AttachStreams, o: AttachOptions, isTty: bool
  * A log and its rotated predecessors (oldest first) read as one: `tail` counts from the end
  * across files, and only the current file is followed.
  */
-async function* readRotatedLog(files: string[], opts: ReadLogOptions): AsyncGenerator<LogEntry> {
+async function* readRotatedLog(files: string[], opts: ReadLogOptions): AsyncGenerator<LogEntry[]> {
   const current = files.at(-1)!;
   const older = files.slice(0, -1);
   if (opts.tail !== undefined) {
     // Lines still needed after the current file's are taken from the older files, newest first.
     let need = opts.tail;
-    for await (const _e of readLog(current, { ...opts, follow: false })) need--;
+    for await (const b of readLogBatches(current, { ...opts, follow: false })) need -= b.length;
     const chunks: LogEntry[][] = [];
     for (let i = older.length - 1; i >= 0 && need > 0; i--) {
       const got: LogEntry[] = [];
-      for await (const e of readOlder(older[i]!, { ...opts, tail: need, follow: false })) got.push(e);
+      for await (const b of readOlder(older[i]!, { ...opts, tail: need, follow: false })) got.push(...b);
       chunks.unshift(got);
       need -= got.length;
     }
-    for (const c of chunks) yield* c;
-    yield* readLog(current, opts);
+    for (const c of chunks) if (c.length > 0) yield c;
+    yield* readLogBatches(current, opts);
     return;
   }
   for (const f of older) yield* readOlder(f, { ...opts, follow: false });
-  yield* readLog(current, opts);
+  yield* readLogBatches(current, opts);
 }
 
-function readOlder(file: string, opts: ReadLogOptions): AsyncGenerator<LogEntry> {
-  return file.endsWith('.gz') ? readCompressedLog(file, opts) : readLog(file, opts);
+function readOlder(file: string, opts: ReadLogOptions): AsyncGenerator<LogEntry[]> {
+  return file.endsWith('.gz') ? readCompressedLogBatches(file, opts) : readLogBatches(file, opts);
 }

@@ -42,3 +42,28 @@ test('a failed holder releases the key', async () => {
   await assert.rejects(lock.run('x', async () => { throw new Error('boom'); }), /boom/);
   assert.equal(await lock.run('x', async () => 7), 7);
 });
+
+test('with nothing held the context tracking is off; the next holding turns it on again, re-entrant as before', async () => {
+  const lock = new KeyedLock();
+  for (let round = 0; round < 3; round++) {
+    await lock.run('k', async () => {
+      await new Promise((r) => setImmediate(r));
+      assert.equal(lock.isHeld('k'), true);
+      // Re-entrant across awaits and nested keys, after the previous round turned tracking off.
+      assert.equal(await lock.run('k', async () => { await Promise.resolve(); return lock.isHeld('k'); }), true);
+      await lock.run('j', async () => {
+        await new Promise((r) => setTimeout(r, 1));
+        assert.equal(lock.isHeld('k') && lock.isHeld('j'), true);
+      });
+    });
+    assert.equal(lock.isHeld('k'), false);
+  }
+  // One key still queued keeps tracking on for the others.
+  let release!: () => void;
+  const holding = lock.run('a', () => new Promise<void>((r) => { release = r; }));
+  await lock.run('b', async () => undefined);
+  const seen = lock.run('a', async () => lock.isHeld('a'));
+  release();
+  await holding;
+  assert.equal(await seen, true);
+});

@@ -38,6 +38,12 @@ export class KeyedLock {
       return await next;
     } finally {
       if (this.tails.get(key) === tail) this.tails.delete(key);
+      // Node 20's AsyncLocalStorage runs a hook on every promise the process makes while any
+      // instance is enabled (a quarter of berthd's CPU in `docker logs` of 50 MB). With no key
+      // held or awaited, no context needs carrying: the instance is disabled, and the next
+      // run() enables it again. Contexts left behind by finished holdings read as none, which
+      // is what their inactive holds already meant.
+      if (this.tails.size === 0) this.holds.disable();
     }
   }
 }

@@ -172,9 +172,9 @@ export function streamDocker(d: TestDaemon, args: string[], opts: { timeoutMs?: 
 }
 
 /** A raw API request whose body is kept as bytes (the multiplexed logs and attach streams). */
-export function requestBytes(d: TestDaemon, method: string, urlPath: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+export function requestBytes(d: TestDaemon, method: string, urlPath: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: d.socket, method, path: urlPath }, (res) => {
+    const req = http.request({ socketPath: d.socket, method, path: urlPath, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));

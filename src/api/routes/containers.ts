@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, NotFoundError } from '../../errors/index.js';
 import type { ContainerService, PathStat } from '../../container/index.js';
-import { frame, parseDetachKeys } from '../../container/index.js';
+import { frame, parseDetachKeys, readsFramesAsBytes } from '../../container/index.js';
 import { parseEventTime } from '../../events/index.js';
 import { parseFilters } from '../../util/index.js';
 import { boolParam, checkBody, intParam, readJsonBody, sendJson, sendNoContent } from '../http.js';
@@ -97,6 +97,7 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
       follow: boolParam(q, 'follow'), stdout: boolParam(q, 'stdout'), stderr: boolParam(q, 'stderr'), timestamps: boolParam(q, 'timestamps'),
       tail: q.get('tail') && q.get('tail') !== 'all' ? intParam(q, 'tail') : undefined,
       sinceNs: nsParam(ctx, 'since'), untilNs: nsParam(ctx, 'until'),
+      coalesceFrames: readsFramesAsBytes(ctx.req.headers['user-agent']),
     }, ctx.res, ctx.signal);
     ctx.res.writeHead(200, { 'Content-Type': isTty || !versionAtLeast(ctx.version, '1.42') ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
     ctx.res.flushHeaders();

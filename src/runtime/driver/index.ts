@@ -11,6 +11,6 @@ export { OciRuntimeError } from './runtime-error.js';
 export { ExitWatcher, readExitFile, waitExitFile, type ExitEvent } from './exit-watcher.js';
 export { attach, type AttachStreams } from './attach.js';
 export { resize, reopenLog } from './ctl.js';
-export { readLog, readCompressedLog, type ReadLogOptions } from './log-reader.js';
+export { readLog, readLogBatches, readCompressedLog, readCompressedLogBatches, type ReadLogOptions } from './log-reader.js';
 export { isFullLine, parseLogLine, parseTimeNs, type LogEntry, type LogStream } from './k8s-log.js';
 export { FakeDriver } from './fake.js';
