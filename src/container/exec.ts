@@ -62,7 +62,8 @@ export class ExecService {
       running: false, exitCode: null, pid: 0, isStarted: false,
       ...(consoleSizeOf(b.ConsoleSize) ? { consoleSize: consoleSizeOf(b.ConsoleSize)! } : {}),
     });
-    await this.save(this.execs.get(id)!);
+    // Not written yet: an exec that never starts is not worth a file (dockerd keeps none at
+    // all); the start writes the record live restore needs.
     this.d.events.publish('container', `exec_create: ${(cmd as string[]).join(' ')}`, rec.id, { ...this.d.attributes(rec), execID: id });
     return id;
   }
@@ -138,15 +139,19 @@ export class ExecService {
 
   /** Waits for the exec's exit file and records the exit (exec_die); the session's directory goes after. */
   private watch(rec: ContainerRecord, e: ExecRecord, execDir: string): Promise<void> {
-    return waitExitFile(path.join(execDir, 'exit')).then(async (info) => {
+    return waitExitFile(path.join(execDir, 'exit')).then((info) => {
       e.running = false;
       e.exitCode = info.exitCode;
       e.pid = 0;
       delete e.conmonPid;
-      await this.save(e);
       this.d.events.publish('container', 'exec_die', rec.id, { ...this.d.attributes(rec), execID: e.id, exitCode: String(info.exitCode) });
-      await fsp.rm(execDir, { recursive: true, force: true });
-    }).catch((err: unknown) => this.d.logger.warn({ component: 'exec', containerId: rec.id, err }, 'waiting for an exec failed'));
+      // The exit is known in memory (inspect shows it from here on); the session's end does
+      // not wait for the file. Not synced: a record that says "running" after a power loss is
+      // settled at restore from the exit file, and conmon's absence, as a crash's would be.
+      void this.save(e, { sync: false })
+        .then(() => fsp.rm(execDir, { recursive: true, force: true }))
+        .catch((err: unknown) => this.d.logger.warn({ component: 'exec', containerId: rec.id, execId: e.id, err }, 'recording an exec\'s end failed'));
+    }, (err: unknown) => this.d.logger.warn({ component: 'exec', containerId: rec.id, err }, 'waiting for an exec failed'));
   }
 
   /** Exec records live with their container (`<container dir>/execs/<id>.json`), so they go when it goes. */
@@ -158,12 +163,12 @@ export class ExecService {
    * Under the container's lock, and only while the container exists: a save racing its removal
    * must not make its directory again.
    */
-  private async save(e: ExecRecord): Promise<void> {
+  private async save(e: ExecRecord, o: { sync?: boolean } = {}): Promise<void> {
     await this.d.store.withLock(e.containerId, async () => {
       if (!this.d.store.get(e.containerId)) return;
       const file = this.recordPath(e.containerId, e.id);
       await mkdirAll(path.dirname(file), 0o700);
-      await writeJsonAtomic(file, e);
+      await writeJsonAtomic(file, e, o);
     });
   }
 

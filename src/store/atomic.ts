@@ -17,13 +17,16 @@ export function tempNameFor(target: string): string {
 /**
  * Replaces `target` with `data` atomically (STYLE.md §7): temp file in the same directory,
  * write, fsync, rename, fsync the directory. Readers see the old or the new bytes, never a mix.
+ * With `sync: false` the two fsyncs are left out: still all-or-nothing for a process that
+ * dies (the page cache outlives it), not for a power loss; for records whose loss costs nothing.
  */
-export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o644, o: { sync?: boolean } = {}): Promise<void> {
+  const sync = o.sync ?? true;
   const tmp = tempNameFor(target);
   const fh = await fsp.open(tmp, 'wx', mode);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (sync) await fh.sync();
   } catch (err) {
     await fh.close();
     await fsp.rm(tmp, { force: true });
@@ -36,11 +39,11 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     await fsp.rm(tmp, { force: true });
     throw err;
   }
-  await fsyncDir(path.dirname(target));
+  if (sync) await fsyncDir(path.dirname(target));
 }
 
-export async function writeJsonAtomic(target: string, value: unknown): Promise<void> {
-  await writeFileAtomic(target, JSON.stringify(value, null, 2) + '\n');
+export async function writeJsonAtomic(target: string, value: unknown, o: { sync?: boolean } = {}): Promise<void> {
+  await writeFileAtomic(target, JSON.stringify(value, null, 2) + '\n', 0o644, o);
 }
 
 /** Reads a JSON record, or undefined when the file does not exist. */
