@@ -137,13 +137,14 @@ export class ConmonDriver implements RuntimeDriver {
    */
   async exec(o: ExecOptions): Promise<ExecStarted> {
     const rt = this.runtime(o.runtime);
-    await mkdir(o.execDir, { recursive: true });
+    const made = await mkdir(o.execDir, { recursive: true });
     const containerPidFile = join(o.execDir, 'pidfile');
     const conmonPidFile = join(o.execDir, 'conmon.pid');
     const runtimeLogPath = o.runtimeLogPath ?? join(o.execDir, 'runtime.log');
     const exitPath = join(o.execDir, 'exit');
     const processSpecPath = join(o.execDir, 'process.json');
-    await Promise.all([containerPidFile, conmonPidFile, runtimeLogPath, exitPath].map((p) => rm(p, { force: true })));
+    // A directory made just now holds nothing of an earlier run (every exec and probe has one of its own).
+    if (made === undefined) await Promise.all([containerPidFile, conmonPidFile, runtimeLogPath, exitPath].map((p) => rm(p, { force: true })));
     // runc ignores `exec --tty` when given --process: the spec's own field decides.
     await writeFile(processSpecPath, JSON.stringify({ ...o.process, terminal: o.hasTty ?? false }));
     const args = conmonArgs({
