@@ -49,7 +49,11 @@ export async function startBerthd({ repoRoot, tmp, signal, config = {} }) {
   // /etc/berth/daemon.json cannot change the run.
   await writeFile(d.configFile, `${JSON.stringify(config)}\n`);
   const logFd = openSync(d.log, 'a');
+  // BERTH_BENCH_NODE_ARGS: node flags for the bench's berthd, e.g. a CPU profile of a suite:
+  // BERTH_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (written when berthd stops).
+  const nodeArgs = (process.env.BERTH_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [
+    ...nodeArgs,
     join(repoRoot, 'bin/berthd'),
     '--data-root', d.dataRoot, '--exec-root', d.execRoot, '-H', `unix://${d.socket}`,
     '--pidfile', d.pidfile, '--config-file', d.configFile,
