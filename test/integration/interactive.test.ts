@@ -5,9 +5,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { exec } from '../../src/util/index.js';
+import { exec, waitFor } from '../../src/util/index.js';
 import { berthBin, dockerBin, needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { demux, importBusybox, inspectContainer, out, removeContainers, unixSeconds, waitForStatus } from '../helpers/containers.js';
+import { demux, importBusybox, inspectContainer, out, processesMatching, removeContainers, unixSeconds, waitForStatus } from '../helpers/containers.js';
 import { Tmux } from '../helpers/tmux.js';
 
 const PROMPT = /\/ # $/m;
@@ -55,8 +55,13 @@ describe('interactive: terminals, pipes and exec', needsDocker, () => {
         await tmux.resize(w, 100, 30);
         await waitForPtySize(w, '30 100');
         // Ctrl-C reaches the foreground process inside, not the CLI.
-        await tmux.line(w, 'sleep 1000');
-        await tmux.waitFor(w, /sleep 1000\r?\n(?!.*\/ # )/);
+        // A Ctrl-C that comes before the shell has made sleep the terminal's foreground
+        // process goes to the shell (which ignores it): wait for sleep itself to run. Busybox's
+        // ash sets the foreground group in the child before its exec, so once the process is
+        // `sleep 1717` the Ctrl-C is its.
+        await tmux.line(w, 'sleep 1717');
+        await tmux.waitFor(w, /sleep 1717\r?\n(?!.*\/ # )/);
+        await waitFor('sleep to run in the container', async () => ((await processesMatching('sleep\u00001717')).length > 0 ? true : undefined), { timeoutMs: 15_000 });
         await tmux.keys(w, 'C-c');
         await tmux.line(w, 'echo rc=$?');
         await tmux.waitFor(w, /^rc=130\r?$/m);
