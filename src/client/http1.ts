@@ -1,0 +1,162 @@
+/**
+ * One HTTP/1.1 exchange over a plain connection (a UNIX socket or TCP) whose answer is read
+ * whole: the Engine client's ping and JSON calls. node:http costs the CLI about 5 ms of
+ * module loading at each start, more than `berth ps` spends on anything else (ADR 0014), and
+ * these exchanges need little of it: a request without a streamed body, `Connection: close`,
+ * and an answer framed by Content-Length, chunks or the end of the connection. Streams,
+ * uploads, upgrades and TLS stay with node:http.
+ */
+import { connect, type Socket } from 'node:net';
+
+export type Target = { socketPath: string } | { host: string; port: number };
+
+export interface BufferedResponse {
+  status: number;
+  /** Names in lower case, as IncomingMessage has them; a repeated header joined with ", ". */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** Methods Node's client sends without a body framing header when none is given. */
+const NO_BODY_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+/** The Host header node:http sends for the same target. */
+function hostHeader(t: Target): string {
+  if ('socketPath' in t) return 'localhost';
+  const host = t.host.includes(':') && !t.host.startsWith('[') ? `[${t.host}]` : t.host;
+  return t.port === 80 ? host : `${host}:${t.port}`;
+}
+
+/** Node's error for a connection closed before a whole answer (Go reports it as EOF). */
+function hangUp(): Error {
+  return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+}
+
+/**
+ * Sends `method path` with `headers` (and `payload`, when given, with its Content-Length) and
+ * resolves with the whole answer. Connection errors reject with the socket's error (its
+ * `code`: ECONNREFUSED, ENOENT, …), an abort with an AbortError, as node:http does.
+ */
+export function exchange(target: Target, method: string, path: string, headers: Record<string, string>, payload?: string, signal?: AbortSignal): Promise<BufferedResponse> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const socket: Socket = 'socketPath' in target ? connect(target.socketPath) : connect(target.port, target.host);
+    const parser = new ResponseParser(method === 'HEAD');
+    let done = false;
+    const finish = (err: Error | undefined, res?: BufferedResponse): void => {
+      if (done) return;
+      done = true;
+      signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(res!);
+    };
+    const onAbort = (): void => finish(abortError(signal!));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let head = `${method} ${path} HTTP/1.1\r\nHost: ${hostHeader(target)}\r\n`;
+    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+    const body = payload === undefined ? undefined : Buffer.from(payload);
+    if (body) head += `Content-Length: ${body.length}\r\n`;
+    else if (!NO_BODY_METHODS.has(method)) head += 'Content-Length: 0\r\n';
+    socket.write(`${head}Connection: close\r\n\r\n`);
+    if (body) socket.write(body);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        const res = parser.push(chunk);
+        if (res) finish(undefined, res);
+      } catch (e) {
+        finish(e as Error);
+      }
+    });
+    socket.on('end', () => {
+      const res = parser.end();
+      finish(res ? undefined : hangUp(), res);
+    });
+    socket.on('error', (err) => finish(err));
+    socket.on('close', () => finish(hangUp()));
+  });
+}
+
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted'), { name: 'AbortError', code: 'ABORT_ERR', cause: signal.reason as unknown });
+}
+
+/** Reads one answer as bytes arrive; `push` returns it once it is whole. */
+export class ResponseParser {
+  private buf: Buffer = Buffer.alloc(0);
+  private res: BufferedResponse | undefined;
+  /** Bytes of body still expected (Content-Length), or 'chunked', or 'close' (until the end). */
+  private framing: number | 'chunked' | 'close' = 'close';
+  private readonly parts: Buffer[] = [];
+
+  constructor(private readonly isHead: boolean) {}
+
+  push(chunk: Buffer): BufferedResponse | undefined {
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    if (!this.res && !this.readHead()) return undefined;
+    return this.readBody();
+  }
+
+  /** The connection ended: the answer when it is whole (read until the end, or complete). */
+  end(): BufferedResponse | undefined {
+    if (!this.res || this.framing !== 'close') return undefined;
+    return this.complete();
+  }
+
+  private readHead(): boolean {
+    for (;;) {
+      const at = this.buf.indexOf('\r\n\r\n');
+      if (at < 0) return false;
+      const lines = this.buf.subarray(0, at).toString('latin1').split('\r\n');
+      this.buf = this.buf.subarray(at + 4);
+      const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0]!);
+      if (!m) throw Object.assign(new Error('Parse Error: Invalid response status'), { code: 'HPE_INVALID_STATUS' });
+      const status = Number(m[1]);
+      if (status >= 100 && status < 200) continue; // 100 Continue and the like: the answer follows.
+      const headers: Record<string, string> = {};
+      for (const line of lines.slice(1)) {
+        const colon = line.indexOf(':');
+        if (colon <= 0) continue;
+        const name = line.slice(0, colon).trim().toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        headers[name] = headers[name] === undefined ? value : name === 'content-type' || name === 'content-length' ? headers[name]! : `${headers[name]}, ${value}`;
+      }
+      this.res = { status, headers, body: Buffer.alloc(0) };
+      if (this.isHead || status === 204 || status === 304) this.framing = 0;
+      else if (/\bchunked\b/i.test(headers['transfer-encoding'] ?? '')) this.framing = 'chunked';
+      else if (headers['content-length'] !== undefined) this.framing = Number(headers['content-length']);
+      return true;
+    }
+  }
+
+  private readBody(): BufferedResponse | undefined {
+    if (this.framing === 'close') {
+      this.parts.push(this.buf);
+      this.buf = Buffer.alloc(0);
+      return undefined;
+    }
+    if (typeof this.framing === 'number') {
+      if (this.buf.length < this.framing) return undefined;
+      this.parts.push(this.buf.subarray(0, this.framing));
+      return this.complete();
+    }
+    for (;;) {
+      const eol = this.buf.indexOf('\r\n');
+      if (eol < 0) return undefined;
+      const size = parseInt(this.buf.subarray(0, eol).toString('latin1'), 16);
+      if (Number.isNaN(size)) throw Object.assign(new Error('Parse Error: Invalid character in chunk size'), { code: 'HPE_INVALID_CHUNK_SIZE' });
+      if (size === 0) {
+        // The last chunk, then optional trailers and an empty line.
+        return this.buf.indexOf('\r\n\r\n', eol) < 0 ? undefined : this.complete();
+      }
+      if (this.buf.length < eol + 2 + size + 2) return undefined;
+      this.parts.push(this.buf.subarray(eol + 2, eol + 2 + size));
+      this.buf = this.buf.subarray(eol + 2 + size + 2);
+    }
+  }
+
+  private complete(): BufferedResponse {
+    this.res!.body = Buffer.concat(this.parts);
+    return this.res!;
+  }
+}
