@@ -5,7 +5,7 @@
 // answer /_ping after a start with 0 containers and after a kill -9 with --containers N.
 // Entry point: bash bench/run.sh cli [--rounds N] [--containers N] [--baseline DIR]
 // --baseline DIR adds the same commands run by another build's launcher (DIR/bin/berth, e.g.
-// a copy of main's bin/, dist/berth.cjs* and package.json), for before/after in one run.
+// a copy of main's bin/, dist/berth* and package.json), for before/after in one run.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
