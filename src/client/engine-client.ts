@@ -116,6 +116,8 @@ export class EngineClient {
   readonly host: string;
   private readonly address: DaemonAddress;
   private negotiated: Promise<string> | undefined;
+  /** The ping's connection, kept for the request that follows it (http1.ts; docker's client keeps them too). */
+  private kept: Socket | undefined;
 
   constructor(private readonly opts: ClientOptions) {
     this.address = parseHost(opts.host, opts.tls !== undefined);
@@ -136,11 +138,11 @@ export class EngineClient {
   async ping(signal?: AbortSignal): Promise<Ping> {
     let res: WholeResponse;
     try {
-      res = await this.whole('HEAD', '/_ping', { signal });
-      if (res.status !== 200 && res.status !== 500) res = await this.whole('GET', '/_ping', { signal });
+      res = await this.whole('HEAD', '/_ping', { signal }, true);
+      if (res.status !== 200 && res.status !== 500) res = await this.whole('GET', '/_ping', { signal }, true);
     } catch (e) {
       if (e instanceof ConnectionError) throw e;
-      res = await this.whole('GET', '/_ping', { signal });
+      res = await this.whole('GET', '/_ping', { signal }, true);
     }
     const h = res.headers;
     const ping: Ping = {
@@ -230,9 +232,10 @@ export class EngineClient {
   /**
    * A request whose answer is read whole. On a plain transport without a streamed body it is
    * one exchange of http1.ts, so that the CLI's common commands never load node:http (ADR
-   * 0014); otherwise a node:http request read to its end (an error's text up to 1 MB).
+   * 0014), on the connection the ping kept if there is one (`keep`: keep this one); otherwise
+   * a node:http request read to its end (an error's text up to 1 MB).
    */
-  private async whole(method: string, path: string, opts: RequestOptions): Promise<WholeResponse> {
+  private async whole(method: string, path: string, opts: RequestOptions, keep = false): Promise<WholeResponse> {
     const a = this.address;
     if (this.opts.tls || opts.body) {
       const res = await this.raw(method, path, opts);
@@ -242,8 +245,11 @@ export class EngineClient {
     const { headers, payload } = this.requestHeaders(opts);
     this.opts.debug?.(`${method} ${path}`);
     const target: Target = a.proto === 'unix' ? { socketPath: a.socketPath } : { host: a.hostname, port: a.port };
+    const socket = this.kept;
+    this.kept = undefined;
     try {
-      const res = await exchange(target, method, path, headers, payload, opts.signal);
+      const res = await exchange(target, method, path, headers, payload, opts.signal, { keepAlive: keep, socket });
+      this.kept = res.socket;
       return { status: res.status, headers: res.headers, text: res.body.toString('utf8') };
     } catch (err) {
       throw this.transportError(err as Error & { code?: string }, method, path);

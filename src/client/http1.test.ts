@@ -50,7 +50,7 @@ describe('exchange', () => {
   let dir: string;
   let server: http.Server;
   let sock: string;
-  const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+  const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string; socket: unknown }> = [];
 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'berth-http1-'));
@@ -59,7 +59,7 @@ describe('exchange', () => {
       let body = '';
       req.on('data', (c: Buffer) => { body += c.toString(); });
       req.on('end', () => {
-        seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+        seen.push({ method: req.method!, url: req.url!, headers: req.headers, body, socket: req.socket });
         if (req.url === '/hang') return;
         if (req.url === '/chunked') {
           res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -108,6 +108,36 @@ describe('exchange', () => {
     const pending = exchange({ socketPath: sock }, 'GET', '/hang', {}, undefined, ac.signal);
     ac.abort();
     await assert.rejects(pending, { name: 'AbortError' });
+  });
+
+  it('keeps a connection for the next GET; one the daemon drops before answering is replaced', async () => {
+    const ping = await exchange({ socketPath: sock }, 'HEAD', '/_ping', {}, undefined, undefined, { keepAlive: true });
+    assert.ok(ping.socket && !ping.socket.destroyed, 'kept');
+    assert.equal(seen.at(-1)!.headers.connection, 'keep-alive');
+    const next = await exchange({ socketPath: sock }, 'GET', '/again', {}, undefined, undefined, { socket: ping.socket });
+    assert.equal(next.body.toString(), 'GET ');
+    assert.equal(next.socket, undefined, 'not kept unless asked');
+    assert.equal(seen.at(-1)!.socket, seen.at(-2)!.socket, 'one connection for both');
+
+    // A daemon that answers the first request and drops the connection on the second.
+    let n = 0;
+    const flaky = net.createServer((c) => {
+      const first = n++ === 0;
+      c.once('data', () => {
+        c.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        if (first) c.once('data', () => c.destroy());
+      });
+    });
+    const p = path.join(dir, 'flaky.sock');
+    await new Promise<void>((r) => flaky.listen(p, r));
+    try {
+      const a = await exchange({ socketPath: p }, 'GET', '/a', {}, undefined, undefined, { keepAlive: true });
+      const b = await exchange({ socketPath: p }, 'GET', '/b', {}, undefined, undefined, { socket: a.socket });
+      assert.equal(b.body.toString(), 'ok');
+      assert.equal(n, 2, 'sent again on a new connection');
+    } finally {
+      await new Promise((r) => flaky.close(r));
+    }
   });
 
   it('a connection closed before a whole answer is a hang-up', async () => {

@@ -15,6 +15,8 @@ export interface BufferedResponse {
   /** Names in lower case, as IncomingMessage has them; a repeated header joined with ", ". */
   headers: Record<string, string>;
   body: Buffer;
+  /** The connection, open and unreferenced, when kept (Connection.keepAlive) for another exchange. */
+  socket?: Socket;
 }
 
 /** Methods Node's client sends without a body framing header when none is given. */
@@ -32,48 +34,101 @@ function hangUp(): Error {
   return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 }
 
+/** How an exchange uses its connection (docker's client keeps them open between requests too). */
+export interface Connection {
+  /** Keep the connection open after the answer and hand it back (BufferedResponse.socket). */
+  keepAlive?: boolean;
+  /**
+   * One kept from an earlier exchange. If it fails before any byte of an answer (the daemon
+   * closed it meanwhile), a GET or HEAD is sent again on a new one; other methods are not
+   * sent on a kept connection.
+   */
+  socket?: Socket;
+}
+
 /**
  * Sends `method path` with `headers` (and `payload`, when given, with its Content-Length) and
  * resolves with the whole answer. Connection errors reject with the socket's error (its
  * `code`: ECONNREFUSED, ENOENT, …), an abort with an AbortError, as node:http does.
  */
-export function exchange(target: Target, method: string, path: string, headers: Record<string, string>, payload?: string, signal?: AbortSignal): Promise<BufferedResponse> {
+export async function exchange(target: Target, method: string, path: string, headers: Record<string, string>, payload?: string, signal?: AbortSignal, conn: Connection = {}): Promise<BufferedResponse> {
+  const kept = conn.socket && !conn.socket.destroyed && (method === 'GET' || method === 'HEAD') ? conn.socket : undefined;
+  if (conn.socket && conn.socket !== kept) conn.socket.destroy();
+  if (kept) {
+    try {
+      return await attempt(target, method, path, headers, payload, signal, conn.keepAlive === true, kept);
+    } catch (e) {
+      if (!(e instanceof NoAnswer)) throw e;
+    }
+  }
+  return attempt(target, method, path, headers, payload, signal, conn.keepAlive === true, undefined);
+}
+
+/** A kept connection that failed before any byte of an answer: the request goes again. */
+class NoAnswer extends Error {}
+
+/** A kept connection between exchanges: unreferenced, and dropped when the daemon closes it. */
+function keep(socket: Socket): void {
+  socket.unref();
+  socket.on('error', dropKept).on('end', dropKept).on('close', dropKept);
+}
+function dropKept(this: Socket): void {
+  this.destroy();
+}
+
+function attempt(target: Target, method: string, path: string, headers: Record<string, string>, payload: string | undefined, signal: AbortSignal | undefined, keepAlive: boolean, kept: Socket | undefined): Promise<BufferedResponse> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError(signal));
-    const socket: Socket = 'socketPath' in target ? connect(target.socketPath) : connect(target.port, target.host);
+    let socket: Socket;
+    if (kept) {
+      socket = kept;
+      socket.off('error', dropKept).off('end', dropKept).off('close', dropKept);
+      socket.ref();
+    } else {
+      socket = 'socketPath' in target ? connect(target.socketPath) : connect(target.port, target.host);
+    }
     const parser = new ResponseParser(method === 'HEAD');
+    let answered = false;
     let done = false;
     const finish = (err: Error | undefined, res?: BufferedResponse): void => {
       if (done) return;
       done = true;
       signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (err) reject(err);
+      socket.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (res && keepAlive && parser.reusable()) {
+        keep(socket);
+        res.socket = socket;
+      } else {
+        socket.destroy();
+      }
+      if (err) reject(kept && !answered && err.name !== 'AbortError' ? new NoAnswer(err.message) : err);
       else resolve(res!);
     };
     const onAbort = (): void => finish(abortError(signal!));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let head = `${method} ${path} HTTP/1.1\r\nHost: ${hostHeader(target)}\r\n`;
-    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
-    const body = payload === undefined ? undefined : Buffer.from(payload);
-    if (body) head += `Content-Length: ${body.length}\r\n`;
-    else if (!NO_BODY_METHODS.has(method)) head += 'Content-Length: 0\r\n';
-    socket.write(`${head}Connection: close\r\n\r\n`);
-    if (body) socket.write(body);
-    socket.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
+      answered = true;
       try {
         const res = parser.push(chunk);
         if (res) finish(undefined, res);
       } catch (e) {
         finish(e as Error);
       }
-    });
-    socket.on('end', () => {
+    };
+    const onEnd = (): void => {
       const res = parser.end();
       finish(res ? undefined : hangUp(), res);
-    });
-    socket.on('error', (err) => finish(err));
-    socket.on('close', () => finish(hangUp()));
+    };
+    const onError = (err: Error): void => finish(err);
+    const onClose = (): void => finish(hangUp());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let head = `${method} ${path} HTTP/1.1\r\nHost: ${hostHeader(target)}\r\n`;
+    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+    const body = payload === undefined ? undefined : Buffer.from(payload);
+    if (body) head += `Content-Length: ${body.length}\r\n`;
+    else if (!NO_BODY_METHODS.has(method)) head += 'Content-Length: 0\r\n';
+    socket.write(`${head}Connection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`);
+    if (body) socket.write(body);
+    socket.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
 }
 
@@ -95,6 +150,11 @@ export class ResponseParser {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     if (!this.res && !this.readHead()) return undefined;
     return this.readBody();
+  }
+
+  /** Whether the connection may carry another request: the answer was framed, all of it read, no `Connection: close`. */
+  reusable(): boolean {
+    return this.res !== undefined && this.framing !== 'close' && this.buf.length === 0 && !/\bclose\b/i.test(this.res.headers.connection ?? '');
   }
 
   /** The connection ended: the answer when it is whole (read until the end, or complete). */
@@ -124,7 +184,7 @@ export class ResponseParser {
       this.res = { status, headers, body: Buffer.alloc(0) };
       if (this.isHead || status === 204 || status === 304) this.framing = 0;
       else if (/\bchunked\b/i.test(headers['transfer-encoding'] ?? '')) this.framing = 'chunked';
-      else if (headers['content-length'] !== undefined) this.framing = Number(headers['content-length']);
+      else if (/^\d+$/.test(headers['content-length'] ?? '')) this.framing = Number(headers['content-length']);
       return true;
     }
   }
@@ -138,6 +198,7 @@ export class ResponseParser {
     if (typeof this.framing === 'number') {
       if (this.buf.length < this.framing) return undefined;
       this.parts.push(this.buf.subarray(0, this.framing));
+      this.buf = this.buf.subarray(this.framing);
       return this.complete();
     }
     for (;;) {
@@ -147,7 +208,10 @@ export class ResponseParser {
       if (Number.isNaN(size)) throw Object.assign(new Error('Parse Error: Invalid character in chunk size'), { code: 'HPE_INVALID_CHUNK_SIZE' });
       if (size === 0) {
         // The last chunk, then optional trailers and an empty line.
-        return this.buf.indexOf('\r\n\r\n', eol) < 0 ? undefined : this.complete();
+        const end = this.buf.indexOf('\r\n\r\n', eol);
+        if (end < 0) return undefined;
+        this.buf = this.buf.subarray(end + 4);
+        return this.complete();
       }
       if (this.buf.length < eol + 2 + size + 2) return undefined;
       this.parts.push(this.buf.subarray(eol + 2, eol + 2 + size));
