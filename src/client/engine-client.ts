@@ -252,6 +252,8 @@ export class EngineClient {
       this.kept = res.socket;
       return { status: res.status, headers: res.headers, text: res.body.toString('utf8') };
     } catch (err) {
+      // A body cut short is not a connection error: node:http's callers meet it reading the body.
+      if ((err as { bodyCut?: boolean }).bodyCut) throw err;
       throw this.transportError(err as Error & { code?: string }, method, path);
     }
   }

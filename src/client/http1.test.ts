@@ -42,7 +42,8 @@ describe('ResponseParser', () => {
   });
 
   it('refuses what is not an HTTP/1 answer', () => {
-    assert.throws(() => parse('SSH-2.0-OpenSSH\r\n\r\n', 1000), /Parse Error/);
+    assert.throws(() => parse('SSH-2.0-OpenSSH\r\n\r\n', 1000), { message: 'Parse Error: Expected HTTP/, RTSP/ or ICE/' });
+    assert.throws(() => parse('HTTP/1.1 abc OK\r\n\r\n', 1000), { message: 'Parse Error: Invalid status code' });
   });
 });
 
@@ -140,12 +141,20 @@ describe('exchange', () => {
     }
   });
 
-  it('a connection closed before a whole answer is a hang-up', async () => {
+  it('a connection closed before a whole answer: a hang-up, or a body cut short', async () => {
+    const mute = net.createServer((s) => s.resume().end());
+    const m = path.join(dir, 'mute.sock');
+    await new Promise<void>((r) => mute.listen(m, r));
+    try {
+      await assert.rejects(exchange({ socketPath: m }, 'GET', '/', {}), { code: 'ECONNRESET', message: 'socket hang up' }, 'before any answer');
+    } finally {
+      await new Promise((r) => mute.close(r));
+    }
     const half = net.createServer((s) => s.resume().end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'));
     const p = path.join(dir, 'half.sock');
     await new Promise<void>((r) => half.listen(p, r));
     try {
-      await assert.rejects(exchange({ socketPath: p }, 'GET', '/', {}), { code: 'ECONNRESET', message: 'socket hang up' });
+      await assert.rejects(exchange({ socketPath: p }, 'GET', '/', {}), { code: 'ECONNRESET', message: 'aborted' }, 'after the head: a body cut short');
     } finally {
       await new Promise((r) => half.close(r));
     }

@@ -29,8 +29,13 @@ function hostHeader(t: Target): string {
   return t.port === 80 ? host : `${host}:${t.port}`;
 }
 
-/** Node's error for a connection closed before a whole answer (Go reports it as EOF). */
-function hangUp(): Error {
+/**
+ * Node's errors for a connection closed before a whole answer: before its head, a failed
+ * request (`socket hang up`); after it, a body cut short, which node:http's callers see while
+ * reading the body (`aborted`) and the Engine client passes on as it is (`bodyCut`).
+ */
+function hangUp(parser: ResponseParser): Error {
+  if (parser.hasHead()) return Object.assign(new Error('aborted'), { code: 'ECONNRESET', bodyCut: true });
   return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 }
 
@@ -116,10 +121,10 @@ function attempt(target: Target, method: string, path: string, headers: Record<s
     };
     const onEnd = (): void => {
       const res = parser.end();
-      finish(res ? undefined : hangUp(), res);
+      finish(res ? undefined : hangUp(parser), res);
     };
     const onError = (err: Error): void => finish(err);
-    const onClose = (): void => finish(hangUp());
+    const onClose = (): void => finish(hangUp(parser));
     signal?.addEventListener('abort', onAbort, { once: true });
     let head = `${method} ${path} HTTP/1.1\r\nHost: ${hostHeader(target)}\r\n`;
     for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
@@ -157,6 +162,10 @@ export class ResponseParser {
     return this.res !== undefined && this.framing !== 'close' && this.buf.length === 0 && !/\bclose\b/i.test(this.res.headers.connection ?? '');
   }
 
+  hasHead(): boolean {
+    return this.res !== undefined;
+  }
+
   /** The connection ended: the answer when it is whole (read until the end, or complete). */
   end(): BufferedResponse | undefined {
     if (!this.res || this.framing !== 'close') return undefined;
@@ -169,8 +178,10 @@ export class ResponseParser {
       if (at < 0) return false;
       const lines = this.buf.subarray(0, at).toString('latin1').split('\r\n');
       this.buf = this.buf.subarray(at + 4);
+      // node:http's (llhttp's) words for an answer that is not HTTP/1.
+      if (!lines[0]!.startsWith('HTTP/')) throw Object.assign(new Error('Parse Error: Expected HTTP/, RTSP/ or ICE/'), { code: 'HPE_INVALID_CONSTANT' });
       const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0]!);
-      if (!m) throw Object.assign(new Error('Parse Error: Invalid response status'), { code: 'HPE_INVALID_STATUS' });
+      if (!m) throw Object.assign(new Error('Parse Error: Invalid status code'), { code: 'HPE_INVALID_STATUS' });
       const status = Number(m[1]);
       if (status >= 100 && status < 200) continue; // 100 Continue and the like: the answer follows.
       const headers: Record<string, string> = {};
