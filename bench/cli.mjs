@@ -5,7 +5,7 @@
 // answer /_ping after a start with 0 containers and after a kill -9 with --containers N.
 // Entry point: bash bench/run.sh cli [--rounds N] [--containers N] [--baseline DIR]
 // --baseline DIR adds the same commands run by another build's launcher (DIR/bin/berth, e.g.
-// a copy of main's bin/, dist/berth.cjs* and package.json), for before/after in one run.
+// a copy of main's bin/, dist/berth* and package.json), for before/after in one run.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -19,6 +19,12 @@ import { median } from './lib/report.mjs';
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BERTH = join(REPO_ROOT, 'bin', 'berth');
 const MODULES = join(REPO_ROOT, 'dist', 'src', 'berth.js');
+const FLOOR = `const s = require('node:net').connect(process.env.BERTH_HOST.slice(7)); let b = '', n = 0;
+s.write('HEAD /_ping HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n');
+s.on('data', (d) => { b += d; const i = b.indexOf('\\r\\n\\r\\n'); if (i < 0) return;
+  const cl = /content-length: *(\\d+)/i.exec(b.slice(0, i)); if (n > 0 && !(cl ? b.length >= i + 4 + Number(cl[1]) : b.endsWith('\\r\\n0\\r\\n\\r\\n'))) return;
+  if (n++ === 0) { b = ''; s.write('GET /v1.50/containers/json HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n'); }
+  else { process.stdout.write(b.slice(i + 4) + '\\n'); s.destroy(); } });`;
 const progress = (msg) => process.stderr.write(`bench: ${msg}\n`);
 
 function timed(file, args, env) {
@@ -52,6 +58,9 @@ async function main() {
       'berth --version': [process.execPath, [BERTH, '--version']],
       'berth ps': [process.execPath, [BERTH, 'ps']],
       [`berth inspect <id>`]: [process.execPath, [BERTH, 'inspect', id]],
+      // The least any Node client can do for `berth ps`: connect, HEAD /_ping, then GET
+      // /containers/json on the same connection, print the answer. No berth code: a floor.
+      'floor: node -e (ping + list over net)': [process.execPath, ['-e', FLOOR]],
       // The same CLI from its modules (no bundle, no code cache): the figure before ADR 0014.
       'modules: berth --version': [process.execPath, [MODULES, '--version']],
       'modules: berth ps': [process.execPath, [MODULES, 'ps']],

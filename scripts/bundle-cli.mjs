@@ -1,10 +1,13 @@
 // Builds the berth CLI as one CommonJS file (dist/berth.cjs, with its source map) and a V8
 // code cache for it (dist/berth.cjs.cache), so that `berth` starts close to a bare `node`:
-// Node then reads and compiles one file instead of resolving ~90 modules (ADR 0014).
+// Node then reads and compiles one file instead of resolving ~90 modules (ADR 0014). Beside
+// it, the same CLI with one command group each (dist/berth-<group>.cjs and their caches),
+// which bin/berth runs when the first word names a command of that group, and the libraries
+// only some commands use (yaml, tar-stream, the Compose schema's validator).
 // Runs after `tsc` (npm run build); bin/berth falls back to dist/src/berth.js without it.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,11 +24,13 @@ const out = path.join(root, 'dist', 'berth.cjs');
 // never loads http. Modules that are functions (events, assert) and those Node's bootstrap has
 // loaded already stay plain requires.
 const requireHere = createRequire(import.meta.url);
-// npm packages loaded the same way (tar-stream: only `cp` needs it); bundled, not external.
-const LAZY_PACKAGES = new Set(['tar-stream']);
+// npm packages loaded the same way (tar-stream: only `cp` and `build` need it), from a bundle
+// of their own beside the CLI's (SIDE_BUNDLES below).
+const LAZY_PACKAGES = new Map([['tar-stream', './berth-tar-stream.cjs']]);
 // berth's version is read from package.json at build time rather than found on disk at each
 // start (version-info.ts looks for it upward from the module, which in the bundle is dist/).
 const VERSION = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version;
+const BUILD_TIME = new Date().toISOString();
 const versionLiteral = {
   name: 'version-literal',
   setup(b) {
@@ -33,7 +38,10 @@ const versionLiteral = {
       const text = readFileSync(args.path, 'utf8');
       const call = 'export const BERTH_VERSION = findPackageVersion();';
       if (!text.includes(call)) throw new Error(`${args.path}: no '${call}' to replace`);
-      return { loader: 'js', contents: text.replace(call, `export const BERTH_VERSION = ${JSON.stringify(VERSION)};`) };
+      // The build time likewise (the modules take their own file's mtime): the same in every bundle.
+      const built = 'export const BUILD_TIME = statSync(fileURLToPath(import.meta.url)).mtime.toISOString();';
+      if (!text.includes(built)) throw new Error(`${args.path}: no '${built}' to replace`);
+      return { loader: 'js', contents: text.replace(call, `export const BERTH_VERSION = ${JSON.stringify(VERSION)};`).replace(built, `export const BUILD_TIME = ${JSON.stringify(BUILD_TIME)};`) };
     });
   },
 };
@@ -55,35 +63,137 @@ const lazyBuiltins = {
       return {
         loader: 'js',
         resolveDir: root,
-        contents: `let m;\nconst load = () => m ??= require(${JSON.stringify(spec)});\n`
+        contents: `let m;\nconst load = () => m ??= require(${JSON.stringify(LAZY_PACKAGES.get(args.path) ?? spec)});\n`
           + `for (const k of ${JSON.stringify(keys)}) Object.defineProperty(exports, k, { enumerable: true, get: () => load()[k] });\n`,
       };
     });
   },
 };
 
-await build({
-  entryPoints: [path.join(root, 'dist', 'src', 'berth.js')],
-  outfile: out,
+// Libraries only some commands run are kept out of the bundles every command reads and
+// compiles at start: the yaml parser and the Compose schema's generated validator (ajv
+// standalone code, 400 KB) for compose, tar-stream for cp and build. Each is bundled into a
+// file of its own beside the CLI's, which the CLI requires when it first uses it (ADR 0014).
+// They are libraries with no state shared with berth's modules, so nothing has two copies.
+// `filter` maps what the CLI imports to the file (tar-stream goes through LAZY_PACKAGES).
+const SIDE_BUNDLES = [
+  { filter: /^yaml$/, file: 'berth-yaml.cjs', contents: "module.exports = require('yaml');" },
+  { filter: /[\\/]compose-spec\.validate\.generated\.js$/, file: 'berth-compose-schema.cjs', entry: path.join(root, 'dist', 'src', 'compose', 'model', 'compose-spec.validate.generated.js') },
+  { file: 'berth-tar-stream.cjs', contents: "module.exports = require('tar-stream');" },
+];
+const sideBundles = {
+  name: 'side-bundles',
+  setup(b) {
+    for (const side of SIDE_BUNDLES.filter((s) => s.filter)) {
+      b.onResolve({ filter: side.filter }, (args) => (args.namespace === 'side-bundle' ? undefined : { path: side.file, namespace: 'side-bundle' }));
+    }
+    // require() relative to the bundle: bin/berth gives it a require made for the bundle's file.
+    b.onResolve({ filter: /^\.\/berth-[a-z-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'side-bundle' }, (args) => ({ loader: 'js', contents: `module.exports = require(${JSON.stringify(`./${args.path}`)});\n` }));
+  },
+};
+const COMMON = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
-  plugins: [lazyBuiltins, versionLiteral],
   // Whitespace and syntax only: names stay as written (stack traces, `.name`); a smaller file
   // is read and hashed faster at each start (ADR 0014).
   minifyWhitespace: true,
   minifySyntax: true,
-  // The CLI's modules read their own location (version, build time) through import.meta.url.
-  define: { 'import.meta.url': '__berthImportMetaUrl' },
-  banner: { js: "var __berthImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-});
+};
+for (const side of SIDE_BUNDLES) {
+  await build({
+    ...COMMON,
+    ...(side.entry ? { entryPoints: [side.entry] } : { stdin: { contents: side.contents, resolveDir: root, sourcefile: side.file } }),
+    outfile: path.join(root, 'dist', side.file),
+  });
+}
 
-// The code cache holds what V8 compiled while the CLI ran: made from a few common runs, `ps`
-// and `inspect` against the tests' fake Engine API, so that the request and output paths are
-// compiled too (ADR 0014). spawn, not spawnSync: the fake engine answers from this process.
+// The command groups, as src/cli/commands/index.ts lists them: each line's names and the
+// module it loads (`() => import('./container.js')`, in the same order in the emitted file).
+const GROUPS_FILE = path.join(root, 'dist', 'src', 'cli', 'commands', 'index.js');
+const GROUP_IMPORT = /\(\) => import\('\.\/([a-z-]+)\.js'\)/g;
+const { commandGroups } = await import(GROUPS_FILE);
+const groupModules = [...readFileSync(GROUPS_FILE, 'utf8').matchAll(GROUP_IMPORT)].map((m) => m[1]);
+if (groupModules.length !== commandGroups.length) throw new Error(`${GROUPS_FILE}: ${groupModules.length} group imports for ${commandGroups.length} groups`);
+
+/**
+ * The CLI with only `keep`'s command group (all of them when undefined): the other groups'
+ * imports become a rejection, which bin/berth never reaches, since it runs a group's bundle
+ * only for a first word that group alone claims (loadCommands then loads that group only).
+ */
+function onlyGroup(keep) {
+  return {
+    name: 'only-group',
+    setup(b) {
+      if (keep === undefined) return;
+      b.onLoad({ filter: /[\\/]dist[\\/]src[\\/]cli[\\/]commands[\\/]index\.js$/ }, (args) => ({
+        loader: 'js',
+        contents: readFileSync(args.path, 'utf8').replace(GROUP_IMPORT, (call, group) => (group === keep ? call : `() => Promise.reject(new Error('berth: the ${group} commands are not in ${path.basename(outFor(keep))}'))`)),
+      }));
+    },
+  };
+}
+const WRAPPER_START = '(function (exports, require, module, __filename, __dirname) {';
+const outFor = (group) => (group === undefined ? out : path.join(root, 'dist', `berth-${group}.cjs`));
+
+// esbuild's __toESM makes a namespace for each `import x from 'node:…'` by copying every
+// property of the module, once per importing module: 46 copies, up to ~90 properties each
+// (crypto), at each start. Made once per module object instead; they are read, never written.
+const TO_ESM = 'var __toESM=(mod,isNodeMode,target)=>(';
+const TO_ESM_ONCE = 'var __berthNamespaces=new WeakMap(),__toESM=(mod,isNodeMode)=>{if(isNodeMode!==1||mod==null||typeof mod!="object"&&typeof mod!="function")return __toESMCopy(mod,isNodeMode);let ns=__berthNamespaces.get(mod);return ns===void 0&&__berthNamespaces.set(mod,ns=__toESMCopy(mod,1)),ns},__toESMCopy=(mod,isNodeMode,target)=>(';
+
+async function bundle(group) {
+  const file = outFor(group);
+  const { outputFiles } = await build({
+    ...COMMON,
+    write: false,
+    entryPoints: [path.join(root, 'dist', 'src', 'berth.js')],
+    outfile: file,
+    plugins: [onlyGroup(group), sideBundles, lazyBuiltins, versionLiteral],
+    // The CLI's modules read their own location (version, build time) through import.meta.url.
+    define: { 'import.meta.url': '__berthImportMetaUrl' },
+    // The file is the function CommonJS would wrap it in: bin/berth compiles it as read, with
+    // no wrapped copy of the source to make (ADR 0014).
+    banner: { js: `${WRAPPER_START}var __berthImportMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
+    footer: { js: '})' },
+  });
+  for (const o of outputFiles) {
+    if (o.path !== file) {
+      writeFileSync(o.path, o.contents);
+      continue;
+    }
+    // The helper's line holds only esbuild's helpers: the source map of the rest is unchanged.
+    const js = o.text;
+    if (js.split(TO_ESM).length !== 2) throw new Error(`${file}: esbuild's __toESM is not '${TO_ESM}…' once`);
+    writeFileSync(file, js.replace(TO_ESM, TO_ESM_ONCE));
+  }
+  // bin/berth reads the bundle as latin1, which holds only while esbuild keeps its default
+  // ASCII charset.
+  const text = readFileSync(file, 'latin1');
+  if (/[^\x00-\x7f]/.test(text)) throw new Error(`${file}: not ASCII; bin/berth reads it as latin1`);
+  if (!text.startsWith(WRAPPER_START) || !/\n\}\)\n(\/\/# sourceMappingURL=\S+\n)?$/.test(text)) throw new Error(`${file}: not one function expression`);
+}
+await Promise.all([undefined, ...groupModules].map(bundle));
+
+// bin/berth answers `berth --version` from this file without loading a bundle, and picks a
+// group's bundle by the first word from the other: each name only one group claims.
+writeFileSync(`${out}.version`, VERSION);
+const claims = new Map();
+commandGroups.forEach((g, i) => { for (const name of g.names) claims.set(name, claims.has(name) ? null : groupModules[i]); });
+writeFileSync(`${out}.groups`, `${JSON.stringify(Object.fromEntries([...claims].filter(([, g]) => g !== null).map(([name, g]) => [name, path.basename(outFor(g))])))}\n`);
+
+// The code caches hold what V8 compiled while the CLI ran: made from `ps` and `inspect` against
+// the tests' fake Engine API, so that the request and output paths are compiled too, and from
+// a command's help (ADR 0014). spawn, not spawnSync: the fake engine answers from this process.
+// Only these: V8 reads the whole cache at each start, so code compiled for the help of every
+// group would cost each `berth ps` more than it saves the rarer commands, which compile what
+// they run as they run it. The first word picks the bundle (bin/berth): `-l info ps` runs all.
+const CODE_CACHE_RUNS = [['--help'], ['-l', 'info', 'ps'], ['ps'], ['inspect', 'web'], ['ps', '--help'], ['inspect', '--help'],
+  ...commandGroups.map((g) => [g.names[0], '--help']).filter(([name]) => name !== 'container' && name !== 'inspect')];
 const { startFakeEngine, sendJson } = await import(path.join(root, 'dist', 'src', 'cli', 'testing', 'fake-engine.js'));
 const id = 'c'.repeat(64);
 const engine = await startFakeEngine({
@@ -91,8 +201,8 @@ const engine = await startFakeEngine({
   'GET /containers/web/json': (_req, res) => sendJson(res, 200, { Id: id, Name: '/web', Config: { Tty: false, Env: ['A=b'] }, State: { Running: true } }),
 });
 try {
-  rmSync(`${out}.cache`, { force: true });
-  for (const args of [['--version'], ['--help'], ['ps', '--help'], ['run', '--help'], ['ps'], ['inspect', 'web']]) {
+  for (const group of [undefined, ...groupModules]) rmSync(`${outFor(group)}.cache`, { force: true });
+  for (const args of CODE_CACHE_RUNS) {
     const child = spawn(process.execPath, [path.join(root, 'bin', 'berth'), ...args], {
       env: { PATH: process.env.PATH, HOME: '/nonexistent', BERTH_WRITE_CODE_CACHE: '1', BERTH_HOST: engine.host }, stdio: ['ignore', 'ignore', 'inherit'],
     });

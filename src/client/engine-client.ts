@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ApiError, cannotConnect, ConnectionError } from './errors.js';
 import { parseHost, type DaemonAddress } from './host.js';
+import { exchange, type Target } from './http1.js';
 
 /** The newest API version berth's client speaks. */
 export const CLIENT_API_VERSION = '1.50';
@@ -115,6 +116,8 @@ export class EngineClient {
   readonly host: string;
   private readonly address: DaemonAddress;
   private negotiated: Promise<string> | undefined;
+  /** The ping's connection, kept for the request that follows it (http1.ts; docker's client keeps them too). */
+  private kept: Socket | undefined;
 
   constructor(private readonly opts: ClientOptions) {
     this.address = parseHost(opts.host, opts.tls !== undefined);
@@ -133,16 +136,13 @@ export class EngineClient {
 
   /** HEAD /_ping, then GET when HEAD is refused, as docker's client does. */
   async ping(signal?: AbortSignal): Promise<Ping> {
-    let res: EngineResponse;
+    let res: WholeResponse;
     try {
-      res = await this.raw('HEAD', '/_ping', { signal });
-      if (res.status !== 200 && res.status !== 500) {
-        res.body.resume();
-        res = await this.raw('GET', '/_ping', { signal });
-      }
+      res = await this.whole('HEAD', '/_ping', { signal }, true);
+      if (res.status !== 200 && res.status !== 500) res = await this.whole('GET', '/_ping', { signal }, true);
     } catch (e) {
       if (e instanceof ConnectionError) throw e;
-      res = await this.raw('GET', '/_ping', { signal });
+      res = await this.whole('GET', '/_ping', { signal }, true);
     }
     const h = res.headers;
     const ping: Ping = {
@@ -151,18 +151,21 @@ export class EngineClient {
       experimental: header(h, 'docker-experimental') === 'true',
       builderVersion: header(h, 'builder-version'),
     };
-    await this.checkStatus(res, '/_ping');
-    res.body.resume();
+    this.checkWhole(res, '/_ping');
     return ping;
   }
 
   /** A versioned request; resolves with the unread response of a 2xx, else throws ApiError. */
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<EngineResponse> {
-    const version = await this.apiVersion(opts.signal);
-    const full = `/v${version}${path}${encodeQuery(opts.query)}`;
+    const full = await this.versioned(path, opts);
     const res = await this.raw(method, full, opts);
     await this.checkStatus(res, full);
     return res;
+  }
+
+  private async versioned(path: string, opts: RequestOptions): Promise<string> {
+    const version = await this.apiVersion(opts.signal);
+    return `/v${version}${path}${encodeQuery(opts.query)}`;
   }
 
   /**
@@ -196,18 +199,25 @@ export class EngineClient {
 
   /** A versioned request whose JSON answer is parsed (undefined for an empty body). */
   async json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const res = await this.request(method, path, opts);
-    const text = await readAll(res.body);
+    const text = await this.text(method, path, opts);
     return (text.trim() === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** A versioned request whose answer is read whole, as text (inspect prints it as sent). */
+  async text(method: string, path: string, opts: RequestOptions = {}): Promise<string> {
+    const full = await this.versioned(path, opts);
+    const res = await this.whole(method, full, opts);
+    this.checkWhole(res, full);
+    return res.text;
   }
 
   /** A versioned request whose answer is read and dropped (tag, for example). */
   async call(method: string, path: string, opts: RequestOptions = {}): Promise<void> {
-    const res = await this.request(method, path, opts);
-    res.body.resume();
+    const full = await this.versioned(path, opts);
+    this.checkWhole(await this.whole(method, full, opts), full);
   }
 
-  private raw(method: string, path: string, opts: RequestOptions): Promise<EngineResponse> {
+  private requestHeaders(opts: RequestOptions): { headers: Record<string, string>; payload: string | undefined } {
     const headers: Record<string, string> = { 'User-Agent': this.opts.userAgent ?? 'berth-cli', ...opts.headers };
     let payload: string | undefined;
     if (opts.json !== undefined) {
@@ -216,6 +226,40 @@ export class EngineClient {
     } else if (opts.body && !headers['Content-Type']) {
       headers['Content-Type'] = 'text/plain';
     }
+    return { headers, payload };
+  }
+
+  /**
+   * A request whose answer is read whole. On a plain transport without a streamed body it is
+   * one exchange of http1.ts, so that the CLI's common commands never load node:http (ADR
+   * 0014), on the connection the ping kept if there is one (`keep`: keep this one); otherwise
+   * a node:http request read to its end (an error's text up to 1 MB).
+   */
+  private async whole(method: string, path: string, opts: RequestOptions, keep = false): Promise<WholeResponse> {
+    const a = this.address;
+    if (this.opts.tls || opts.body) {
+      const res = await this.raw(method, path, opts);
+      const ok = res.status >= 200 && res.status < 400;
+      return { status: res.status, headers: res.headers, text: await readAll(res.body, ok ? Infinity : MAX_ERROR_BODY) };
+    }
+    const { headers, payload } = this.requestHeaders(opts);
+    this.opts.debug?.(`${method} ${path}`);
+    const target: Target = a.proto === 'unix' ? { socketPath: a.socketPath } : { host: a.hostname, port: a.port };
+    const socket = this.kept;
+    this.kept = undefined;
+    try {
+      const res = await exchange(target, method, path, headers, payload, opts.signal, { keepAlive: keep, socket });
+      this.kept = res.socket;
+      return { status: res.status, headers: res.headers, text: res.body.toString('utf8') };
+    } catch (err) {
+      // A body cut short is not a connection error: node:http's callers meet it reading the body.
+      if ((err as { bodyCut?: boolean }).bodyCut) throw err;
+      throw this.transportError(err as Error & { code?: string }, method, path);
+    }
+  }
+
+  private raw(method: string, path: string, opts: RequestOptions): Promise<EngineResponse> {
+    const { headers, payload } = this.requestHeaders(opts);
     this.opts.debug?.(`${method} ${path}`);
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -281,16 +325,22 @@ export class EngineClient {
   /** docker's checkResponseErr: the daemon's message for ≥ 400, trimmed. */
   private async checkStatus(res: EngineResponse, path: string): Promise<void> {
     if (res.status >= 200 && res.status < 400) return;
-    const statusText = `${res.status} ${http.STATUS_CODES[res.status] ?? ''}`.trim();
-    const body = await readAll(res.body, MAX_ERROR_BODY);
+    this.checkWhole({ status: res.status, headers: res.headers, text: await readAll(res.body, MAX_ERROR_BODY) }, path);
+  }
+
+  private checkWhole(res: WholeResponse, path: string): void {
+    if (res.status >= 200 && res.status < 400) return;
+    // Node's table of reasons is read only here: it loads node:http.
+    const statusText = (): string => `${res.status} ${http.STATUS_CODES[res.status] ?? ''}`.trim();
+    const body = res.text;
     if (body.length >= MAX_ERROR_BODY) {
-      throw new ApiError(res.status, '', `request returned ${statusText} with a message (> ${MAX_ERROR_BODY} bytes) for API route and version ${this.url(path)}, check if the server supports the requested API version`);
+      throw new ApiError(res.status, '', `request returned ${statusText()} with a message (> ${MAX_ERROR_BODY} bytes) for API route and version ${this.url(path)}, check if the server supports the requested API version`);
     }
     if (body.trim() === '') {
-      throw new ApiError(res.status, '', `request returned ${statusText} for API route and version ${this.url(path)}, check if the server supports the requested API version`);
+      throw new ApiError(res.status, '', `request returned ${statusText()} for API route and version ${this.url(path)}, check if the server supports the requested API version`);
     }
     let message = body.trim();
-    if ((res.headers['content-type'] ?? '').startsWith('application/json')) {
+    if (header(res.headers, 'content-type').startsWith('application/json')) {
       let parsed: { message?: unknown };
       try {
         parsed = JSON.parse(body) as { message?: unknown };
@@ -327,7 +377,14 @@ function goMethod(method: string): string {
   return method.charAt(0) + method.slice(1).toLowerCase();
 }
 
-function header(h: IncomingHttpHeaders, name: string): string {
+/** An answer read whole: the ping, JSON calls, and an error's text. */
+interface WholeResponse {
+  status: number;
+  headers: IncomingHttpHeaders | Record<string, string>;
+  text: string;
+}
+
+function header(h: IncomingHttpHeaders | Record<string, string>, name: string): string {
   const v = h[name];
   return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
 }

@@ -5,7 +5,7 @@
  */
 import { pipeline } from 'node:stream/promises';
 import {
-  demultiplex, readAll, type ContainerInspect, type ContainerSummary, type ContainerTopResponse, type FilesystemChange,
+  demultiplex, type ContainerInspect, type ContainerSummary, type ContainerTopResponse, type FilesystemChange,
 } from '../../client/index.js';
 import type { Command, Invocation } from '../framework/command.js';
 import { CONTAINER_HEADER, containerRow } from '../format/container.js';
@@ -109,8 +109,7 @@ const psCommand = (use: string, aliases?: string[]): Cmd => ({
 // --- inspect -------------------------------------------------------------------------------
 
 export async function containerInspectRaw(cli: Cli, ref: string, size: boolean): Promise<string> {
-  const res = await cli.client.request('GET', containerPath(ref, '/json'), { query: { size: size || undefined }, signal: cli.signal });
-  return readAll(res.body);
+  return cli.client.text('GET', containerPath(ref, '/json'), { query: { size: size || undefined }, signal: cli.signal });
 }
 
 const inspectCommand: Cmd = {

@@ -6,7 +6,6 @@
  */
 import { ApiError } from '../../client/index.js';
 import type { Command } from '../framework/command.js';
-import { readAll } from '../../client/index.js';
 import { runInspect } from '../inspect.js';
 import type { Cli } from '../context.js';
 import { formatFlag, INSPECT_FORMAT_HELP, pathName } from './common.js';
@@ -39,8 +38,7 @@ async function inspectAny(cli: Cli, ref: string, onlyType: string, size: boolean
     if (!onlyType && kind.swarm) continue;
     try {
       const path = kind.path(ref);
-      const res = await cli.client.request('GET', path, { query: kind.sizeSupported && size ? { size: '1' } : undefined, signal: cli.signal });
-      const raw = await readAll(res.body);
+      const raw = await cli.client.text('GET', path, { query: kind.sizeSupported && size ? { size: '1' } : undefined, signal: cli.signal });
       if (size && !kind.sizeSupported) cli.err(`WARNING: --size ignored for ${kind.type}\n`);
       return raw;
     } catch (e) {

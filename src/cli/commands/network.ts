@@ -9,7 +9,6 @@ import { goTimeStringOf } from '../format/time.js';
 import { runInspect } from '../inspect.js';
 import { mapFlag } from '../opts/flag-values.js';
 import { validateLabel } from '../opts/validators.js';
-import { readAll } from '../../client/index.js';
 import type { Cli } from '../context.js';
 import { CancelledError, confirm, formatFlag, INSPECT_FORMAT_HELP, pathName, withConfigPruneFilters } from './common.js';
 import { naturalLess } from './volume.js';
@@ -231,8 +230,7 @@ const inspectCommand: Cmd = {
   ],
   run: async ({ ctx, args, flags }) => {
     await runInspect(ctx, args, flags.string('format'), async (ref) => {
-      const res = await ctx.client.request('GET', `/networks/${pathName(ref)}`, { query: flags.bool('verbose') ? { verbose: 'true' } : undefined, signal: ctx.signal });
-      return readAll(res.body);
+      return ctx.client.text('GET', `/networks/${pathName(ref)}`, { query: flags.bool('verbose') ? { verbose: 'true' } : undefined, signal: ctx.signal });
     });
   },
 };
