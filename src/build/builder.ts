@@ -7,14 +7,18 @@ import tar from 'tar-stream';
 import type { ContainerService } from '../container/index.js';
 import { EngineError, InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import type { ContainerConfigJson, ContentStore, ImageConfigJson, ImageService, ImageStore, Snapshots } from '../image/index.js';
-import { decompressed, writeImage } from '../image/index.js';
-import { readJson, resolveWithin, writeJsonAtomic } from '../store/index.js';
+import { decompressed, parseNormalizedNamed, writeImage } from '../image/index.js';
+import { registryDomain, type AuthConfig, type ProgressMessage, type RegistryService } from '../registry/index.js';
+import { resolveWithin } from '../store/index.js';
 import type { Logger } from '../util/index.js';
+import type { BuildCache } from './cache.js';
+import { restoreFromSources, type CacheFromDeps } from './cache-from.js';
 import { applyConfigInstruction } from './config-steps.js';
 import { extractContext, ignoreMatcher } from './context.js';
 import { packEntries, planCopy } from './copy.js';
 import { expandWord } from './expand.js';
 import { parseDockerfile, type Instruction } from './parser.js';
+import { openRemoteContext, type RemoteContext } from './remote.js';
 
 export interface BuildOptions {
   dockerfile: string;
@@ -27,10 +31,35 @@ export interface BuildOptions {
   labels: Record<string, string>;
   quiet: boolean;
   networkMode?: string;
+  /** Always pull FROM images (`pull=1`); a missing one is pulled anyway, as dockerd does. */
+  pull?: boolean;
+  /** Images whose history may satisfy cache lookups (`cachefrom`). */
+  cacheFrom?: string[];
+  /** Resource limits and host settings of the RUN containers (`memory`, `cpuquota`, …). */
+  hostConfig?: BuildHostConfig;
+  /** Credentials by registry (`X-Registry-Config`), for pulling FROM images. */
+  registryAuth?: Record<string, AuthConfig>;
+  /** A URL berthd fetches the context (a tar, or a Dockerfile alone) from (`remote`). */
+  remote?: string;
 }
 
-/** One message of Docker's build stream (`{"stream":…}`, `{"aux":…}`). */
-export type BuildMessage = { stream: string } | { aux: { ID: string } };
+/** The HostConfig fields `POST /build` takes for its build containers, as dockerd passes them. */
+export interface BuildHostConfig {
+  Memory?: number;
+  MemorySwap?: number;
+  CpuShares?: number;
+  CpuQuota?: number;
+  CpuPeriod?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  ShmSize?: number;
+  CgroupParent?: string;
+  ExtraHosts?: string[];
+  Ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
+}
+
+/** One message of Docker's build stream (`{"stream":…}`, `{"aux":…}`, a FROM image's pull progress). */
+export type BuildMessage = { stream: string } | { aux: { ID: string } } | ProgressMessage;
 
 export interface BuildServiceDeps {
   containers: Pick<ContainerService, 'create' | 'start' | 'wait' | 'remove' | 'commit' | 'logs' | 'putArchive' | 'statPath' | 'getArchive'>;
@@ -38,8 +67,10 @@ export interface BuildServiceDeps {
   store: ImageStore;
   content: ContentStore;
   snapshots: Snapshots;
-  /** Directory of cache records (`<key>.json` → image id); survives restarts. */
-  cacheDir: string;
+  /** The step cache (records survive restarts); `builder prune` and `system df` read it too. */
+  cache: BuildCache;
+  /** Pulls FROM images that are missing, or all of them with `pull`; without it they must be there. */
+  registry?: Pick<RegistryService, 'pull'>;
   tmpDir: string;
   logger: Logger;
 }
@@ -79,17 +110,27 @@ export class BuildService {
   async build(context: Readable, o: BuildOptions, emit: (m: BuildMessage) => void, signal: AbortSignal): Promise<string> {
     const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-'));
     const intermediates: string[] = [];
+    const held: string[] = [];
     try {
-      await extractContext(context, dir, signal);
-      const dfPath = resolveWithin(dir, path.posix.normalize(o.dockerfile || 'Dockerfile').replace(/^\/+/, ''));
-      const text = await fsp.readFile(dfPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT' || err.code === 'EISDIR') throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${o.dockerfile || 'Dockerfile'}`);
-        throw err;
-      });
+      let dockerfile = o.dockerfile || 'Dockerfile';
+      let text: string;
+      const remote = o.remote ? await this.openRemote(context, o, emit, signal) : undefined;
+      if (remote?.kind === 'dockerfile') {
+        // A Dockerfile alone: the context is empty, the `dockerfile` parameter unused (dockerd's newURLRemote).
+        text = remote.text;
+        dockerfile = 'Dockerfile';
+      } else {
+        await extractContext(remote?.body ?? context, dir, signal);
+        const dfPath = resolveWithin(dir, path.posix.normalize(dockerfile).replace(/^\/+/, ''));
+        text = await fsp.readFile(dfPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT' || err.code === 'EISDIR') throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${dockerfile}`);
+          throw err;
+        });
+      }
       const df = parseDockerfile(text);
       const ignoreText = await fsp.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
       const isIgnored = ignoreMatcher(ignoreText);
-      const run = new BuildRun(this.d, o, emit, signal, dir, df.escape, isIgnored, intermediates);
+      const run = new BuildRun(this.d, o, emit, signal, dir, df.escape, isIgnored, intermediates, (id) => { this.d.cache.hold(id); held.push(id); });
       const id = await run.execute(df.instructions);
       for (const t of o.tags) {
         const { repo, tag } = splitTag(t);
@@ -112,7 +153,14 @@ export class BuildService {
         }
       }
       await fsp.rm(dir, { recursive: true, force: true });
+      for (const id of held) this.d.cache.release(id);
     }
+  }
+
+  /** `remote=<url>`: the request's own body is not the context then, and is drained. */
+  private async openRemote(body: Readable, o: BuildOptions, emit: (m: BuildMessage) => void, signal: AbortSignal): Promise<RemoteContext> {
+    body.resume();
+    return openRemoteContext(o.remote!, signal, (m) => { if (!o.quiet) emit(m); });
   }
 }
 
@@ -143,7 +191,15 @@ class BuildRun {
     private readonly d: BuildServiceDeps, private readonly o: BuildOptions, private readonly emit: (m: BuildMessage) => void,
     private readonly signal: AbortSignal, private readonly contextDir: string, private readonly escape: string,
     private readonly isIgnored: (rel: string) => boolean, private readonly intermediates: string[],
-  ) {}
+    private readonly hold: (imageId: string) => void,
+  ) {
+    // dockerd skips cache-from names it cannot find (with a warning in its log).
+    this.cacheFrom = (o.cacheFrom ?? []).map((n) => d.store.lookup(n)?.id).filter((id): id is string => id !== undefined);
+  }
+
+  private readonly cacheFrom: string[];
+
+  private cacheFromDeps(): CacheFromDeps { return { store: this.d.store, content: this.d.content, snapshots: this.d.snapshots }; }
 
   private say(s: string): void { if (!this.o.quiet) this.emit({ stream: s }); }
 
@@ -257,13 +313,32 @@ class BuildRun {
     if (ref.toLowerCase() === 'scratch') {
       return { ...base, imageId: undefined, image: { architecture: archOf(), os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] } };
     }
-    const rec = this.d.store.lookup(ref);
+    let rec = this.o.pull && !/^(sha256:)?[0-9a-f]{64}$/.test(ref) ? undefined : this.d.store.lookup(ref);
+    if (!rec && this.d.registry) {
+      await this.pullBase(ref, wanted);
+      rec = this.d.store.lookup(ref);
+    }
     if (!rec) throw new NotFoundError(`pull access denied for ${ref}, repository does not exist or may require 'docker login': No such image: ${this.d.store.displayName(ref)}`);
+    this.hold(rec.id);
     const image = structuredClone(this.d.store.config(rec.id));
     if (wanted && (image.os !== wanted.os || image.architecture !== wanted.architecture)) {
       throw new NotFoundError(`image with reference ${ref} was found but does not match the specified platform: wanted ${wanted.os}/${wanted.architecture}, actual: ${image.os}/${image.architecture}`);
     }
     return { ...base, imageId: rec.id, image, shell: image.config?.Shell ? [...image.config.Shell] : ['/bin/sh', '-c'] };
+  }
+
+  /**
+   * dockerd's pullForBuilder: the name with its default tag, the credentials of its registry
+   * out of `X-Registry-Config`, and the pull's progress messages in the build stream.
+   */
+  private async pullBase(ref: string, platform: { os: string; architecture: string } | undefined): Promise<void> {
+    const named = parseNormalizedNamed(ref);
+    const auth = Object.entries(this.o.registryAuth ?? {}).find(([k]) => registryDomain(k) === named.domain)?.[1] ?? {};
+    await this.d.registry!.pull({
+      fromImage: named.tag === undefined && named.digest === undefined ? `${ref}:latest` : ref,
+      auth, emit: (m) => { if (!this.o.quiet) this.emit(m); }, signal: this.signal,
+      ...(platform ? { platform: `${platform.os}/${platform.architecture}` } : {}),
+    });
   }
 
   private async dispatch(stage: StageState, ins: Instruction): Promise<void> {
@@ -290,9 +365,9 @@ class BuildRun {
 
   private async configStep(stage: StageState, config: ContainerConfigJson, createdBy: string): Promise<void> {
     const key = cacheKey(stage.imageId, createdBy, JSON.stringify(config));
-    if (await this.fromCache(stage, key)) return;
+    if (await this.fromCache(stage, key, createdBy, config)) return;
     stage.imageId = await this.configImage(stage, config, createdBy);
-    await this.saveCache(key, stage.imageId);
+    await this.saveCache(key, stage.imageId, createdBy);
   }
 
   /** A new image with the same layers and a new config: an empty layer in the history. */
@@ -309,24 +384,37 @@ class BuildRun {
     const parent = stage.imageId ? this.d.store.get(stage.imageId) : undefined;
     const layers = (parent?.layers ?? []).map((l) => () => this.d.content.open(l.blobDigest));
     const rec = await this.d.store.lock.run('images', () => writeImage({ content: this.d.content, snapshots: this.d.snapshots, store: this.d.store }, Buffer.from(JSON.stringify(image)), layers, stage.imageId ? { parent: stage.imageId } : {}));
+    this.hold(rec.id);
     stage.image = image;
     return rec.id;
   }
 
-  private async fromCache(stage: StageState, key: string): Promise<boolean> {
+  /**
+   * A step from the cache: its record, else (with `cachefrom`) a step of a cache-from image
+   * whose history continues this stage's with the same line, as dockerd's ImageCache.
+   */
+  private async fromCache(stage: StageState, key: string, createdBy: string, config: ContainerConfigJson): Promise<boolean> {
     if (stage.isCacheBusted) return false;
-    const hit = await readJson<{ imageId: string }>(path.join(this.d.cacheDir, `${key}.json`));
-    const rec = hit ? this.d.store.get(hit.imageId) : undefined;
-    if (!rec) { stage.isCacheBusted = true; return false; }
+    let id = await this.d.cache.lookup(key);
+    if (!id && this.cacheFrom.length > 0) {
+      id = await restoreFromSources(this.cacheFromDeps(), this.cacheFrom, stage.imageId, createdBy, config);
+      if (id) await this.saveCache(key, id, createdBy);
+    }
+    if (!id) { stage.isCacheBusted = true; return false; }
     this.say(' ---> Using cache\n');
-    stage.imageId = rec.id;
-    stage.image = structuredClone(this.d.store.config(rec.id));
+    this.setImage(stage, id);
     return true;
   }
 
-  private async saveCache(key: string, imageId: string): Promise<void> {
-    await fsp.mkdir(this.d.cacheDir, { recursive: true });
-    await writeJsonAtomic(path.join(this.d.cacheDir, `${key}.json`), { imageId });
+  private async saveCache(key: string, imageId: string, createdBy: string): Promise<void> {
+    await this.d.cache.save(key, imageId, createdBy);
+  }
+
+  /** The stage's image is now `id`; a running build holds it against `builder prune`. */
+  private setImage(stage: StageState, id: string): void {
+    this.hold(id);
+    stage.imageId = id;
+    stage.image = structuredClone(this.d.store.config(id));
   }
 
   /** The image to run a build container from; a scratch stage gets an empty one first. */
@@ -357,7 +445,7 @@ class BuildRun {
     }
     const { env, argPrefix } = this.runEnv(stage);
     const key = cacheKey(stage.imageId, argPrefix + cmd.join(' '), JSON.stringify(stage.image.config ?? {}));
-    if (await this.fromCache(stage, key)) return;
+    if (await this.fromCache(stage, key, argPrefix + cmd.join(' '), stage.image.config ?? {})) return;
     const base = await this.baseFor(stage);
     const id = await this.buildContainer(stage, base, cmd, env);
     this.say(` ---> Running in ${short(id)}\n`);
@@ -370,7 +458,7 @@ class BuildRun {
       throw new BuildStepError(`The command '${cmd.join(' ')}' returned a non-zero code: ${res.StatusCode}`, res.StatusCode);
     }
     await this.commit(stage, id, true);
-    await this.saveCache(key, stage.imageId!);
+    await this.saveCache(key, stage.imageId!, argPrefix + cmd.join(' '));
   }
 
   private async buildContainer(stage: StageState, image: string, cmd: string[], env: string[]): Promise<string> {
@@ -378,7 +466,7 @@ class BuildRun {
     const body = {
       Image: image, Cmd: cmd, Entrypoint: [''], Env: env, WorkingDir: c.WorkingDir ?? '', User: c.User ?? '',
       Healthcheck: { Test: ['NONE'] }, AttachStdout: true, AttachStderr: true,
-      HostConfig: { NetworkMode: this.o.networkMode || 'default' },
+      HostConfig: { ...this.o.hostConfig, NetworkMode: this.o.networkMode || 'default' },
     };
     const { Id } = await this.d.containers.create(body, undefined);
     this.intermediates.push(Id);
@@ -395,8 +483,7 @@ class BuildRun {
       // dockerd names the container it removes only for RUN, whose `Running in` it printed.
       if (isRun) this.say(`Removing intermediate container ${short(containerId)}\n`);
     }
-    stage.imageId = id;
-    stage.image = structuredClone(this.d.store.config(id));
+    this.setImage(stage, id);
   }
 
   private async copy(stage: StageState, ins: Instruction): Promise<void> {
@@ -532,7 +619,7 @@ class BuildRun {
     const chmod = ins.flags.chmod === undefined ? undefined : parseChmod(this.expand(ins.flags.chmod, stage));
     const chown = ins.flags.chown ? await this.resolveChown(this.expand(ins.flags.chown, stage), probeId) : undefined;
     const key = cacheKey(stage.imageId, createdBy, JSON.stringify([chown, chmod, stage.image.config ?? {}]));
-    if (await this.fromCache(stage, key)) {
+    if (await this.fromCache(stage, key, createdBy, stage.image.config ?? {})) {
       if (probe) await this.dropContainer(probe);
       return;
     }
@@ -554,7 +641,7 @@ class BuildRun {
       await this.d.containers.putArchive(id, a.destDir, await decompressed(createReadStream(a.source)), { noOverwriteDirNonDir: false, copyUIDGID: true, signal: this.signal });
     }
     await this.commit(stage, id);
-    await this.saveCache(key, stage.imageId!);
+    await this.saveCache(key, stage.imageId!, createdBy);
   }
 
   /**
@@ -616,7 +703,7 @@ class BuildRun {
     const config = { ...(stage.image.config ?? {}), WorkingDir: dir };
     const createdBy = `/bin/sh -c #(nop) WORKDIR ${dir}`;
     const key = cacheKey(stage.imageId, createdBy, JSON.stringify(config));
-    if (await this.fromCache(stage, key)) return;
+    if (await this.fromCache(stage, key, createdBy, config)) return;
     const base = await this.baseFor(stage);
     const id = await this.buildContainer(stage, base, ['/bin/sh', '-c', `#(nop) WORKDIR ${dir}`], []);
     const missing: string[] = [];
@@ -632,7 +719,7 @@ class BuildRun {
     await this.d.containers.putArchive(id, '/', packEntries([], missing, undefined), { noOverwriteDirNonDir: false, copyUIDGID: true, signal: this.signal });
     stage.image = { ...stage.image, config };
     await this.commit(stage, id);
-    await this.saveCache(key, stage.imageId!);
+    await this.saveCache(key, stage.imageId!, createdBy);
   }
 }
 

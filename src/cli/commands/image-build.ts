@@ -20,6 +20,7 @@ import { StatusError } from '../framework/errors.js';
 import { humanSize } from '../format/units.js';
 import { parseNormalizedNamed } from '../reference.js';
 import { displayJsonMessages } from '../stream/json-message.js';
+import { bytesFlag, swapBytesFlag, ulimitFlag } from '../opts/flag-values.js';
 import { platformParam } from './common.js';
 
 type Cmd = Command<Cli>;
@@ -196,9 +197,10 @@ async function makeContext(ctx: Cli, specified: string, dockerfileFlag: string):
     // Plain text on stdin is the Dockerfile of a context holding nothing else.
     return { body: tarOf([{ name: 'Dockerfile', data: await readAllOf(stream), mode: 0o644 }]), dockerfile: 'Dockerfile' };
   }
-  if (/^(https?:\/\/|git@|github\.com\/|git:\/\/)/.test(specified)) {
-    throw new Error(`unable to prepare context: remote build contexts are not supported by berth build yet: ${specified}`);
+  if (/^(git@|github\.com\/|git:\/\/)/.test(specified) || (/^https?:\/\//.test(specified) && /\.git(#.*)?$/.test(specified))) {
+    throw new Error(`unable to prepare context: git build contexts are not supported by berth build yet: ${specified}`);
   }
+  if (/^https?:\/\//.test(specified)) return urlContext(ctx, specified, dockerfileFlag);
   const { contextDir, relDockerfile } = await localContext(specified, dockerfileFlag);
   const ignoreText = await fsp.readFile(path.join(contextDir, '.dockerignore'), 'utf8').catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return '';
@@ -216,6 +218,30 @@ async function makeContext(ctx: Cli, specified: string, dockerfileFlag: string):
   // A Dockerfile outside the context is added to it, as docker does.
   if (isOutside) return addDockerfile(body, await fsp.readFile(path.resolve(dockerfileFlag)));
   return { body, dockerfile: relDockerfile.split(path.sep).join('/') };
+}
+
+/**
+ * GetContextFromURL: the client downloads the URL (docker's legacy client never sends
+ * `remote=`), then treats it as stdin: a tar (maybe compressed) is the context as is, other
+ * bytes are the Dockerfile of a context holding nothing else.
+ */
+async function urlContext(ctx: Cli, url: string, dockerfileFlag: string): Promise<BuildContext> {
+  if (dockerfileFlag === '-') throw new Error("invalid argument: can't use stdin for both build context and dockerfile");
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: ctx.signal, redirect: 'follow' });
+  } catch (err) {
+    throw new Error(`unable to prepare context: unable to download remote context ${url}: Get ${JSON.stringify(url)}: ${(err as Error).message}`);
+  }
+  if (!res.ok || !res.body) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new Error(`unable to prepare context: unable to download remote context ${url}: failed to GET ${url} with status ${res.status} ${res.statusText}`);
+  }
+  ctx.err(`Downloading build context from remote url: ${url}\n`);
+  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const { head, stream } = await peek(body, 512);
+  if (isArchive(head)) return { body: stream, dockerfile: dockerfileFlag };
+  return { body: tarOf([{ name: 'Dockerfile', data: await readAllOf(stream), mode: 0o644 }]), dockerfile: 'Dockerfile' };
 }
 
 /** Counts what is sent and shows docker's "Sending build context" line. */
@@ -308,6 +334,7 @@ async function send(ctx: Cli, flags: Inv['flags'], context: BuildContext, body: 
       target: flags.string('target') || undefined,
       extrahosts: flags.list('add-host').length ? flags.list('add-host').join(',') : undefined,
       cachefrom: flags.list('cache-from').length ? JSON.stringify(flags.list('cache-from')) : undefined,
+      ...limitsQuery(flags),
       version: '1',
     },
     body,
@@ -321,6 +348,25 @@ async function send(ctx: Cli, flags: Inv['flags'], context: BuildContext, body: 
     columns: ctx.io.columns,
     onAux: (aux) => { const id = (aux as { ID?: unknown } | null)?.ID; if (typeof id === 'string') onId(id); },
   });
+}
+
+/** The RUN containers' limits, under the query names docker's client gives them (0: unset). */
+function limitsQuery(flags: Inv['flags']): Record<string, string | undefined> {
+  const n = (v: number): string | undefined => (v ? String(v) : undefined);
+  const ulimits = [...flags.value<Map<string, { Name: string; Soft: number; Hard: number }>>('ulimit').values()].sort((a, b) => (a.Name < b.Name ? -1 : 1));
+  return {
+    memory: n(flags.value<number>('memory')),
+    memswap: n(flags.value<number>('memory-swap')),
+    cpushares: n(flags.int('cpu-shares')),
+    cpuquota: n(flags.int('cpu-quota')),
+    cpuperiod: n(flags.int('cpu-period')),
+    cpusetcpus: flags.string('cpuset-cpus') || undefined,
+    cpusetmems: flags.string('cpuset-mems') || undefined,
+    shmsize: n(flags.value<number>('shm-size')),
+    cgroupparent: flags.string('cgroup-parent') || undefined,
+    ulimits: ulimits.length ? JSON.stringify(ulimits.map((u) => ({ Name: u.Name, Hard: u.Hard, Soft: u.Soft }))) : undefined,
+    isolation: flags.string('isolation') || undefined,
+  };
 }
 
 const validateTag = (raw: string): string => {
@@ -338,18 +384,29 @@ export const buildCommand: Cmd = {
     { name: 'add-host', type: 'list', usage: 'Add a custom host-to-IP mapping ("host:ip")' },
     { name: 'build-arg', type: 'list', usage: 'Set build-time variables' },
     { name: 'cache-from', type: 'strings', usage: 'Images to consider as cache sources' },
+    { name: 'cgroup-parent', type: 'string', usage: 'Set the parent cgroup for the "RUN" instructions during build' },
+    { name: 'cpu-period', type: 'int', usage: 'Limit the CPU CFS (Completely Fair Scheduler) period' },
+    { name: 'cpu-quota', type: 'int', usage: 'Limit the CPU CFS (Completely Fair Scheduler) quota' },
+    { name: 'cpu-shares', short: 'c', type: 'int', usage: 'CPU shares (relative weight)' },
+    { name: 'cpuset-cpus', type: 'string', usage: 'CPUs in which to allow execution (0-3, 0,1)' },
+    { name: 'cpuset-mems', type: 'string', usage: 'MEMs in which to allow execution (0-3, 0,1)' },
     { name: 'file', short: 'f', type: 'string', usage: "Name of the Dockerfile (Default is 'PATH/Dockerfile')" },
     { name: 'force-rm', type: 'bool', usage: 'Always remove intermediate containers' },
     { name: 'iidfile', type: 'string', usage: 'Write the image ID to the file' },
+    { name: 'isolation', type: 'string', usage: 'Container isolation technology' },
     { name: 'label', type: 'list', usage: 'Set metadata for an image' },
+    bytesFlag({ name: 'memory', short: 'm', usage: 'Memory limit' }),
+    swapBytesFlag({ name: 'memory-swap', usage: "Swap limit equal to memory plus swap: -1 to enable unlimited swap" }),
     { name: 'network', type: 'string', default: 'default', usage: 'Set the networking mode for the RUN instructions during build' },
     { name: 'no-cache', type: 'bool', usage: 'Do not use cache when building the image' },
     { name: 'platform', type: 'string', usage: 'Set platform if server is multi-platform capable' },
     { name: 'pull', type: 'bool', usage: 'Always attempt to pull a newer version of the image' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress the build output and print image ID on success' },
     { name: 'rm', type: 'bool', default: true, usage: 'Remove intermediate containers after a successful build' },
+    bytesFlag({ name: 'shm-size', usage: 'Size of "/dev/shm"' }),
     { name: 'tag', short: 't', type: 'list', validate: validateTag, usage: 'Name and optionally a tag in the "name:tag" format' },
     { name: 'target', type: 'string', usage: 'Set the target build stage to build.' },
+    ulimitFlag({ name: 'ulimit', usage: 'Ulimit options' }),
   ],
   run: runBuild,
 };
