@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { exec, waitFor, type ExecResult } from '../../src/util/index.js';
 import { dockerBin, needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { importBusybox, out, streamDocker } from '../helpers/containers.js';
+import { startRegistry } from '../helpers/registry.js';
 
 describe('docker build (legacy builder) through the real docker CLI', needsDocker, () => {
   let d: TestDaemon;
@@ -530,6 +531,47 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal(await cached(['--cache-from', 'cachefrom:src']), 2);
     await d.docker(['builder', 'prune', '-a', '-f']);
     assert.equal(await cached([]), 0);
+  });
+
+  test('FROM pulls a missing image; --pull pulls a newer one over the local tag (docker build and berth build)', async (t) => {
+    const reg = await startRegistry('build-pull');
+    t.after(() => reg.stop());
+    const ref = `${reg.host}/base:1`;
+    await d.docker(['tag', 'busybox', ref]);
+    await d.docker(['push', ref]);
+    await d.docker(['rmi', ref]);
+    const c = path.join(d.dir, 'pull');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM ${ref}\nRUN cat /v 2>/dev/null || echo none\n`);
+    // Missing locally: pulled, with the pull's progress in the build's output.
+    const first = out(await build(['-t', 'pulled:1', c]));
+    assert.match(first, new RegExp(`^Step 1/2 : FROM ${ref.replace(/\./g, '\\.')}\n1: Pulling from base\n`, 'm'), first);
+    assert.match(first, /Status: Downloaded newer image for /);
+    assert.match(first, /\nnone\n/);
+    // A newer base in the registry under the same tag; the local tag stays the old one.
+    const v2 = path.join(d.dir, 'pull-v2');
+    await fsp.mkdir(v2, { recursive: true });
+    await fsp.writeFile(path.join(v2, 'Dockerfile'), 'FROM busybox\nRUN echo v2 > /v\n');
+    await build(['-t', ref, v2]);
+    await d.docker(['push', ref]);
+    await d.docker(['tag', 'busybox', ref]);
+    const local = out(await build([c]));
+    assert.doesNotMatch(local, /Pulling from/);
+    assert.match(local, /Using cache/);
+    const pulled = out(await build(['--pull', '-t', 'pulled:2', c]));
+    assert.match(pulled, /1: Pulling from base\n/);
+    assert.match(pulled, /\nv2\n/, pulled);
+    assert.equal(out(await d.docker(['run', '--rm', 'pulled:2', 'cat', '/v'])), 'v2\n');
+    // berth build --pull: the registry has nothing newer now, the build takes its cache.
+    const again = out(await d.berth(['build', '--pull', c]));
+    assert.match(again, /Status: Image is up to date for /);
+    assert.match(again, /Using cache/);
+    // A base that is nowhere: the pull's error ends the build.
+    await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM ${reg.host}/nothing:1\n`);
+    const r = await build([c], true);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr.toString(), /manifest unknown|not found/i);
+    assert.equal(await containers(), '');
   });
 
   test('builder prune and system df: the step cache is counted, pruned by docker builder prune and berth builder prune', async () => {
