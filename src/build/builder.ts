@@ -195,9 +195,28 @@ class BuildRun {
   ) {
     // dockerd skips cache-from names it cannot find (with a warning in its log).
     this.cacheFrom = (o.cacheFrom ?? []).map((n) => d.store.lookup(n)?.id).filter((id): id is string => id !== undefined);
+    const epoch = o.buildArgs.SOURCE_DATE_EPOCH;
+    if (epoch !== undefined && epoch !== null && epoch !== '') {
+      if (!/^\d{1,12}$/.test(epoch)) throw new InvalidArgumentError(`invalid SOURCE_DATE_EPOCH: ${epoch}`);
+      this.epoch = { sec: Number(epoch), iso: new Date(Number(epoch) * 1000).toISOString().replace('.000Z', 'Z') };
+    }
   }
 
   private readonly cacheFrom: string[];
+
+  /**
+   * SOURCE_DATE_EPOCH (a build arg; `berth build` passes its environment's): every date the
+   * build writes is this one and no layer entry is newer (BuildKit's rule, which the legacy
+   * builder lacks), so the same Dockerfile and context give the same image id anywhere.
+   */
+  private readonly epoch: { sec: number; iso: string } | undefined;
+
+  /** A step's cache key; a reproducible build's steps are its own (their dates differ). */
+  private key(parentId: string | undefined, createdBy: string, extra: string): string {
+    return cacheKey(parentId, createdBy, this.epoch ? `${extra}|epoch=${this.epoch.sec}` : extra);
+  }
+
+  private now(): string { return this.epoch?.iso ?? new Date().toISOString(); }
 
   private cacheFromDeps(): CacheFromDeps { return { store: this.d.store, content: this.d.content, snapshots: this.d.snapshots }; }
 
@@ -364,7 +383,7 @@ class BuildRun {
   }
 
   private async configStep(stage: StageState, config: ContainerConfigJson, createdBy: string): Promise<void> {
-    const key = cacheKey(stage.imageId, createdBy, JSON.stringify(config));
+    const key = this.key(stage.imageId, createdBy, JSON.stringify(config));
     if (await this.fromCache(stage, key, createdBy, config)) return;
     stage.imageId = await this.configImage(stage, config, createdBy);
     await this.saveCache(key, stage.imageId, createdBy);
@@ -372,7 +391,7 @@ class BuildRun {
 
   /** A new image with the same layers and a new config: an empty layer in the history. */
   private async configImage(stage: StageState, config: ContainerConfigJson, createdBy: string): Promise<string> {
-    const now = new Date().toISOString();
+    const now = this.now();
     const image: ImageConfigJson = {
       ...stage.image,
       created: now,
@@ -444,7 +463,7 @@ class BuildRun {
       cmd = [...stage.shell, `${ins.args[0]!}\n${docs.map((d) => `${d.content}${d.name}\n`).join('')}`];
     }
     const { env, argPrefix } = this.runEnv(stage);
-    const key = cacheKey(stage.imageId, argPrefix + cmd.join(' '), JSON.stringify(stage.image.config ?? {}));
+    const key = this.key(stage.imageId, argPrefix + cmd.join(' '), JSON.stringify(stage.image.config ?? {}));
     if (await this.fromCache(stage, key, argPrefix + cmd.join(' '), stage.image.config ?? {})) return;
     const base = await this.baseFor(stage);
     const id = await this.buildContainer(stage, base, cmd, env);
@@ -476,7 +495,7 @@ class BuildRun {
   private async commit(stage: StageState, containerId: string, isRun = false): Promise<void> {
     const c = stage.image.config ?? {};
     const config = { ...c, Cmd: c.Cmd ?? null, Entrypoint: c.Entrypoint ?? null, Healthcheck: c.Healthcheck, Env: c.Env ?? [], WorkingDir: c.WorkingDir ?? '', User: c.User ?? '' };
-    const id = await this.d.containers.commit(containerId, { changes: [], pause: false, config });
+    const id = await this.d.containers.commit(containerId, { changes: [], pause: false, config, ...(this.epoch ? { created: this.epoch.iso, clampMtimeSec: this.epoch.sec } : {}) });
     if (this.o.remove || this.o.forceRemove) {
       await this.d.containers.remove(containerId, { force: true });
       this.intermediates.splice(this.intermediates.indexOf(containerId), 1);
@@ -618,7 +637,7 @@ class BuildRun {
     const createdBy = `/bin/sh -c #(nop) ${upper} ${plan.sourceWord} in ${dest} `;
     const chmod = ins.flags.chmod === undefined ? undefined : parseChmod(this.expand(ins.flags.chmod, stage));
     const chown = ins.flags.chown ? await this.resolveChown(this.expand(ins.flags.chown, stage), probeId) : undefined;
-    const key = cacheKey(stage.imageId, createdBy, JSON.stringify([chown, chmod, stage.image.config ?? {}]));
+    const key = this.key(stage.imageId, createdBy, JSON.stringify([chown, chmod, stage.image.config ?? {}]));
     if (await this.fromCache(stage, key, createdBy, stage.image.config ?? {})) {
       if (probe) await this.dropContainer(probe);
       return;
@@ -702,7 +721,7 @@ class BuildRun {
     const dir = path.posix.resolve('/', stage.image.config?.WorkingDir ?? '/', this.expand(ins.args[0]!, stage));
     const config = { ...(stage.image.config ?? {}), WorkingDir: dir };
     const createdBy = `/bin/sh -c #(nop) WORKDIR ${dir}`;
-    const key = cacheKey(stage.imageId, createdBy, JSON.stringify(config));
+    const key = this.key(stage.imageId, createdBy, JSON.stringify(config));
     if (await this.fromCache(stage, key, createdBy, config)) return;
     const base = await this.baseFor(stage);
     const id = await this.buildContainer(stage, base, ['/bin/sh', '-c', `#(nop) WORKDIR ${dir}`], []);
@@ -723,7 +742,7 @@ class BuildRun {
   }
 }
 
-const PREDEFINED_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+const PREDEFINED_ARGS = new Set(['SOURCE_DATE_EPOCH', 'HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
 
 /** `--chmod` as an octal mode, as dockerd reads it (strconv.ParseUint(s, 8, 32)). */
 export function parseChmod(s: string): number {

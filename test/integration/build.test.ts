@@ -574,6 +574,44 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal(await containers(), '');
   });
 
+  test('SOURCE_DATE_EPOCH: the same Dockerfile and context give the same image id on two data-roots (docker build and berth build)', async (t) => {
+    const d2 = await startDaemon('build-repro');
+    t.after(() => d2.stop());
+    // The same base on both: saved here, loaded there (an import would date it now).
+    const saved = (await d.docker(['save', 'busybox'], { timeoutMs: 60_000 })).stdout;
+    await d2.docker(['load'], { input: saved, timeoutMs: 60_000 });
+    const c = path.join(d.dir, 'repro');
+    await fsp.mkdir(path.join(c, 'sub'), { recursive: true });
+    await fsp.writeFile(path.join(c, 'hello.txt'), 'hello\n');
+    await fsp.writeFile(path.join(c, 'sub', 'b.txt'), 'b\n');
+    await fsp.writeFile(path.join(c, 'Dockerfile'), [
+      'FROM busybox', 'ENV A=1', 'WORKDIR /app/w', 'COPY hello.txt sub/ ./',
+      'RUN echo built > out.txt && mkdir -p d/e && touch d/e/x z y a && echo hi > /etc/motd',
+      'LABEL x=y', 'CMD ["cat", "out.txt"]',
+    ].join('\n') + '\n');
+    const epoch = 1700000000;
+    const idOf = async (daemon: TestDaemon, ref: string): Promise<string> => out(await daemon.docker(['image', 'inspect', '--format', '{{.Id}}', ref])).trim();
+    await build(['--no-cache', '--build-arg', `SOURCE_DATE_EPOCH=${epoch}`, '-t', 'repro:1', c]);
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d2.dir, BERTH_HOST: d2.host, SOURCE_DATE_EPOCH: String(epoch) };
+    await exec(process.execPath, [path.join(process.cwd(), 'bin/berth'), 'build', '-t', 'repro:1', c], { env, timeoutMs: 120_000 });
+    const first = await idOf(d, 'repro:1');
+    assert.equal(await idOf(d2, 'repro:1'), first);
+    // Dates are the epoch's, files are no newer than it.
+    assert.equal(out(await d.docker(['image', 'inspect', '--format', '{{.Created}}', 'repro:1'])).trim(), '2023-11-14T22:13:20Z');
+    const dates = out(await d.docker(['history', '--no-trunc', '--format', '{{.CreatedAt}} {{.CreatedBy}}', '--human=false', 'repro:1'])).trim().split('\n').slice(0, 6);
+    for (const line of dates) assert.match(line, /^2023-11-14T22:13:20Z /, dates.join('\n'));
+    assert.equal(out(await d.docker(['run', '--rm', 'repro:1', 'stat', '-c', '%Y', '/app/w/out.txt', '/app/w/d/e/x', '/app', '/etc/motd'])), `${epoch}\n`.repeat(4));
+    // Again on d2 without its cache, and once more here: still the same id.
+    await exec(process.execPath, [path.join(process.cwd(), 'bin/berth'), 'build', '--no-cache', '-t', 'repro:2', c], { env, timeoutMs: 120_000 });
+    assert.equal(await idOf(d2, 'repro:2'), first);
+    // Without it, two builds differ (this test could fail).
+    await build(['--no-cache', '-t', 'repro:plain1', c]);
+    await build(['--no-cache', '-t', 'repro:plain2', c]);
+    assert.notEqual(await idOf(d, 'repro:plain1'), await idOf(d, 'repro:plain2'));
+    const bad = await build(['--build-arg', 'SOURCE_DATE_EPOCH=yesterday', c], true);
+    assert.match(bad.stderr.toString(), /invalid SOURCE_DATE_EPOCH: yesterday/);
+  });
+
   test('builder prune and system df: the step cache is counted, pruned by docker builder prune and berth builder prune', async () => {
     const c = path.join(d.dir, 'prune');
     await fsp.mkdir(c, { recursive: true });

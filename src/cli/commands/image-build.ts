@@ -315,6 +315,8 @@ async function runBuild({ ctx, args, flags }: Inv): Promise<void> {
 
 async function send(ctx: Cli, flags: Inv['flags'], context: BuildContext, body: Readable, quiet: boolean, sent: () => void, keep: (t: string) => void, onId: (id: string) => void): Promise<void> {
   const buildArgs = buildArgsOf(flags.list('build-arg'), ctx.env);
+  // A reproducible build from the environment, as buildx passes SOURCE_DATE_EPOCH; --build-arg wins.
+  if (ctx.env.SOURCE_DATE_EPOCH && !('SOURCE_DATE_EPOCH' in buildArgs)) buildArgs.SOURCE_DATE_EPOCH = ctx.env.SOURCE_DATE_EPOCH;
   const labels = labelsOf(flags.list('label'));
   const network = flags.string('network');
   const platform = flags.string('platform');
