@@ -513,12 +513,18 @@ class BuildRun {
     const urls = upper === 'ADD' ? words.filter((w) => /^https?:\/\//i.test(w)) : [];
     if (ins.flags.checksum !== undefined && urls.length === 0) throw new InvalidArgumentError('checksum can\'t be specified for non-HTTP(S) sources');
     if (urls.length > 0) {
-      if (urls.length !== words.length) throw new InvalidArgumentError('ADD of URLs and local files in one instruction is not supported by berth');
+      if (ins.flags.checksum !== undefined && words.length > 1) throw new InvalidArgumentError('checksum can\'t be specified for multiple sources');
+      // Each URL into a directory of its own (two may end in the same name); local sources
+      // still come from the context, so URLs and files mix in one ADD as dockerd allows.
       const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-url-'));
       try {
-        const names = [];
-        for (const u of urls) names.push(await this.download(u, dir, ins.flags.checksum === undefined ? undefined : this.expand(ins.flags.checksum, stage)));
-        return await this.copyFrom(stage, ins, upper, names, dest, dir, () => false, true);
+        const remote = new Map<string, string>();
+        for (const [i, u] of urls.entries()) {
+          const into = path.join(dir, String(i));
+          await fsp.mkdir(into);
+          remote.set(u, path.join(into, await this.download(u, into, ins.flags.checksum === undefined ? undefined : this.expand(ins.flags.checksum, stage))));
+        }
+        return await this.copyFrom(stage, ins, upper, words, dest, this.contextDir, this.isIgnored, { remote });
       } finally {
         await fsp.rm(dir, { recursive: true, force: true });
       }
@@ -576,7 +582,7 @@ class BuildRun {
         await fsp.chmod(path.join(dir, doc.name), 0o644);
         names.push(doc.name);
       }
-      return await this.copyFrom(stage, ins, upper, names, dest, dir, () => false, true);
+      return await this.copyFrom(stage, ins, upper, names, dest, dir, () => false, { isExtracting: false });
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }
@@ -620,7 +626,7 @@ class BuildRun {
     return name;
   }
 
-  private async copyFrom(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string, sourceDir: string, isIgnored: (rel: string) => boolean, isRemote = false): Promise<void> {
+  private async copyFrom(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string, sourceDir: string, isIgnored: (rel: string) => boolean, o: { isExtracting?: boolean; remote?: Map<string, string> } = {}): Promise<void> {
     const workdir = stage.image.config?.WorkingDir ?? '/';
     const base = await this.baseFor(stage);
     // The destination's type is read from a container of the current image, made once here.
@@ -633,7 +639,7 @@ class BuildRun {
       } catch (err) { if (err instanceof NotFoundError) return undefined; throw err; }
     };
     // A downloaded archive is copied as it is; only local ones are extracted.
-    const plan = await planCopy({ contextDir: sourceDir, sources: words, dest, workdir, isIgnored, cmd: upper, isExtracting: upper === 'ADD' && !isRemote, destIsDir: async (abs) => (await exists(abs))?.isDir ?? false });
+    const plan = await planCopy({ contextDir: sourceDir, sources: words, dest, workdir, isIgnored, cmd: upper, isExtracting: upper === 'ADD' && o.isExtracting !== false, ...(o.remote ? { remote: o.remote } : {}), destIsDir: async (abs) => (await exists(abs))?.isDir ?? false });
     const createdBy = `/bin/sh -c #(nop) ${upper} ${plan.sourceWord} in ${dest} `;
     const chmod = ins.flags.chmod === undefined ? undefined : parseChmod(this.expand(ins.flags.chmod, stage));
     const chown = ins.flags.chown ? await this.resolveChown(this.expand(ins.flags.chown, stage), probeId) : undefined;

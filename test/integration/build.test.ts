@@ -359,10 +359,24 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal(out(await d.docker(['run', '--rm', 'url:1', 'sh', '-c', 'stat -c "%a %u %n" /dl/remote.txt /named.txt; cat /named.txt'])), '600 0 /dl/remote.txt\n600 0 /named.txt\nremote payload\n');
     // Fetched again on a rebuild, but the same bytes keep the cache.
     assert.equal(out(await build([c])).match(/Using cache/g)?.length, 2);
+    // URLs and local files in one ADD: the URL's file as downloaded, a local tar extracted.
+    await fsp.writeFile(path.join(c, 'local.txt'), 'local\n');
+    await fsp.mkdir(path.join(c, 'tree'), { recursive: true });
+    await fsp.writeFile(path.join(c, 'tree', 'in-tar.txt'), 'in tar\n');
+    await exec('tar', ['-C', path.join(c, 'tree'), '-cf', path.join(c, 'local.tar'), 'in-tar.txt']);
+    await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM busybox\nADD local.txt ${base}/files/remote.txt local.tar /mixed/\n`);
+    await build(['-t', 'url:mixed', c]);
+    assert.equal(out(await d.docker(['run', '--rm', 'url:mixed', 'sh', '-c', 'cd /mixed && ls && stat -c "%a %n" remote.txt local.txt && cat remote.txt in-tar.txt'])),
+      'in-tar.txt\nlocal.txt\nremote.txt\n600 remote.txt\n644 local.txt\nremote payload\nin tar\n');
+    await d.berth(['build', '-t', 'url:mixed-berth', c]);
+    assert.equal(out(await d.docker(['run', '--rm', 'url:mixed-berth', 'ls', '/mixed'])), 'in-tar.txt\nlocal.txt\nremote.txt\n');
+    await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM busybox\nADD local.txt ${base}/files/remote.txt /one\n`);
+    assert.match((await build([c], true)).stderr.toString(), /When using ADD with more than one source file, the destination must be a directory and end with a \//);
     const cases: Array<[string, RegExp]> = [
       [`ADD --checksum=sha256:${'0'.repeat(64)} ${base}/files/remote.txt /x`, new RegExp(`digest mismatch ${sum}: sha256:0{64}`)],
       [`ADD ${base}/nope.txt /x`, new RegExp(`ADD failed: failed to GET ${base}/nope.txt with status 404 Not Found: \n`)],
       [`ADD --checksum=${sum} local.txt /x`, /checksum can't be specified for non-HTTP\(S\) sources/],
+      [`ADD --checksum=${sum} ${base}/files/remote.txt local.txt /x/`, /checksum can't be specified for multiple sources/],
     ];
     for (const [line, message] of cases) {
       await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM busybox\n${line}\n`);
