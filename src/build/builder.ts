@@ -39,6 +39,8 @@ export interface BuildOptions {
   hostConfig?: BuildHostConfig;
   /** Credentials by registry (`X-Registry-Config`), for pulling FROM images. */
   registryAuth?: Record<string, AuthConfig>;
+  /** The `platform` query: the default of every FROM without its own `--platform`. */
+  platform?: string;
   /** A URL berthd fetches the context (a tar, or a Dockerfile alone) from (`remote`). */
   remote?: string;
 }
@@ -325,7 +327,8 @@ class BuildRun {
   private async from(ins: Instruction): Promise<StageState> {
     const ref = expandWord(ins.args[0]!, new Map([...this.globalArgs].filter((e): e is [string, string] => e[1] !== undefined)), this.escape);
     const name = ins.args[1]?.toLowerCase();
-    const wanted = ins.flags.platform === undefined ? undefined : checkPlatform(expandWord(ins.flags.platform, this.platformArgs(), this.escape));
+    const spec = ins.flags.platform === undefined ? this.o.platform : expandWord(ins.flags.platform, this.platformArgs(), this.escape);
+    const wanted = spec ? checkPlatform(spec) : undefined;
     const base = { name, args: new Map<string, string | undefined>(), isCacheBusted: this.o.noCache, isCmdSet: false, shell: ['/bin/sh', '-c'] };
     const prev = this.stages.find((s) => s.name === ref.toLowerCase());
     if (prev) return { ...base, imageId: prev.imageId, image: structuredClone(prev.image), shell: [...prev.shell] };

@@ -668,7 +668,43 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     const no = await d.berth(['builder', 'prune'], { input: 'n\n', allowFailure: true });
     assert.match(out(no), /^WARNING! This will remove all dangling build cache\. Are you sure you want to continue\? \[y\/N\] /);
     assert.equal((await df()).length, 2);
-    // The cache survives a daemon restart is covered above; the filters reach it: until=1h keeps what was just used.
+    // The filters reach the cache: until=1h keeps what was just used.
     assert.equal(out(await d.docker(['builder', 'prune', '-a', '-f', '--filter', 'until=1h'])), 'Total reclaimed space: 0B\n');
+  });
+
+  test('context bodies: gzip (also as Content-Encoding), bzip2, xz; the platform query; --progress; the cache survives a berthd restart', async () => {
+    const c = path.join(d.dir, 'bodies');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'f.txt'), 'body\n');
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nCOPY f.txt /f.txt\nRUN cat /f.txt > /g\n');
+    const plain = (await exec('tar', ['-C', c, '-c', 'Dockerfile', 'f.txt'])).stdout;
+    const packed: Array<[string, Buffer, Record<string, string>]> = [
+      ['plain', plain, {}],
+      ['gzip', (await exec('gzip', ['-c'], { input: plain })).stdout, {}],
+      ['content-encoding', (await exec('gzip', ['-c'], { input: plain })).stdout, { 'Content-Encoding': 'gzip' }],
+      ['bzip2', (await exec('bzip2', ['-c'], { input: plain })).stdout, {}],
+      ['xz', (await exec('xz', ['-c'], { input: plain })).stdout, {}],
+    ];
+    for (const [name, body, headers] of packed) {
+      const r = await d.request('POST', `/build?t=bodies:${name}`, body, { 'Content-Type': 'application/x-tar', ...headers });
+      assert.equal(r.status, 200, `${name}: ${r.body}`);
+      assert.match(r.body, /"aux":\{"ID":"sha256:[0-9a-f]{64}"\}/, `${name}: ${r.body}`);
+      assert.equal(out(await d.docker(['run', '--rm', `bodies:${name}`, 'cat', '/g'])), 'body\n');
+    }
+    // platform: the host's builds, another is refused as FROM --platform is.
+    const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+    await build(['--platform', `linux/${arch}`, c]);
+    const other = arch === 'arm64' ? 'amd64' : 'arm64';
+    const bad = await build(['--platform', `linux/${other}`, c], true);
+    assert.match(bad.stderr.toString(), new RegExp(`does not match the specified platform: wanted linux/${other}, actual: linux/${arch}`));
+    assert.match(out(await d.berth(['build', '--progress', 'plain', c])), /Successfully built/);
+    const badProgress = await d.berth(['build', '--progress', 'fancy', c], { allowFailure: true });
+    assert.equal(badProgress.code, 125);
+    // The step records are on disk: a restarted berthd takes every step from them.
+    const exited = once(d.proc, 'exit');
+    d.proc.kill('SIGTERM');
+    await exited;
+    d = await startDaemon('build', [], { dir: d.dir });
+    assert.equal(out(await build([c])).match(/Using cache/g)?.length, 2);
   });
 });

@@ -37,6 +37,7 @@ export function buildOptions(q: URLSearchParams): BuildOptions {
     cacheFrom: json<string[] | null>('cachefrom', []) ?? [],
     hostConfig: hostConfigOf(q, json),
     ...(q.get('remote') ? { remote: q.get('remote')! } : {}),
+    ...(q.get('platform') ? { platform: q.get('platform')! } : {}),
   };
 }
 

@@ -283,6 +283,8 @@ function labelsOf(list: string[]): Record<string, string> {
 
 async function runBuild({ ctx, args, flags }: Inv): Promise<void> {
   const quiet = flags.bool('quiet');
+  const progressMode = flags.string('progress');
+  if (!['auto', 'plain', 'tty'].includes(progressMode)) throw new StatusError(125, `invalid argument ${JSON.stringify(progressMode)} for "--progress" flag: auto, plain or tty`);
   const iidfile = flags.string('iidfile');
   if (iidfile) {
     await fsp.rm(iidfile).catch((e: NodeJS.ErrnoException) => {
@@ -346,7 +348,7 @@ async function send(ctx: Cli, flags: Inv['flags'], context: BuildContext, body: 
   sent();
   await displayJsonMessages(res.body, {
     write: (t) => { if (quiet) keep(t); else return ctx.out(t); },
-    isTerminal: ctx.io.stdoutIsTerminal,
+    isTerminal: progressIsTty(flags.string('progress'), ctx.io.stdoutIsTerminal),
     columns: ctx.io.columns,
     onAux: (aux) => { const id = (aux as { ID?: unknown } | null)?.ID; if (typeof id === 'string') onId(id); },
   });
@@ -369,6 +371,13 @@ function limitsQuery(flags: Inv['flags']): Record<string, string | undefined> {
     ulimits: ulimits.length ? JSON.stringify(ulimits.map((u) => ({ Name: u.Name, Hard: u.Hard, Soft: u.Soft }))) : undefined,
     isolation: flags.string('isolation') || undefined,
   };
+}
+
+/** `--progress`: auto follows the terminal; plain prints lines; tty redraws progress bars in place. */
+function progressIsTty(mode: string, isTerminal: boolean): boolean {
+  if (mode === 'plain') return false;
+  if (mode === 'tty') return true;
+  return isTerminal;
 }
 
 const validateTag = (raw: string): string => {
@@ -402,6 +411,7 @@ export const buildCommand: Cmd = {
     { name: 'network', type: 'string', default: 'default', usage: 'Set the networking mode for the RUN instructions during build' },
     { name: 'no-cache', type: 'bool', usage: 'Do not use cache when building the image' },
     { name: 'platform', type: 'string', usage: 'Set platform if server is multi-platform capable' },
+    { name: 'progress', type: 'string', default: 'auto', usage: 'Set type of progress output (auto, plain, tty)' },
     { name: 'pull', type: 'bool', usage: 'Always attempt to pull a newer version of the image' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress the build output and print image ID on success' },
     { name: 'rm', type: 'bool', default: true, usage: 'Remove intermediate containers after a successful build' },
