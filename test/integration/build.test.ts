@@ -9,7 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import { exec, waitFor, type ExecResult } from '../../src/util/index.js';
 import { dockerBin, needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { importBusybox, out, streamDocker } from '../helpers/containers.js';
+import { debianRootfsTar } from '../helpers/debian.js';
 import { startRegistry } from '../helpers/registry.js';
+
+/** The package list of the Debian base other tests use too (compose-stack), so its cached root serves. */
+const DEBIAN_PACKAGES = ['nginx-light', 'redis-server', 'busybox', 'openssl'];
 
 describe('docker build (legacy builder) through the real docker CLI', needsDocker, () => {
   let d: TestDaemon;
@@ -670,6 +674,23 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal((await df()).length, 2);
     // The filters reach the cache: until=1h keeps what was just used.
     assert.equal(out(await d.docker(['builder', 'prune', '-a', '-f', '--filter', 'until=1h'])), 'Total reclaimed space: 0B\n');
+  });
+
+  test('RUN apt-get install from a Debian base made with debootstrap: package downloads through the bridge', async () => {
+    const rootfs = await debianRootfsTar(DEBIAN_PACKAGES);
+    await d.docker(['import', rootfs, 'debian-base:build'], { timeoutMs: 300_000 });
+    const c = path.join(d.dir, 'apt');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), [
+      'FROM debian-base:build',
+      'ENV DEBIAN_FRONTEND=noninteractive',
+      'RUN apt-get update -q && apt-get install -y -q --no-install-recommends hello && rm -rf /var/lib/apt/lists/*',
+      'CMD ["hello"]',
+    ].join('\n') + '\n');
+    const r = await build(['-t', 'apt:hello', c]);
+    assert.match(out(r), /Setting up hello /);
+    assert.equal(out(await d.docker(['run', '--rm', 'apt:hello'])), 'Hello, world!\n');
+    assert.equal(await containers(), '');
   });
 
   test('context bodies: gzip (also as Content-Encoding), bzip2, xz; the platform query; --progress; the cache survives a berthd restart', async () => {
