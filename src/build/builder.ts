@@ -19,6 +19,7 @@ import { packEntries, planCopy } from './copy.js';
 import { expandWord } from './expand.js';
 import { parseDockerfile, type Instruction } from './parser.js';
 import { openRemoteContext, type RemoteContext } from './remote.js';
+import { planStages } from './stages.js';
 
 export interface BuildOptions {
   dockerfile: string;
@@ -183,7 +184,9 @@ export function cacheKey(parentId: string | undefined, createdBy: string, extra 
 }
 
 class BuildRun {
+  /** Stages by their index in the Dockerfile; a stage the target does not need is a hole. */
   private readonly stages: StageState[] = [];
+  private currentStage: StageState | undefined;
   private readonly globalArgs = new Map<string, string | undefined>();
   private readonly usedArgs = new Set<string>();
   private step = 0;
@@ -225,7 +228,9 @@ class BuildRun {
   private say(s: string): void { if (!this.o.quiet) this.emit({ stream: s }); }
 
   async execute(all: Instruction[]): Promise<string> {
-    const list = this.upToTarget(all);
+    const plan = planStages(all, this.o.target);
+    if (!plan) throw new InvalidArgumentError(`failed to reach build target ${this.o.target} in Dockerfile`);
+    const { list, indexOf } = plan;
     this.total = list.length;
     let stage: StageState | undefined;
     for (const ins of list) {
@@ -234,7 +239,9 @@ class BuildRun {
       this.say(`Step ${this.step}/${this.total} : ${ins.original}\n`);
       if (ins.cmd === 'from') {
         stage = await this.from(ins);
-        this.stages.push(stage);
+        // By the stage's index in the whole Dockerfile: skipped stages leave holes.
+        this.stages[indexOf.get(ins)!] = stage;
+        this.currentStage = stage;
         await this.onBuildTriggers(stage);
       } else if (!stage) {
         if (ins.cmd !== 'arg') throw new InvalidArgumentError('Please provide a source image with `from` prior to commit');
@@ -275,20 +282,6 @@ class BuildRun {
     }
   }
 
-  private upToTarget(all: Instruction[]): Instruction[] {
-    if (!this.o.target) return all;
-    let stageIndex = -1;
-    for (let i = 0; i < all.length; i++) {
-      if (all[i]!.cmd !== 'from') continue;
-      stageIndex++;
-      if (all[i]!.args[1]?.toLowerCase() !== this.o.target.toLowerCase()) continue;
-      let end = i + 1;
-      while (end < all.length && all[end]!.cmd !== 'from') end++;
-      return all.slice(0, end);
-    }
-    throw new InvalidArgumentError(`failed to reach build target ${this.o.target} in Dockerfile`);
-  }
-
   private expand(word: string, stage: StageState | undefined): string {
     return expandWord(word, this.envMap(stage), this.escape);
   }
@@ -322,7 +315,7 @@ class BuildRun {
     return m;
   }
 
-  private current(): StageState | undefined { return this.stages.at(-1); }
+  private current(): StageState | undefined { return this.currentStage; }
 
   private async from(ins: Instruction): Promise<StageState> {
     const ref = expandWord(ins.args[0]!, new Map([...this.globalArgs].filter((e): e is [string, string] => e[1] !== undefined)), this.escape);
@@ -330,7 +323,7 @@ class BuildRun {
     const spec = ins.flags.platform === undefined ? this.o.platform : expandWord(ins.flags.platform, this.platformArgs(), this.escape);
     const wanted = spec ? checkPlatform(spec) : undefined;
     const base = { name, args: new Map<string, string | undefined>(), isCacheBusted: this.o.noCache, isCmdSet: false, shell: ['/bin/sh', '-c'] };
-    const prev = this.stages.find((s) => s.name === ref.toLowerCase());
+    const prev = this.stages.find((s: StageState | undefined) => s?.name === ref.toLowerCase());
     if (prev) return { ...base, imageId: prev.imageId, image: structuredClone(prev.image), shell: [...prev.shell] };
     if (ref.toLowerCase() === 'scratch') {
       return { ...base, imageId: undefined, image: { architecture: archOf(), os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] } };
@@ -548,7 +541,7 @@ class BuildRun {
    * serves as the context. Owners are not kept (root, or `--chown`'s).
    */
   private async fetchFrom(stage: StageState, from: string, sources: string[], dir: string): Promise<void> {
-    const named = this.stages.find((s) => s.name === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
+    const named = this.stages.find((s: StageState | undefined) => s?.name === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
     if (named === stage) throw new InvalidArgumentError(`invalid from flag value ${from}: circular dependency detected on stage: ${from}`);
     const imageId = named ? await this.baseFor(named) : this.d.store.lookup(from)?.id;
     if (!imageId) throw new NotFoundError(`invalid from flag value ${from}: No such image: ${this.d.store.displayName(from)}`);

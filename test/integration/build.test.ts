@@ -128,6 +128,25 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal(await containers(), '');
     assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'tmp')).then((l) => l.filter((n) => n.startsWith('build-'))), []);
   });
+  test('multi-stage: stages the target does not need are skipped; a named one still builds with --target', async () => {
+    const c = path.join(d.dir, 'skip');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), [
+      'FROM busybox AS tool', 'RUN echo tool > /tool',
+      'FROM busybox AS broken', 'RUN echo broken stage ran; exit 7',
+      'FROM busybox', 'COPY --from=0 /tool /tool',
+    ].join('\n') + '\n');
+    const r = out(await build(['-t', 'skip:1', c]));
+    assert.doesNotMatch(r, /broken/);
+    assert.match(r, /^Step 1\/4 : FROM busybox AS tool\n/m);
+    assert.match(r, /^Step 4\/4 : COPY --from=0 \/tool \/tool\n/m);
+    assert.equal(out(await d.docker(['run', '--rm', 'skip:1', 'cat', '/tool'])), 'tool\n');
+    assert.doesNotMatch(out(await d.berth(['build', c])), /broken/);
+    const named = await build(['--target', 'broken', c], true);
+    assert.equal(named.code, 7);
+    assert.match(out(named), /broken stage ran/);
+  });
+
   test('ARG with --build-arg, ADD of a local tar, --chown, USER/EXPOSE/LABEL; COPY reuses the cache only while contents match', async () => {
     const c = path.join(d.dir, 'args');
     await fsp.mkdir(path.join(c, 'pkg'), { recursive: true });
