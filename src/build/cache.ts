@@ -120,9 +120,12 @@ export class BuildCache {
   }
 
   async usage(): Promise<BuildCacheEntry[]> {
+    return this.entriesOf(await this.records());
+  }
+
+  private async entriesOf(list: Array<{ key: string; rec: CacheRecordFile; mtime: Date }>): Promise<BuildCacheEntry[]> {
     const kept = this.keptByTags();
     const byImage = new Map<string, string>();
-    const list = await this.records();
     for (const { key, rec } of list) byImage.set(rec.imageId, key);
     const out: BuildCacheEntry[] = [];
     for (const { key, rec, mtime } of list) {
@@ -153,8 +156,9 @@ export class BuildCache {
     checkFilterNames(opts.filters, BUILD_PRUNE_FILTERS);
     const f = opts.filters;
     const until = f.get('until')?.map(parseUntil);
-    const entries = await this.usage();
+    // One listing for both, so an entry and its record stay paired while builds add records.
     const records = await this.records();
+    const entries = await this.entriesOf(records);
     const chosen = records.filter(({ key, rec }, i) => {
       const e = entries[i]!;
       if (e.InUse) return false;
