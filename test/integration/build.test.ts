@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -472,9 +472,10 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM busybox\nRUN ${read} > /limits; df -k /dev/shm | tail -1 | awk '{print $2}' > /shm; grep -E 'memory|0::' /proc/self/cgroup > /cg\n`);
     const parent = `berth-build-test-${process.pid}`;
     t.after(async () => {
-      for (const ctl of isCgroup2 ? [''] : ['memory', 'cpu', 'cpuacct', 'cpuset', 'pids', 'blkio', 'devices', 'freezer', 'systemd', 'net_cls', 'net_prio', 'perf_event', 'hugetlb']) {
-        await fsp.rmdir(path.join('/sys/fs/cgroup', ctl, parent)).catch(() => undefined);
-      }
+      // Every hierarchy runc may have made the parent in (cgroup v1 controllers, the hybrid "unified" one).
+      const hierarchies = isCgroup2 ? [''] : await fsp.readdir('/sys/fs/cgroup');
+      for (const h of hierarchies) await fsp.rmdir(path.join('/sys/fs/cgroup', h, parent)).catch(() => undefined);
+      assert.deepEqual(hierarchies.filter((h) => existsSync(path.join('/sys/fs/cgroup', h, parent))), [], 'the cgroup parent is removed');
     });
     const limits = ['--memory', '64m', '--cpu-quota', '50000', '--cpu-period', '100000', '--cpu-shares', '512', '--shm-size', '32m', '--cgroup-parent', parent, '--no-cache'];
     await build([...limits, '-t', 'limits:docker', c]);
