@@ -672,6 +672,12 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     // docker system df shows the Build Cache row: reclaimable counts what no tag shares.
     const row = out(await d.docker(['system', 'df'])).split('\n').find((l) => l.startsWith('Build Cache'));
     assert.match(row ?? '', /^Build Cache\s+\d+\s+0\s+\S+\s+\S+/);
+    // -v lists the entries: the docker CLI and berth read the same objects.
+    for (const cli of [d.docker.bind(d), d.berth.bind(d)]) {
+      const verbose = out(await cli(['system', 'df', '-v']));
+      assert.match(verbose, /Build cache usage: \S+/);
+      assert.match(verbose, new RegExp(`^${loose.ID.slice(0, 12)}\\S*\\s+regular\\s`, 'm'), verbose);
+    }
     const imagesBefore = await images();
     // Without -a, the cache no tag shares goes, with its images; the tagged build still hits.
     const pruned = out(await d.docker(['builder', 'prune', '-f']));
