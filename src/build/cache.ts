@@ -152,7 +152,7 @@ export class BuildCache {
    * "dangling" cache), with it every record a build is not using; `until` keeps what was used
    * more recently, as dockerd turns it into BuildKit's keep-duration.
    */
-  async prune(opts: { all: boolean; filters: Filters }): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }> {
+  async prune(opts: { all: boolean; filters: Filters; keepBytes?: number }): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }> {
     checkFilterNames(opts.filters, BUILD_PRUNE_FILTERS);
     const f = opts.filters;
     const until = f.get('until')?.map(parseUntil);
@@ -173,6 +173,17 @@ export class BuildCache {
       if (f.has('inuse')) return false;
       return true;
     });
+    if (opts.keepBytes) {
+      // keep-storage: the most recently used stay while the cache is within the limit; the
+      // oldest of the chosen go first (BuildKit's keepBytes).
+      const sizeOf = (key: string): number => entries[records.findIndex((r) => r.key === key)]!.Size;
+      let total = entries.filter((e) => !e.Shared).reduce((n, e) => n + e.Size, 0);
+      const lastUsed = (key: string): number => { const e = entries[records.findIndex((r) => r.key === key)]!; return Date.parse(e.LastUsedAt ?? e.CreatedAt); };
+      chosen.sort((a, b) => lastUsed(a.key) - lastUsed(b.key));
+      let n = 0;
+      while (n < chosen.length && total > opts.keepBytes) { total -= sizeOf(chosen[n]!.key); n++; }
+      chosen.splice(n);
+    }
     let reclaimed = 0;
     const candidates = new Map<string, number>();
     for (const { key, rec } of chosen) {

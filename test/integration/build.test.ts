@@ -688,6 +688,8 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nRUN head -c 300000 /dev/zero > /blob\nENV B=2\n');
     assert.equal(out(await build([c])).match(/Using cache/g)?.length, 2);
     assert.equal(out(await d.berth(['builder', 'prune', '-f'])), 'Total reclaimed space: 0B\n');
+    // keep-storage: a limit the cache is within deletes nothing, a small one the oldest first.
+    assert.equal(out(await d.docker(['builder', 'prune', '-a', '-f', '--keep-storage', '100GB'])), 'Total reclaimed space: 0B\n');
     // -a drops every record; the tagged image stays and runs, the next build uses no cache.
     const all = out(await d.berth(['builder', 'prune', '-a', '-f']));
     assert.match(all, /^Deleted build cache objects:\n([0-9a-f]{25}\n)+\nTotal reclaimed space: /);

@@ -119,6 +119,8 @@ export function buildRoutes(r: Router, b: BuildBackend): void {
   r.add('POST', '/build/prune', async (ctx) => {
     const filters = parseFilters(ctx.query.get('filters'));
     checkFilterNames(filters, BUILD_PRUNE_FILTERS);
-    sendJson(ctx.res, 200, await b.buildCache.prune({ all: boolParam(ctx.query, 'all'), filters }));
+    // reserved-space (API 1.48+) is keep-storage's new name.
+    const keep = Number.parseInt(ctx.query.get('reserved-space') || ctx.query.get('keep-storage') || '0', 10);
+    sendJson(ctx.res, 200, await b.buildCache.prune({ all: boolParam(ctx.query, 'all'), filters, ...(keep > 0 ? { keepBytes: keep } : {}) }));
   });
 }

@@ -6,6 +6,7 @@
 import type { Cli } from '../context.js';
 import type { Command, Invocation } from '../framework/command.js';
 import { humanSize } from '../format/units.js';
+import { bytesFlag } from '../opts/flag-values.js';
 import { CancelledError, confirm } from './common.js';
 import { buildCommand } from './image-build.js';
 
@@ -19,9 +20,9 @@ async function runPrune({ ctx, flags }: Invocation<Cli>): Promise<void> {
   if (!flags.bool('force') && !(await confirm(ctx, all ? ALL_WARNING : DANGLING_WARNING))) {
     throw new CancelledError('builder prune has been cancelled');
   }
-  const keep = flags.string('keep-storage');
+  const keep = flags.value<number>('keep-storage');
   const report = await ctx.client.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune', {
-    query: { all: all ? '1' : undefined, filters: flags.filters('filter').toQuery(), 'keep-storage': keep && keep !== '0' ? keep : undefined },
+    query: { all: all ? '1' : undefined, filters: flags.filters('filter').toQuery(), 'keep-storage': keep ? String(keep) : undefined },
     signal: ctx.signal,
   });
   let out = '';
@@ -39,7 +40,7 @@ const pruneCommand: Cmd = {
     { name: 'all', short: 'a', type: 'bool', usage: 'Remove all unused build cache, not just dangling ones' },
     { name: 'filter', type: 'filter', usage: 'Provide filter values (e.g. "until=24h")' },
     { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation' },
-    { name: 'keep-storage', type: 'string', default: '0', usage: 'Amount of disk space to keep for cache' },
+    bytesFlag({ name: 'keep-storage', usage: 'Amount of disk space to keep for cache' }),
   ],
   run: runPrune,
 };
