@@ -469,7 +469,7 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     const read = isCgroup2
       ? 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max /sys/fs/cgroup/cpu.weight'
       : 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.shares';
-    await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM busybox\nRUN ${read} > /limits; df -k /dev/shm | tail -1 | awk '{print $2}' > /shm; grep -E 'memory|0::' /proc/self/cgroup > /cg\n`);
+    await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM busybox\nRUN ${read} > /limits; df -k /dev/shm | tail -1 | awk '{print $2}' > /shm; grep -E 'memory|0::' /proc/self/cgroup > /cg; grep -E 'extra-(one|two)' /etc/hosts > /hosts || true\n`);
     const parent = `berth-build-test-${process.pid}`;
     t.after(async () => {
       // Every hierarchy runc may have made the parent in (cgroup v1 controllers, the hybrid "unified" one).
@@ -477,13 +477,17 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
       for (const h of hierarchies) await fsp.rmdir(path.join('/sys/fs/cgroup', h, parent)).catch(() => undefined);
       assert.deepEqual(hierarchies.filter((h) => existsSync(path.join('/sys/fs/cgroup', h, parent))), [], 'the cgroup parent is removed');
     });
-    const limits = ['--memory', '64m', '--cpu-quota', '50000', '--cpu-period', '100000', '--cpu-shares', '512', '--shm-size', '32m', '--cgroup-parent', parent, '--no-cache'];
+    const limits = ['--memory', '64m', '--cpu-quota', '50000', '--cpu-period', '100000', '--cpu-shares', '512', '--shm-size', '32m', '--cgroup-parent', parent,
+      '--add-host', 'extra-one:10.1.2.3', '--add-host', 'extra-two:10.4.5.6', '--no-cache'];
     await build([...limits, '-t', 'limits:docker', c]);
     const expected = isCgroup2 ? `${64 << 20}\n50000 100000\n20\n` : `${64 << 20}\n50000\n512\n`;
     assert.equal(out(await d.docker(['run', '--rm', 'limits:docker', 'cat', '/limits', '/shm'])), `${expected}32768\n`);
     assert.match(out(await d.docker(['run', '--rm', 'limits:docker', 'cat', '/cg'])), new RegExp(`/${parent}/`));
     await d.berth(['build', ...limits, '-t', 'limits:berth', c]);
     assert.equal(out(await d.docker(['run', '--rm', 'limits:berth', 'cat', '/limits', '/shm'])), `${expected}32768\n`);
+    for (const tag of ['limits:docker', 'limits:berth']) {
+      assert.equal(out(await d.docker(['run', '--rm', tag, 'sh', '-c', 'tr -s "\\t " " " < /hosts'])), '10.1.2.3 extra-one\n10.4.5.6 extra-two\n');
+    }
     // Without limits the same step runs with the defaults (no cache, to really run it).
     await build(['--no-cache', '-t', 'limits:none', c]);
     assert.equal(out(await d.docker(['run', '--rm', 'limits:none', 'cat', '/shm'])), '65536\n');

@@ -336,7 +336,8 @@ async function send(ctx: Cli, flags: Inv['flags'], context: BuildContext, body: 
       rm: flags.bool('rm') ? undefined : '0',
       t: flags.list('tag').length ? flags.list('tag') : undefined,
       target: flags.string('target') || undefined,
-      extrahosts: flags.list('add-host').length ? flags.list('add-host').join(',') : undefined,
+      // Repeated, as docker's client sends them.
+      extrahosts: flags.list('add-host').length ? flags.list('add-host') : undefined,
       cachefrom: flags.list('cache-from').length ? JSON.stringify(flags.list('cache-from')) : undefined,
       ...limitsQuery(flags),
       version: '1',
