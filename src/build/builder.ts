@@ -18,7 +18,7 @@ import { extractContext, ignoreMatcher } from './context.js';
 import { packEntries, planCopy } from './copy.js';
 import { expandWord } from './expand.js';
 import { parseDockerfile, type Instruction } from './parser.js';
-import { openRemoteContext, type RemoteContext } from './remote.js';
+import { cloneGitContext, isGitUrl, openRemoteContext, type RemoteContext } from './remote.js';
 import { planStages } from './stages.js';
 
 export interface BuildOptions {
@@ -117,23 +117,25 @@ export class BuildService {
     try {
       let dockerfile = o.dockerfile || 'Dockerfile';
       let text: string;
-      const remote = o.remote ? await this.openRemote(context, o, emit, signal) : undefined;
-      if (remote?.kind === 'dockerfile') {
+      let contextDir = dir;
+      const isGit = o.remote !== undefined && isGitUrl(o.remote);
+      const remote = o.remote && !isGit ? await this.openRemote(context, o, emit, signal) : undefined;
+      if (isGit) {
+        context.resume();
+        contextDir = await cloneGitContext(o.remote!, dir, signal);
+        text = await this.readDockerfile(contextDir, dockerfile);
+      } else if (remote?.kind === 'dockerfile') {
         // A Dockerfile alone: the context is empty, the `dockerfile` parameter unused (dockerd's newURLRemote).
         text = remote.text;
         dockerfile = 'Dockerfile';
       } else {
         await extractContext(remote?.body ?? context, dir, signal);
-        const dfPath = resolveWithin(dir, path.posix.normalize(dockerfile).replace(/^\/+/, ''));
-        text = await fsp.readFile(dfPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
-          if (err.code === 'ENOENT' || err.code === 'EISDIR') throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${dockerfile}`);
-          throw err;
-        });
+        text = await this.readDockerfile(dir, dockerfile);
       }
       const df = parseDockerfile(text);
-      const ignoreText = await fsp.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
+      const ignoreText = await fsp.readFile(path.join(contextDir, '.dockerignore'), 'utf8').catch(() => '');
       const isIgnored = ignoreMatcher(ignoreText);
-      const run = new BuildRun(this.d, o, emit, signal, dir, df.escape, isIgnored, intermediates, (id) => { this.d.cache.hold(id); held.push(id); });
+      const run = new BuildRun(this.d, o, emit, signal, contextDir, df.escape, isIgnored, intermediates, (id) => { this.d.cache.hold(id); held.push(id); });
       const id = await run.execute(df.instructions);
       for (const t of o.tags) {
         const { repo, tag } = splitTag(t);
@@ -158,6 +160,14 @@ export class BuildService {
       await fsp.rm(dir, { recursive: true, force: true });
       for (const id of held) this.d.cache.release(id);
     }
+  }
+
+  private async readDockerfile(contextDir: string, dockerfile: string): Promise<string> {
+    const dfPath = resolveWithin(contextDir, path.posix.normalize(dockerfile).replace(/^\/+/, ''));
+    return fsp.readFile(dfPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'EISDIR') throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${dockerfile}`);
+      throw err;
+    });
   }
 
   /** `remote=<url>`: the request's own body is not the context then, and is drained. */

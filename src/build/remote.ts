@@ -1,6 +1,9 @@
+import { promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
-import { InvalidArgumentError, NotImplementedError } from '../errors/index.js';
+import { InvalidArgumentError } from '../errors/index.js';
 import type { ProgressMessage } from '../registry/index.js';
+import { resolveWithin } from '../store/index.js';
+import { exec } from '../util/index.js';
 
 /** The build context a `remote` URL gave: a tar stream, or a Dockerfile's text alone. */
 export type RemoteContext = { kind: 'archive'; body: Readable } | { kind: 'dockerfile'; text: string };
@@ -20,7 +23,7 @@ const MAX_DOCKERFILE_BYTES = 16 << 20;
  * "Downloading build context from remote url: <url>".
  */
 export async function openRemoteContext(url: string, signal: AbortSignal, emit: (m: ProgressMessage) => void): Promise<RemoteContext> {
-  if (isGitUrl(url)) throw new NotImplementedError(`git build contexts are not supported by berth: ${url}`);
+  if (isGitUrl(url)) throw new InvalidArgumentError(`internal: ${url} is a git URL (cloneGitContext)`);
   if (!/^https?:\/\//i.test(url)) throw new InvalidArgumentError(`unable to prepare context: '${url}' is not a valid URL`);
   let res: Response;
   try {
@@ -86,4 +89,47 @@ function looksLikeText(head: Buffer): boolean {
     if (b <= 0x08 || b === 0x0b || (b >= 0x0e && b <= 0x1a) || (b >= 0x1c && b <= 0x1f)) return false;
   }
   return true;
+}
+
+/**
+ * A git context, as moby's gitutils.Clone: `<repo>[#<ref>][:<subdir>]`, a shallow clone of
+ * the ref (a branch or a tag; "master" without one, as moby) with its submodules, git's
+ * own config isolated from the host's. `github.com/x/y` means https. Returns the context
+ * directory (the subdirectory, resolved inside the clone).
+ */
+export async function cloneGitContext(url: string, into: string, signal: AbortSignal): Promise<string> {
+  const hash = url.indexOf('#');
+  let repo = hash < 0 ? url : url.slice(0, hash);
+  const fragment = hash < 0 ? '' : url.slice(hash + 1);
+  const colon = fragment.indexOf(':');
+  // moby's getRefAndSubdir: no ref is "master" (not the remote's default branch).
+  const ref = (colon < 0 ? fragment : fragment.slice(0, colon)) || 'master';
+  const subdir = colon < 0 ? '' : fragment.slice(colon + 1);
+  if (repo.startsWith('github.com/')) repo = `https://${repo}`;
+  if (ref.startsWith('-')) throw new InvalidArgumentError(`invalid git ref: ${ref}`);
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: into, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', GIT_PROTOCOL_FROM_USER: '0' };
+  const shallow = await supportsShallowClone(repo, signal) ? ['--depth', '1', '--shallow-submodules'] : [];
+  const args = ['clone', '--quiet', ...shallow, '--recurse-submodules', '--branch', ref, '--', repo, 'clone'];
+  const r = await exec('git', args, { cwd: into, env, signal, timeoutMs: 10 * 60_000, allowFailure: true });
+  if (r.code !== 0) throw new InvalidArgumentError(`unable to prepare context: unable to 'git clone' to temporary context directory: error fetching: ${r.stderr.trim()}: exit status ${r.code ?? 1}`);
+  const root = `${into}/clone`;
+  const dir = subdir ? resolveWithin(root, subdir) : root;
+  const st = await fsp.stat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) throw new InvalidArgumentError(`unable to prepare context: subdirectory ${subdir} not found in ${repo}`);
+  return dir;
+}
+
+/**
+ * moby's supportsShallowClone: git's "dumb" HTTP transport cannot fetch shallowly, so an
+ * http(s) repository is cloned with depth 1 only when it answers as a smart server.
+ */
+export async function supportsShallowClone(repo: string, signal: AbortSignal): Promise<boolean> {
+  if (!/^https?:\/\//i.test(repo)) return true;
+  try {
+    const res = await fetch(`${repo.replace(/\/+$/, '')}/info/refs?service=git-upload-pack`, { method: 'HEAD', signal, redirect: 'follow' });
+    return res.ok && res.headers.get('content-type') === 'application/x-git-upload-pack-advertisement';
+  } catch {
+    // Unreachable here: git's own clone then says why, with its words.
+    return false;
+  }
 }

@@ -552,6 +552,64 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'tmp')).then((l) => l.filter((n) => n.startsWith('build-'))), []);
   });
 
+  test('git contexts: <repo>.git[#ref][:subdir] cloned by berthd (remote=), by docker build and by berth build', async (t) => {
+    const work = path.join(d.dir, 'git-work');
+    const bare = path.join(d.dir, 'git-served', 'repo.git');
+    await fsp.mkdir(path.join(work, 'sub'), { recursive: true });
+    const git = (args: string[], cwd: string): Promise<ExecResult> => exec('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'init.defaultBranch=master', ...args], { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d.dir } });
+    await fsp.writeFile(path.join(work, 'Dockerfile'), 'FROM busybox\nCOPY main.txt /from-git\n');
+    await fsp.writeFile(path.join(work, 'main.txt'), 'master branch\n');
+    await fsp.writeFile(path.join(work, 'sub', 'Dockerfile'), 'FROM busybox\nCOPY s.txt /from-git\n');
+    await fsp.writeFile(path.join(work, 'sub', 's.txt'), 'subdir\n');
+    await git(['init', '-q'], work);
+    await git(['add', '.'], work);
+    await git(['commit', '-qm', 'one'], work);
+    await git(['checkout', '-qb', 'other'], work);
+    await fsp.writeFile(path.join(work, 'sub', 's.txt'), 'other branch subdir\n');
+    await git(['commit', '-qam', 'two'], work);
+    await git(['checkout', '-q', 'master'], work);
+    await git(['clone', '-q', '--bare', work, bare], d.dir);
+    await git(['update-server-info'], bare);
+    // git's "dumb" HTTP protocol: the bare repository's files, served as they are.
+    const root = path.dirname(bare);
+    const server = http.createServer((req, res) => {
+      const file = path.join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+      fsp.readFile(file).then((b) => { res.writeHead(200); res.end(b); }, () => { res.writeHead(404); res.end(); });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    t.after(() => { server.close(); });
+    const repo = `http://127.0.0.1:${(server.address() as AddressInfo).port}/repo.git`;
+    const api = async (remote: string, tag: string): Promise<void> => {
+      const r = await d.request('POST', `/build?remote=${encodeURIComponent(remote)}&t=${tag}`, '');
+      assert.equal(r.status, 200, r.body);
+      assert.match(r.body, /"aux":\{"ID":"sha256:[0-9a-f]{64}"\}/, r.body);
+    };
+    const cat = async (tag: string): Promise<string> => out(await d.docker(['run', '--rm', tag, 'cat', '/from-git']));
+    await api(repo, 'git:api');
+    // No ref is "master", as docker's gitutils has it.
+    assert.equal(await cat('git:api'), 'master branch\n');
+    await api(`${repo}#other:sub`, 'git:api-other');
+    assert.equal(await cat('git:api-other'), 'other branch subdir\n');
+    const bad = await d.request('POST', `/build?remote=${encodeURIComponent(`${repo}#nobranch`)}`, '');
+    assert.equal(bad.status, 400);
+    assert.match(bad.body, /unable to 'git clone' to temporary context directory/);
+    // The docker CLI clones into $TMPDIR and leaves the clone there: a directory of the test's.
+    const cliTmp = path.join(d.dir, 'docker-cli-tmp');
+    await fsp.mkdir(cliTmp, { recursive: true });
+    await exec(dockerBin, ['build', '-t', 'git:docker', `${repo}#:sub`], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d.dir, DOCKER_CONFIG: path.join(d.dir, 'docker-config'), DOCKER_HOST: d.host, DOCKER_BUILDKIT: '0', TMPDIR: cliTmp }, timeoutMs: 120_000,
+    });
+    assert.equal(await cat('git:docker'), 'subdir\n');
+    await d.berth(['build', '-t', 'git:berth', `${repo}#other:sub`]);
+    assert.equal(await cat('git:berth'), 'other branch subdir\n');
+    // -f is relative to the clone: sub/Dockerfile is read, its COPY then looks in the repository's root.
+    const viaF = await d.berth(['build', '-f', 'sub/Dockerfile', `${repo}#other`], { allowFailure: true });
+    assert.match(viaF.stderr.toString(), /COPY failed: file not found in build context or excluded by \.dockerignore: stat s\.txt: file does not exist/);
+    assert.match((await d.berth(['build', `${repo}#other:nope`], { allowFailure: true })).stderr.toString(), /Cannot locate specified Dockerfile|not found|unable to prepare context/);
+    assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'tmp')).then((l) => l.filter((n) => n.startsWith('build-'))), []);
+  });
+
   test('--cache-from: an image\'s history stands for the steps once the local records are gone', async () => {
     const c = path.join(d.dir, 'cachefrom');
     await fsp.mkdir(c, { recursive: true });

@@ -9,11 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fsp, type Stats } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import tar from 'tar-stream';
 import { StreamError } from '../../client/index.js';
-import { ignoreMatcher } from '../../util/index.js';
+import { exec, ignoreMatcher } from '../../util/index.js';
 import type { Cli } from '../context.js';
 import type { Command, Invocation } from '../framework/command.js';
 import { StatusError } from '../framework/errors.js';
@@ -30,6 +31,8 @@ type Inv = Invocation<Cli>;
 export interface BuildContext {
   body: Readable;
   dockerfile: string;
+  /** Removes what making the context left behind (a git clone). */
+  cleanup?: () => Promise<void>;
 }
 
 /** docker's IsArchive: a compressed stream's magic, or a valid tar header. */
@@ -198,7 +201,7 @@ async function makeContext(ctx: Cli, specified: string, dockerfileFlag: string):
     return { body: tarOf([{ name: 'Dockerfile', data: await readAllOf(stream), mode: 0o644 }]), dockerfile: 'Dockerfile' };
   }
   if (/^(git@|github\.com\/|git:\/\/)/.test(specified) || (/^https?:\/\//.test(specified) && /\.git(#.*)?$/.test(specified))) {
-    throw new Error(`unable to prepare context: git build contexts are not supported by berth build yet: ${specified}`);
+    return gitContext(ctx, specified, dockerfileFlag);
   }
   if (/^https?:\/\//.test(specified)) return urlContext(ctx, specified, dockerfileFlag);
   const { contextDir, relDockerfile } = await localContext(specified, dockerfileFlag);
@@ -218,6 +221,41 @@ async function makeContext(ctx: Cli, specified: string, dockerfileFlag: string):
   // A Dockerfile outside the context is added to it, as docker does.
   if (isOutside) return addDockerfile(body, await fsp.readFile(path.resolve(dockerfileFlag)));
   return { body, dockerfile: relDockerfile.split(path.sep).join('/') };
+}
+
+/**
+ * GetContextFromGitURL: a shallow clone (`<repo>[#<ref>][:<subdir>]`) into a temporary
+ * directory, sent as a local context; `-f` is relative to the clone's context directory
+ * there. The directory goes when the build ends (`cleanup`).
+ */
+async function gitContext(ctx: Cli, url: string, dockerfileFlag: string): Promise<BuildContext> {
+  const hash = url.indexOf('#');
+  let repo = hash < 0 ? url : url.slice(0, hash);
+  const fragment = hash < 0 ? '' : url.slice(hash + 1);
+  const [given = '', subdir = ''] = fragment.split(':');
+  // docker's gitutils: no ref is "master" (not the remote's default branch).
+  const ref = given || 'master';
+  if (repo.startsWith('github.com/')) repo = `https://${repo}`;
+  if (ref.startsWith('-')) throw new Error(`unable to prepare context: invalid git ref: ${ref}`);
+  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'docker-build-git'));
+  const cleanup = (): Promise<void> => fsp.rm(tmp, { recursive: true, force: true });
+  try {
+    const env = { PATH: ctx.env.PATH ?? '/usr/bin:/bin', HOME: tmp, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
+    // Shallow only where the server can (moby's supportsShallowClone: not git's dumb HTTP).
+    const isSmart = !/^https?:\/\//i.test(repo) || await fetch(`${repo.replace(/\/+$/, '')}/info/refs?service=git-upload-pack`, { method: 'HEAD', signal: ctx.signal })
+      .then((res) => res.ok && res.headers.get('content-type') === 'application/x-git-upload-pack-advertisement', () => false);
+    const r = await exec('git', ['clone', '--quiet', ...(isSmart ? ['--depth', '1', '--shallow-submodules'] : []), '--recurse-submodules', '--branch', ref, '--', repo, 'clone'],
+      { cwd: tmp, env, signal: ctx.signal, timeoutMs: 10 * 60_000, allowFailure: true });
+    if (r.code !== 0) throw new Error(`unable to prepare context: unable to 'git clone' to temporary context directory: error fetching: ${r.stderr.trim()}: exit status ${r.code ?? 1}`);
+    const root = path.join(tmp, 'clone');
+    const dir = path.resolve(root, subdir.replace(/^\/+/, ''));
+    if (dir !== root && !dir.startsWith(`${root}/`)) throw new Error(`unable to prepare context: subdirectory ${subdir} is outside the repository`);
+    const df = dockerfileFlag && dockerfileFlag !== '-' ? path.resolve(dir, dockerfileFlag) : dockerfileFlag;
+    return { ...(await makeContext(ctx, dir, df)), cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
 }
 
 /**
@@ -292,6 +330,14 @@ async function runBuild({ ctx, args, flags }: Inv): Promise<void> {
     });
   }
   const context = await makeContext(ctx, args[0]!, flags.string('file'));
+  try {
+    await buildWith(ctx, flags, context, quiet, iidfile);
+  } finally {
+    await context.cleanup?.();
+  }
+}
+
+async function buildWith(ctx: Cli, flags: Inv['flags'], context: BuildContext, quiet: boolean, iidfile: string): Promise<void> {
   let progress = '';
   const write = (s: string): void => { if (quiet) progress += s; else ctx.io.stdout.write(s); };
   const sending = sendingProgress(write, ctx.io.stdoutIsTerminal && !quiet);
