@@ -107,7 +107,9 @@ export async function cloneGitContext(url: string, into: string, signal: AbortSi
   const subdir = colon < 0 ? '' : fragment.slice(colon + 1);
   if (repo.startsWith('github.com/')) repo = `https://${repo}`;
   if (ref.startsWith('-')) throw new InvalidArgumentError(`invalid git ref: ${ref}`);
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: into, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', GIT_PROTOCOL_FROM_USER: '0' };
+  // berthd runs as root: only network transports, for the repository and its submodules
+  // (a submodule's file:// URL would otherwise read the daemon host's repositories).
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: into, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', GIT_ALLOW_PROTOCOL: 'http:https:git:ssh' };
   const shallow = await supportsShallowClone(repo, signal) ? ['--depth', '1', '--shallow-submodules'] : [];
   const args = ['clone', '--quiet', ...shallow, '--recurse-submodules', '--branch', ref, '--', repo, 'clone'];
   const r = await exec('git', args, { cwd: into, env, signal, timeoutMs: 10 * 60_000, allowFailure: true });
