@@ -774,10 +774,11 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     await fsp.writeFile(path.join(c, 'Dockerfile'), [
       'FROM debian-base:build',
       'ENV DEBIAN_FRONTEND=noninteractive',
-      'RUN apt-get update -q && apt-get install -y -q --no-install-recommends hello && rm -rf /var/lib/apt/lists/*',
+      'RUN apt-get -o Acquire::Retries=3 update -q && apt-get -o Acquire::Retries=3 install -y -q --no-install-recommends hello && rm -rf /var/lib/apt/lists/*',
       'CMD ["hello"]',
     ].join('\n') + '\n');
-    const r = await build(['-t', 'apt:hello', c]);
+    const r = await build(['-t', 'apt:hello', c], true);
+    assert.equal(r.code, 0, `${out(r)}\n${r.stderr.toString()}`);
     assert.match(out(r), /Setting up hello /);
     assert.equal(out(await d.docker(['run', '--rm', 'apt:hello'])), 'Hello, world!\n');
     assert.equal(await containers(), '');
