@@ -12,6 +12,16 @@ import { importBusybox, out, streamDocker } from '../helpers/containers.js';
 import { debianRootfsTar } from '../helpers/debian.js';
 import { startRegistry } from '../helpers/registry.js';
 
+/**
+ * A default bridge of the test's own (device and subnet), so RUN's network does not depend on
+ * berth0 or 172.17/16, which other daemons on the machine may hold at the same time (apt-get
+ * in a build lost its DNS twice that way).
+ */
+function netConfig(n: number): Record<string, unknown> {
+  const octet = (process.pid + n) % 250 + 1;
+  return { bridge: `bb${(process.pid + n) % 100000}`, bip: `10.229.${octet}.1/24`, 'default-address-pools': [{ base: `10.230.${octet}.0/24`, size: 28 }] };
+}
+
 /** The package list of the Debian base other tests use too (compose-stack), so its cached root serves. */
 const DEBIAN_PACKAGES = ['nginx-light', 'redis-server', 'busybox', 'openssl'];
 
@@ -26,7 +36,7 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
   const containers = async (): Promise<string> => out(await d.docker(['ps', '-a', '-q'])).trim();
 
   before(async () => {
-    d = await startDaemon('build');
+    d = await startDaemon('build', [], { config: netConfig(0) });
     await importBusybox(d);
     ctx = path.join(d.dir, 'ctx');
     await fsp.mkdir(path.join(ctx, 'sub'), { recursive: true });
@@ -675,7 +685,7 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
   });
 
   test('SOURCE_DATE_EPOCH: the same Dockerfile and context give the same image id on two data-roots (docker build and berth build)', async (t) => {
-    const d2 = await startDaemon('build-repro');
+    const d2 = await startDaemon('build-repro', [], { config: netConfig(1) });
     t.after(() => d2.stop());
     // The same base on both: saved here, loaded there (an import would date it now).
     const saved = (await d.docker(['save', 'busybox'], { timeoutMs: 60_000 })).stdout;
@@ -816,7 +826,7 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     const exited = once(d.proc, 'exit');
     d.proc.kill('SIGTERM');
     await exited;
-    d = await startDaemon('build', [], { dir: d.dir });
+    d = await startDaemon('build', [], { dir: d.dir, config: netConfig(0) });
     assert.equal(out(await build([c])).match(/Using cache/g)?.length, 2);
   });
 });
