@@ -7,14 +7,19 @@ import tar from 'tar-stream';
 import type { ContainerService } from '../container/index.js';
 import { EngineError, InvalidArgumentError, NotFoundError } from '../errors/index.js';
 import type { ContainerConfigJson, ContentStore, ImageConfigJson, ImageService, ImageStore, Snapshots } from '../image/index.js';
-import { decompressed, writeImage } from '../image/index.js';
-import { readJson, resolveWithin, writeJsonAtomic } from '../store/index.js';
+import { decompressed, parseNormalizedNamed, writeImage } from '../image/index.js';
+import { registryDomain, type AuthConfig, type ProgressMessage, type RegistryService } from '../registry/index.js';
+import { resolveWithin } from '../store/index.js';
 import type { Logger } from '../util/index.js';
+import type { BuildCache } from './cache.js';
+import { restoreFromSources, type CacheFromDeps } from './cache-from.js';
 import { applyConfigInstruction } from './config-steps.js';
 import { extractContext, ignoreMatcher } from './context.js';
 import { packEntries, planCopy } from './copy.js';
 import { expandWord } from './expand.js';
 import { parseDockerfile, type Instruction } from './parser.js';
+import { cloneGitContext, isGitUrl, openRemoteContext, type RemoteContext } from './remote.js';
+import { planStages } from './stages.js';
 
 export interface BuildOptions {
   dockerfile: string;
@@ -27,10 +32,37 @@ export interface BuildOptions {
   labels: Record<string, string>;
   quiet: boolean;
   networkMode?: string;
+  /** Always pull FROM images (`pull=1`); a missing one is pulled anyway, as dockerd does. */
+  pull?: boolean;
+  /** Images whose history may satisfy cache lookups (`cachefrom`). */
+  cacheFrom?: string[];
+  /** Resource limits and host settings of the RUN containers (`memory`, `cpuquota`, …). */
+  hostConfig?: BuildHostConfig;
+  /** Credentials by registry (`X-Registry-Config`), for pulling FROM images. */
+  registryAuth?: Record<string, AuthConfig>;
+  /** The `platform` query: the default of every FROM without its own `--platform`. */
+  platform?: string;
+  /** A URL berthd fetches the context (a tar, or a Dockerfile alone) from (`remote`). */
+  remote?: string;
 }
 
-/** One message of Docker's build stream (`{"stream":…}`, `{"aux":…}`). */
-export type BuildMessage = { stream: string } | { aux: { ID: string } };
+/** The HostConfig fields `POST /build` takes for its build containers, as dockerd passes them. */
+export interface BuildHostConfig {
+  Memory?: number;
+  MemorySwap?: number;
+  CpuShares?: number;
+  CpuQuota?: number;
+  CpuPeriod?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  ShmSize?: number;
+  CgroupParent?: string;
+  ExtraHosts?: string[];
+  Ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
+}
+
+/** One message of Docker's build stream (`{"stream":…}`, `{"aux":…}`, a FROM image's pull progress). */
+export type BuildMessage = { stream: string } | { aux: { ID: string } } | ProgressMessage;
 
 export interface BuildServiceDeps {
   containers: Pick<ContainerService, 'create' | 'start' | 'wait' | 'remove' | 'commit' | 'logs' | 'putArchive' | 'statPath' | 'getArchive'>;
@@ -38,8 +70,10 @@ export interface BuildServiceDeps {
   store: ImageStore;
   content: ContentStore;
   snapshots: Snapshots;
-  /** Directory of cache records (`<key>.json` → image id); survives restarts. */
-  cacheDir: string;
+  /** The step cache (records survive restarts); `builder prune` and `system df` read it too. */
+  cache: BuildCache;
+  /** Pulls FROM images that are missing, or all of them with `pull`; without it they must be there. */
+  registry?: Pick<RegistryService, 'pull'>;
   tmpDir: string;
   logger: Logger;
 }
@@ -79,17 +113,29 @@ export class BuildService {
   async build(context: Readable, o: BuildOptions, emit: (m: BuildMessage) => void, signal: AbortSignal): Promise<string> {
     const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-'));
     const intermediates: string[] = [];
+    const held: string[] = [];
     try {
-      await extractContext(context, dir, signal);
-      const dfPath = resolveWithin(dir, path.posix.normalize(o.dockerfile || 'Dockerfile').replace(/^\/+/, ''));
-      const text = await fsp.readFile(dfPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT' || err.code === 'EISDIR') throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${o.dockerfile || 'Dockerfile'}`);
-        throw err;
-      });
+      let dockerfile = o.dockerfile || 'Dockerfile';
+      let text: string;
+      let contextDir = dir;
+      const isGit = o.remote !== undefined && isGitUrl(o.remote);
+      const remote = o.remote && !isGit ? await this.openRemote(context, o, emit, signal) : undefined;
+      if (isGit) {
+        context.resume();
+        contextDir = await cloneGitContext(o.remote!, dir, signal);
+        text = await this.readDockerfile(contextDir, dockerfile);
+      } else if (remote?.kind === 'dockerfile') {
+        // A Dockerfile alone: the context is empty, the `dockerfile` parameter unused (dockerd's newURLRemote).
+        text = remote.text;
+        dockerfile = 'Dockerfile';
+      } else {
+        await extractContext(remote?.body ?? context, dir, signal);
+        text = await this.readDockerfile(dir, dockerfile);
+      }
       const df = parseDockerfile(text);
-      const ignoreText = await fsp.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
+      const ignoreText = await fsp.readFile(path.join(contextDir, '.dockerignore'), 'utf8').catch(() => '');
       const isIgnored = ignoreMatcher(ignoreText);
-      const run = new BuildRun(this.d, o, emit, signal, dir, df.escape, isIgnored, intermediates);
+      const run = new BuildRun(this.d, o, emit, signal, contextDir, df.escape, isIgnored, intermediates, (id) => { this.d.cache.hold(id); held.push(id); });
       const id = await run.execute(df.instructions);
       for (const t of o.tags) {
         const { repo, tag } = splitTag(t);
@@ -112,7 +158,22 @@ export class BuildService {
         }
       }
       await fsp.rm(dir, { recursive: true, force: true });
+      for (const id of held) this.d.cache.release(id);
     }
+  }
+
+  private async readDockerfile(contextDir: string, dockerfile: string): Promise<string> {
+    const dfPath = resolveWithin(contextDir, path.posix.normalize(dockerfile).replace(/^\/+/, ''));
+    return fsp.readFile(dfPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'EISDIR') throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${dockerfile}`);
+      throw err;
+    });
+  }
+
+  /** `remote=<url>`: the request's own body is not the context then, and is drained. */
+  private async openRemote(body: Readable, o: BuildOptions, emit: (m: BuildMessage) => void, signal: AbortSignal): Promise<RemoteContext> {
+    body.resume();
+    return openRemoteContext(o.remote!, signal, (m) => { if (!o.quiet) emit(m); });
   }
 }
 
@@ -133,7 +194,9 @@ export function cacheKey(parentId: string | undefined, createdBy: string, extra 
 }
 
 class BuildRun {
+  /** Stages by their index in the Dockerfile; a stage the target does not need is a hole. */
   private readonly stages: StageState[] = [];
+  private currentStage: StageState | undefined;
   private readonly globalArgs = new Map<string, string | undefined>();
   private readonly usedArgs = new Set<string>();
   private step = 0;
@@ -143,12 +206,41 @@ class BuildRun {
     private readonly d: BuildServiceDeps, private readonly o: BuildOptions, private readonly emit: (m: BuildMessage) => void,
     private readonly signal: AbortSignal, private readonly contextDir: string, private readonly escape: string,
     private readonly isIgnored: (rel: string) => boolean, private readonly intermediates: string[],
-  ) {}
+    private readonly hold: (imageId: string) => void,
+  ) {
+    // dockerd skips cache-from names it cannot find (with a warning in its log).
+    this.cacheFrom = (o.cacheFrom ?? []).map((n) => d.store.lookup(n)?.id).filter((id): id is string => id !== undefined);
+    const epoch = o.buildArgs.SOURCE_DATE_EPOCH;
+    if (epoch !== undefined && epoch !== null && epoch !== '') {
+      if (!/^\d{1,12}$/.test(epoch)) throw new InvalidArgumentError(`invalid SOURCE_DATE_EPOCH: ${epoch}`);
+      this.epoch = { sec: Number(epoch), iso: new Date(Number(epoch) * 1000).toISOString().replace('.000Z', 'Z') };
+    }
+  }
+
+  private readonly cacheFrom: string[];
+
+  /**
+   * SOURCE_DATE_EPOCH (a build arg; `berth build` passes its environment's): every date the
+   * build writes is this one and no layer entry is newer (BuildKit's rule, which the legacy
+   * builder lacks), so the same Dockerfile and context give the same image id anywhere.
+   */
+  private readonly epoch: { sec: number; iso: string } | undefined;
+
+  /** A step's cache key; a reproducible build's steps are its own (their dates differ). */
+  private key(parentId: string | undefined, createdBy: string, extra: string): string {
+    return cacheKey(parentId, createdBy, this.epoch ? `${extra}|epoch=${this.epoch.sec}` : extra);
+  }
+
+  private now(): string { return this.epoch?.iso ?? new Date().toISOString(); }
+
+  private cacheFromDeps(): CacheFromDeps { return { store: this.d.store, content: this.d.content, snapshots: this.d.snapshots }; }
 
   private say(s: string): void { if (!this.o.quiet) this.emit({ stream: s }); }
 
   async execute(all: Instruction[]): Promise<string> {
-    const list = this.upToTarget(all);
+    const plan = planStages(all, this.o.target);
+    if (!plan) throw new InvalidArgumentError(`failed to reach build target ${this.o.target} in Dockerfile`);
+    const { list, indexOf } = plan;
     this.total = list.length;
     let stage: StageState | undefined;
     for (const ins of list) {
@@ -157,7 +249,9 @@ class BuildRun {
       this.say(`Step ${this.step}/${this.total} : ${ins.original}\n`);
       if (ins.cmd === 'from') {
         stage = await this.from(ins);
-        this.stages.push(stage);
+        // By the stage's index in the whole Dockerfile: skipped stages leave holes.
+        this.stages[indexOf.get(ins)!] = stage;
+        this.currentStage = stage;
         await this.onBuildTriggers(stage);
       } else if (!stage) {
         if (ins.cmd !== 'arg') throw new InvalidArgumentError('Please provide a source image with `from` prior to commit');
@@ -198,20 +292,6 @@ class BuildRun {
     }
   }
 
-  private upToTarget(all: Instruction[]): Instruction[] {
-    if (!this.o.target) return all;
-    let stageIndex = -1;
-    for (let i = 0; i < all.length; i++) {
-      if (all[i]!.cmd !== 'from') continue;
-      stageIndex++;
-      if (all[i]!.args[1]?.toLowerCase() !== this.o.target.toLowerCase()) continue;
-      let end = i + 1;
-      while (end < all.length && all[end]!.cmd !== 'from') end++;
-      return all.slice(0, end);
-    }
-    throw new InvalidArgumentError(`failed to reach build target ${this.o.target} in Dockerfile`);
-  }
-
   private expand(word: string, stage: StageState | undefined): string {
     return expandWord(word, this.envMap(stage), this.escape);
   }
@@ -245,25 +325,45 @@ class BuildRun {
     return m;
   }
 
-  private current(): StageState | undefined { return this.stages.at(-1); }
+  private current(): StageState | undefined { return this.currentStage; }
 
   private async from(ins: Instruction): Promise<StageState> {
     const ref = expandWord(ins.args[0]!, new Map([...this.globalArgs].filter((e): e is [string, string] => e[1] !== undefined)), this.escape);
     const name = ins.args[1]?.toLowerCase();
-    const wanted = ins.flags.platform === undefined ? undefined : checkPlatform(expandWord(ins.flags.platform, this.platformArgs(), this.escape));
+    const spec = ins.flags.platform === undefined ? this.o.platform : expandWord(ins.flags.platform, this.platformArgs(), this.escape);
+    const wanted = spec ? checkPlatform(spec) : undefined;
     const base = { name, args: new Map<string, string | undefined>(), isCacheBusted: this.o.noCache, isCmdSet: false, shell: ['/bin/sh', '-c'] };
-    const prev = this.stages.find((s) => s.name === ref.toLowerCase());
+    const prev = this.stages.find((s: StageState | undefined) => s?.name === ref.toLowerCase());
     if (prev) return { ...base, imageId: prev.imageId, image: structuredClone(prev.image), shell: [...prev.shell] };
     if (ref.toLowerCase() === 'scratch') {
       return { ...base, imageId: undefined, image: { architecture: archOf(), os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] } };
     }
-    const rec = this.d.store.lookup(ref);
+    let rec = this.o.pull && !/^(sha256:)?[0-9a-f]{64}$/.test(ref) ? undefined : this.d.store.lookup(ref);
+    if (!rec && this.d.registry) {
+      await this.pullBase(ref, wanted);
+      rec = this.d.store.lookup(ref);
+    }
     if (!rec) throw new NotFoundError(`pull access denied for ${ref}, repository does not exist or may require 'docker login': No such image: ${this.d.store.displayName(ref)}`);
+    this.hold(rec.id);
     const image = structuredClone(this.d.store.config(rec.id));
     if (wanted && (image.os !== wanted.os || image.architecture !== wanted.architecture)) {
       throw new NotFoundError(`image with reference ${ref} was found but does not match the specified platform: wanted ${wanted.os}/${wanted.architecture}, actual: ${image.os}/${image.architecture}`);
     }
     return { ...base, imageId: rec.id, image, shell: image.config?.Shell ? [...image.config.Shell] : ['/bin/sh', '-c'] };
+  }
+
+  /**
+   * dockerd's pullForBuilder: the name with its default tag, the credentials of its registry
+   * out of `X-Registry-Config`, and the pull's progress messages in the build stream.
+   */
+  private async pullBase(ref: string, platform: { os: string; architecture: string } | undefined): Promise<void> {
+    const named = parseNormalizedNamed(ref);
+    const auth = Object.entries(this.o.registryAuth ?? {}).find(([k]) => registryDomain(k) === named.domain)?.[1] ?? {};
+    await this.d.registry!.pull({
+      fromImage: named.tag === undefined && named.digest === undefined ? `${ref}:latest` : ref,
+      auth, emit: (m) => { if (!this.o.quiet) this.emit(m); }, signal: this.signal,
+      ...(platform ? { platform: `${platform.os}/${platform.architecture}` } : {}),
+    });
   }
 
   private async dispatch(stage: StageState, ins: Instruction): Promise<void> {
@@ -289,15 +389,15 @@ class BuildRun {
   }
 
   private async configStep(stage: StageState, config: ContainerConfigJson, createdBy: string): Promise<void> {
-    const key = cacheKey(stage.imageId, createdBy, JSON.stringify(config));
-    if (await this.fromCache(stage, key)) return;
+    const key = this.key(stage.imageId, createdBy, JSON.stringify(config));
+    if (await this.fromCache(stage, key, createdBy, config)) return;
     stage.imageId = await this.configImage(stage, config, createdBy);
-    await this.saveCache(key, stage.imageId);
+    await this.saveCache(key, stage.imageId, createdBy);
   }
 
   /** A new image with the same layers and a new config: an empty layer in the history. */
   private async configImage(stage: StageState, config: ContainerConfigJson, createdBy: string): Promise<string> {
-    const now = new Date().toISOString();
+    const now = this.now();
     const image: ImageConfigJson = {
       ...stage.image,
       created: now,
@@ -309,24 +409,37 @@ class BuildRun {
     const parent = stage.imageId ? this.d.store.get(stage.imageId) : undefined;
     const layers = (parent?.layers ?? []).map((l) => () => this.d.content.open(l.blobDigest));
     const rec = await this.d.store.lock.run('images', () => writeImage({ content: this.d.content, snapshots: this.d.snapshots, store: this.d.store }, Buffer.from(JSON.stringify(image)), layers, stage.imageId ? { parent: stage.imageId } : {}));
+    this.hold(rec.id);
     stage.image = image;
     return rec.id;
   }
 
-  private async fromCache(stage: StageState, key: string): Promise<boolean> {
+  /**
+   * A step from the cache: its record, else (with `cachefrom`) a step of a cache-from image
+   * whose history continues this stage's with the same line, as dockerd's ImageCache.
+   */
+  private async fromCache(stage: StageState, key: string, createdBy: string, config: ContainerConfigJson): Promise<boolean> {
     if (stage.isCacheBusted) return false;
-    const hit = await readJson<{ imageId: string }>(path.join(this.d.cacheDir, `${key}.json`));
-    const rec = hit ? this.d.store.get(hit.imageId) : undefined;
-    if (!rec) { stage.isCacheBusted = true; return false; }
+    let id = await this.d.cache.lookup(key);
+    if (!id && this.cacheFrom.length > 0) {
+      id = await restoreFromSources(this.cacheFromDeps(), this.cacheFrom, stage.imageId, createdBy, config);
+      if (id) await this.saveCache(key, id, createdBy);
+    }
+    if (!id) { stage.isCacheBusted = true; return false; }
     this.say(' ---> Using cache\n');
-    stage.imageId = rec.id;
-    stage.image = structuredClone(this.d.store.config(rec.id));
+    this.setImage(stage, id);
     return true;
   }
 
-  private async saveCache(key: string, imageId: string): Promise<void> {
-    await fsp.mkdir(this.d.cacheDir, { recursive: true });
-    await writeJsonAtomic(path.join(this.d.cacheDir, `${key}.json`), { imageId });
+  private async saveCache(key: string, imageId: string, createdBy: string): Promise<void> {
+    await this.d.cache.save(key, imageId, createdBy);
+  }
+
+  /** The stage's image is now `id`; a running build holds it against `builder prune`. */
+  private setImage(stage: StageState, id: string): void {
+    this.hold(id);
+    stage.imageId = id;
+    stage.image = structuredClone(this.d.store.config(id));
   }
 
   /** The image to run a build container from; a scratch stage gets an empty one first. */
@@ -356,8 +469,8 @@ class BuildRun {
       cmd = [...stage.shell, `${ins.args[0]!}\n${docs.map((d) => `${d.content}${d.name}\n`).join('')}`];
     }
     const { env, argPrefix } = this.runEnv(stage);
-    const key = cacheKey(stage.imageId, argPrefix + cmd.join(' '), JSON.stringify(stage.image.config ?? {}));
-    if (await this.fromCache(stage, key)) return;
+    const key = this.key(stage.imageId, argPrefix + cmd.join(' '), JSON.stringify(stage.image.config ?? {}));
+    if (await this.fromCache(stage, key, argPrefix + cmd.join(' '), stage.image.config ?? {})) return;
     const base = await this.baseFor(stage);
     const id = await this.buildContainer(stage, base, cmd, env);
     this.say(` ---> Running in ${short(id)}\n`);
@@ -370,7 +483,7 @@ class BuildRun {
       throw new BuildStepError(`The command '${cmd.join(' ')}' returned a non-zero code: ${res.StatusCode}`, res.StatusCode);
     }
     await this.commit(stage, id, true);
-    await this.saveCache(key, stage.imageId!);
+    await this.saveCache(key, stage.imageId!, argPrefix + cmd.join(' '));
   }
 
   private async buildContainer(stage: StageState, image: string, cmd: string[], env: string[]): Promise<string> {
@@ -378,7 +491,7 @@ class BuildRun {
     const body = {
       Image: image, Cmd: cmd, Entrypoint: [''], Env: env, WorkingDir: c.WorkingDir ?? '', User: c.User ?? '',
       Healthcheck: { Test: ['NONE'] }, AttachStdout: true, AttachStderr: true,
-      HostConfig: { NetworkMode: this.o.networkMode || 'default' },
+      HostConfig: { ...this.o.hostConfig, NetworkMode: this.o.networkMode || 'default' },
     };
     const { Id } = await this.d.containers.create(body, undefined);
     this.intermediates.push(Id);
@@ -388,15 +501,14 @@ class BuildRun {
   private async commit(stage: StageState, containerId: string, isRun = false): Promise<void> {
     const c = stage.image.config ?? {};
     const config = { ...c, Cmd: c.Cmd ?? null, Entrypoint: c.Entrypoint ?? null, Healthcheck: c.Healthcheck, Env: c.Env ?? [], WorkingDir: c.WorkingDir ?? '', User: c.User ?? '' };
-    const id = await this.d.containers.commit(containerId, { changes: [], pause: false, config });
+    const id = await this.d.containers.commit(containerId, { changes: [], pause: false, config, ...(this.epoch ? { created: this.epoch.iso, clampMtimeSec: this.epoch.sec } : {}) });
     if (this.o.remove || this.o.forceRemove) {
       await this.d.containers.remove(containerId, { force: true });
       this.intermediates.splice(this.intermediates.indexOf(containerId), 1);
       // dockerd names the container it removes only for RUN, whose `Running in` it printed.
       if (isRun) this.say(`Removing intermediate container ${short(containerId)}\n`);
     }
-    stage.imageId = id;
-    stage.image = structuredClone(this.d.store.config(id));
+    this.setImage(stage, id);
   }
 
   private async copy(stage: StageState, ins: Instruction): Promise<void> {
@@ -407,12 +519,18 @@ class BuildRun {
     const urls = upper === 'ADD' ? words.filter((w) => /^https?:\/\//i.test(w)) : [];
     if (ins.flags.checksum !== undefined && urls.length === 0) throw new InvalidArgumentError('checksum can\'t be specified for non-HTTP(S) sources');
     if (urls.length > 0) {
-      if (urls.length !== words.length) throw new InvalidArgumentError('ADD of URLs and local files in one instruction is not supported by berth');
+      if (ins.flags.checksum !== undefined && words.length > 1) throw new InvalidArgumentError('checksum can\'t be specified for multiple sources');
+      // Each URL into a directory of its own (two may end in the same name); local sources
+      // still come from the context, so URLs and files mix in one ADD as dockerd allows.
       const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-url-'));
       try {
-        const names = [];
-        for (const u of urls) names.push(await this.download(u, dir, ins.flags.checksum === undefined ? undefined : this.expand(ins.flags.checksum, stage)));
-        return await this.copyFrom(stage, ins, upper, names, dest, dir, () => false, true);
+        const remote = new Map<string, string>();
+        for (const [i, u] of urls.entries()) {
+          const into = path.join(dir, String(i));
+          await fsp.mkdir(into);
+          remote.set(u, path.join(into, await this.download(u, into, ins.flags.checksum === undefined ? undefined : this.expand(ins.flags.checksum, stage))));
+        }
+        return await this.copyFrom(stage, ins, upper, words, dest, this.contextDir, this.isIgnored, { remote });
       } finally {
         await fsp.rm(dir, { recursive: true, force: true });
       }
@@ -433,7 +551,7 @@ class BuildRun {
    * serves as the context. Owners are not kept (root, or `--chown`'s).
    */
   private async fetchFrom(stage: StageState, from: string, sources: string[], dir: string): Promise<void> {
-    const named = this.stages.find((s) => s.name === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
+    const named = this.stages.find((s: StageState | undefined) => s?.name === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
     if (named === stage) throw new InvalidArgumentError(`invalid from flag value ${from}: circular dependency detected on stage: ${from}`);
     const imageId = named ? await this.baseFor(named) : this.d.store.lookup(from)?.id;
     if (!imageId) throw new NotFoundError(`invalid from flag value ${from}: No such image: ${this.d.store.displayName(from)}`);
@@ -470,7 +588,7 @@ class BuildRun {
         await fsp.chmod(path.join(dir, doc.name), 0o644);
         names.push(doc.name);
       }
-      return await this.copyFrom(stage, ins, upper, names, dest, dir, () => false, true);
+      return await this.copyFrom(stage, ins, upper, names, dest, dir, () => false, { isExtracting: false });
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }
@@ -514,7 +632,7 @@ class BuildRun {
     return name;
   }
 
-  private async copyFrom(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string, sourceDir: string, isIgnored: (rel: string) => boolean, isRemote = false): Promise<void> {
+  private async copyFrom(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string, sourceDir: string, isIgnored: (rel: string) => boolean, o: { isExtracting?: boolean; remote?: Map<string, string> } = {}): Promise<void> {
     const workdir = stage.image.config?.WorkingDir ?? '/';
     const base = await this.baseFor(stage);
     // The destination's type is read from a container of the current image, made once here.
@@ -527,12 +645,12 @@ class BuildRun {
       } catch (err) { if (err instanceof NotFoundError) return undefined; throw err; }
     };
     // A downloaded archive is copied as it is; only local ones are extracted.
-    const plan = await planCopy({ contextDir: sourceDir, sources: words, dest, workdir, isIgnored, cmd: upper, isExtracting: upper === 'ADD' && !isRemote, destIsDir: async (abs) => (await exists(abs))?.isDir ?? false });
+    const plan = await planCopy({ contextDir: sourceDir, sources: words, dest, workdir, isIgnored, cmd: upper, isExtracting: upper === 'ADD' && o.isExtracting !== false, ...(o.remote ? { remote: o.remote } : {}), destIsDir: async (abs) => (await exists(abs))?.isDir ?? false });
     const createdBy = `/bin/sh -c #(nop) ${upper} ${plan.sourceWord} in ${dest} `;
     const chmod = ins.flags.chmod === undefined ? undefined : parseChmod(this.expand(ins.flags.chmod, stage));
     const chown = ins.flags.chown ? await this.resolveChown(this.expand(ins.flags.chown, stage), probeId) : undefined;
-    const key = cacheKey(stage.imageId, createdBy, JSON.stringify([chown, chmod, stage.image.config ?? {}]));
-    if (await this.fromCache(stage, key)) {
+    const key = this.key(stage.imageId, createdBy, JSON.stringify([chown, chmod, stage.image.config ?? {}]));
+    if (await this.fromCache(stage, key, createdBy, stage.image.config ?? {})) {
       if (probe) await this.dropContainer(probe);
       return;
     }
@@ -554,7 +672,7 @@ class BuildRun {
       await this.d.containers.putArchive(id, a.destDir, await decompressed(createReadStream(a.source)), { noOverwriteDirNonDir: false, copyUIDGID: true, signal: this.signal });
     }
     await this.commit(stage, id);
-    await this.saveCache(key, stage.imageId!);
+    await this.saveCache(key, stage.imageId!, createdBy);
   }
 
   /**
@@ -615,8 +733,8 @@ class BuildRun {
     const dir = path.posix.resolve('/', stage.image.config?.WorkingDir ?? '/', this.expand(ins.args[0]!, stage));
     const config = { ...(stage.image.config ?? {}), WorkingDir: dir };
     const createdBy = `/bin/sh -c #(nop) WORKDIR ${dir}`;
-    const key = cacheKey(stage.imageId, createdBy, JSON.stringify(config));
-    if (await this.fromCache(stage, key)) return;
+    const key = this.key(stage.imageId, createdBy, JSON.stringify(config));
+    if (await this.fromCache(stage, key, createdBy, config)) return;
     const base = await this.baseFor(stage);
     const id = await this.buildContainer(stage, base, ['/bin/sh', '-c', `#(nop) WORKDIR ${dir}`], []);
     const missing: string[] = [];
@@ -632,11 +750,11 @@ class BuildRun {
     await this.d.containers.putArchive(id, '/', packEntries([], missing, undefined), { noOverwriteDirNonDir: false, copyUIDGID: true, signal: this.signal });
     stage.image = { ...stage.image, config };
     await this.commit(stage, id);
-    await this.saveCache(key, stage.imageId!);
+    await this.saveCache(key, stage.imageId!, createdBy);
   }
 }
 
-const PREDEFINED_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+const PREDEFINED_ARGS = new Set(['SOURCE_DATE_EPOCH', 'HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
 
 /** `--chmod` as an octal mode, as dockerd reads it (strconv.ParseUint(s, 8, 32)). */
 export function parseChmod(s: string): number {

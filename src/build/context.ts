@@ -1,10 +1,11 @@
 import { createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { InvalidArgumentError } from '../errors/index.js';
-import { decompressed } from '../image/index.js';
+import { decompressed, detectCompression } from '../image/index.js';
+import { exec } from '../util/index.js';
 import { resolveWithin } from '../store/index.js';
 
 /**
@@ -52,7 +53,7 @@ export async function extractContext(source: Readable, dir: string, signal?: Abo
   try {
     // Both settle before anything is thrown: the caller removes `dir` next, and a consumer
     // still writing into it would make that removal fail (ENOTEMPTY).
-    const results = await Promise.allSettled([pipeline(await decompressed(source), padTar(), extract, { signal }), consume]);
+    const results = await Promise.allSettled([pipeline(await contextStream(source, signal), padTar(), extract, { signal }), consume]);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
   } catch (err) {
     if (err instanceof InvalidArgumentError) throw err;
@@ -60,6 +61,45 @@ export async function extractContext(source: Readable, dir: string, signal?: Abo
     if (/unexpected end|invalid tar|header/i.test(msg)) throw new InvalidArgumentError(`failed to read build context: ${msg}`, { cause: err });
     throw err;
   }
+}
+
+/**
+ * The context's tar bytes: plain and gzip as image layers are read; bzip2 and xz (which
+ * dockerd's DecompressStream also takes) through the system's `bzip2 -dc` / `xz -dc`.
+ */
+async function contextStream(source: Readable, signal: AbortSignal | undefined): Promise<Readable> {
+  const { first, stream } = await peek(source);
+  const kind = detectCompression(first);
+  if (kind !== 'bzip2' && kind !== 'xz') return decompressed(stream);
+  const out = new PassThrough();
+  exec(kind, ['-dc'], { input: stream, stdout: out, timeoutMs: 60 * 60_000, ...(signal ? { signal } : {}) }).then(
+    () => out.end(),
+    (err: unknown) => out.destroy(new InvalidArgumentError(`failed to read build context: ${kind}: ${(err as Error).message}`, { cause: err })),
+  );
+  return out;
+}
+
+/** The first bytes of `source` (enough for a compression magic) and a stream of all of it. */
+async function peek(source: Readable): Promise<{ first: Buffer; stream: Readable }> {
+  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const pending: Buffer[] = [];
+  let have = 0;
+  let isDone = false;
+  while (have < 6) {
+    const r = await it.next();
+    if (r.done) { isDone = true; break; }
+    pending.push(r.value);
+    have += r.value.length;
+  }
+  const stream = Readable.from((async function* () {
+    yield* pending;
+    while (!isDone) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  })(), { objectMode: false });
+  return { first: Buffer.concat(pending), stream };
 }
 
 /**

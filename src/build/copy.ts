@@ -40,9 +40,16 @@ export async function planCopy(o: {
   destIsDir: (abs: string) => Promise<boolean>; cmd: 'COPY' | 'ADD';
   /** ADD of local files: a tar (plain or compressed) is extracted; defaults to cmd === 'ADD'. */
   isExtracting?: boolean;
+  /** ADD's URLs, already downloaded: source word → file. Never extracted, never ignored. */
+  remote?: ReadonlyMap<string, string>;
 }): Promise<CopyPlan> {
-  const matched: Array<{ rel: string; abs: string; st: Stats }> = [];
+  const matched: Array<{ rel: string; abs: string; st: Stats; isRemote?: boolean }> = [];
   for (const src of o.sources) {
+    const downloaded = o.remote?.get(src);
+    if (downloaded !== undefined) {
+      matched.push({ rel: path.basename(downloaded), abs: downloaded, st: await fsp.lstat(downloaded), isRemote: true });
+      continue;
+    }
     const rel = path.posix.normalize(src.replace(/^\/+/, ''));
     if (rel === '..' || rel.startsWith('../')) throw new InvalidArgumentError(`${o.cmd} failed: forbidden path outside the build context: ${src} ()`);
     const found = WILDCARD.test(rel) ? await glob(o.contextDir, rel, o.isIgnored) : [rel === '' ? '.' : rel];
@@ -65,7 +72,7 @@ export async function planCopy(o: {
   for (const m of matched) {
     if (m.st.isDirectory()) {
       await walk(m.abs, m.rel, path.posix.relative('/', destAbs), o.isIgnored, entries);
-    } else if ((o.isExtracting ?? o.cmd === 'ADD') && m.st.isFile() && await isTar(m.abs)) {
+    } else if ((o.isExtracting ?? o.cmd === 'ADD') && !m.isRemote && m.st.isFile() && await isTar(m.abs)) {
       archives.push({ source: m.abs, destDir: destAbs });
     } else {
       const target = destIsDir ? path.posix.join(destAbs, path.posix.basename(m.rel)) : destAbs;

@@ -33,13 +33,13 @@ export async function changes(upper: string, lowerDirs: string[]): Promise<Array
  */
 export async function commit(
   deps: { content: ContentStore; snapshots: Snapshots; store: ImageStore },
-  o: { diff: () => Readable; imageId: string; containerConfig: ImageConfigJson['config']; changes: string[]; comment: string; author: string; createdBy: string },
+  o: { diff: () => Readable; imageId: string; containerConfig: ImageConfigJson['config']; changes: string[]; comment: string; author: string; createdBy: string; created?: string },
 ): Promise<string> {
   const base = deps.store.config(o.imageId);
   const rec = deps.store.get(o.imageId)!;
   // The diff is gzipped once, as the layer's blob; the snapshot is extracted from it (ADR 0022).
   const { diffId, blob } = await ingestCompressed(deps.content, o.diff());
-  const now = new Date().toISOString();
+  const now = o.created ?? new Date().toISOString();
   const config: ImageConfigJson = {
     ...base,
     created: now,

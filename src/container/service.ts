@@ -401,7 +401,8 @@ export class ContainerService {
   }
 
   /** `POST /commit`. */
-  async commit(idOrName: string, o: { repo?: string; tag?: string; comment?: string; author?: string; changes: string[]; pause: boolean; config?: Record<string, unknown> }): Promise<string> {
+  /** `created` and `clampMtimeSec` fix the dates of a reproducible build's step (SOURCE_DATE_EPOCH). */
+  async commit(idOrName: string, o: { repo?: string; tag?: string; comment?: string; author?: string; changes: string[]; pause: boolean; config?: Record<string, unknown>; created?: string; clampMtimeSec?: number }): Promise<string> {
     const rec = this.d.store.resolve(idOrName);
     // As dockerd: only a running container is paused, and a pause refused because it has
     // just stopped commits it as it is. One never started has no upper dir yet: an empty diff.
@@ -412,7 +413,8 @@ export class ContainerService {
       const id = await this.d.images.lock.run('images', () => commit(
         { content: this.d.content, snapshots: this.d.snapshots, store: this.d.images },
         {
-          diff: () => this.d.snapshots.diffTar(this.d.store.paths(rec.id).upper, unshiftIds(rec.idMappings)),
+          diff: () => this.d.snapshots.diffTar(this.d.store.paths(rec.id).upper, unshiftIds(rec.idMappings), o.clampMtimeSec === undefined ? undefined : { clampMtimeSec: o.clampMtimeSec }),
+          ...(o.created ? { created: o.created } : {}),
           imageId: rec.imageId,
           containerConfig: { ...stripForImage(rec.config), ...(o.config ?? {}) } as Record<string, unknown>,
           changes: o.changes,

@@ -19,7 +19,7 @@ import { detectCgroupLayout } from '../runtime/cgroups/index.js';
 import { ConmonDriver, ExitWatcher, type ExitEvent } from '../runtime/driver/index.js';
 import { VolumeService } from '../volume/index.js';
 import { NetworkService, enableIPv4Forwarding } from '../network/index.js';
-import { BuildService } from '../build/index.js';
+import { BuildCache, BuildService } from '../build/index.js';
 import { openRemap, type Remap } from './userns.js';
 
 /** Every service the API serves, built over one data-root. */
@@ -34,6 +34,7 @@ export interface Services {
   networks: NetworkService;
   registry: RegistryService;
   builder: BuildService;
+  buildCache: BuildCache;
   /** The API's NetworkConnector: `network connect`/`disconnect` are the container side's. */
   networkConnector: {
     connect(container: string, network: string, endpoint: EndpointSettings | null): Promise<void>;
@@ -153,10 +154,8 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     undo.push(() => exits.stop());
     undo.push(() => containers.close());
     await containers.restoreAll((id, err) => logger.error({ component: 'container', containerId: id, err }, 'restore failed'));
-    const builder = new BuildService({
-      containers, images, store, content, snapshots, logger,
-      cacheDir: path.join(config.dataRoot, 'builder', 'cache'), tmpDir: paths.tmp,
-    });
+    const buildCache = new BuildCache({ dir: path.join(config.dataRoot, 'builder', 'cache'), store, content, snapshots, images, logger });
+    const builder = new BuildService({ containers, images, store, content, snapshots, logger, cache: buildCache, registry, tmpDir: paths.tmp });
     const countStates = () => {
       const all = containerStore.list();
       const running = all.filter((c) => c.state.status === 'running' || c.state.status === 'restarting').length;
@@ -174,7 +173,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
         Images: usage ? usage.images : [],
         Containers: want('container') ? await containers.diskUsage() : [],
         Volumes: want('volume') ? await volumes.usage() : [],
-        BuildCache: want('build-cache') ? [] : [],
+        BuildCache: want('build-cache') ? await buildCache.usage() : [],
       };
     };
     await writeFileAtomic(config.pidfile, `${process.pid}`);
@@ -182,7 +181,7 @@ export async function startDaemon(config: Readonly<Config>, logger: Logger): Pro
     let closing: Promise<void> | undefined;
     return {
       services: {
-        system, events, df, images, archive, containers, volumes, networks, registry, builder,
+        system, events, df, images, archive, containers, volumes, networks, registry, builder, buildCache,
         networkConnector: { connect: (c, n, e) => containers.connectNetwork(c, n, e), disconnect: (c, n, f) => containers.disconnectNetwork(c, n, f) },
       },
       close: () => (closing ??= (async () => {

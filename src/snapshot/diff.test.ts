@@ -69,3 +69,20 @@ test('diffTar writes every kind of entry, whiteouts in tar form, and applies bac
   assert.equal((await fsp.stat(path.join(diff, 'big'))).size, 3 * 1024 * 1024 + 7);
   await assert.rejects(fsp.lstat(path.join(diff, 'sock')), { code: 'ENOENT' });
 });
+
+test('diffTar with clampMtimeSec: no entry newer than the epoch, older ones kept (SOURCE_DATE_EPOCH)', async (t) => {
+  const upper = await tempDir(t);
+  await fsp.writeFile(path.join(upper, 'new'), 'n');
+  await fsp.writeFile(path.join(upper, 'old'), 'o');
+  await fsp.utimes(path.join(upper, 'old'), 1_000_000_000, 1_000_000_000);
+  await fsp.mkdir(path.join(upper, 'dir'));
+  const { store } = await openStore(t);
+  const times = async (clampMtimeSec?: number): Promise<Array<[string, number]>> => {
+    const out: Array<[string, number]> = [];
+    const bytes = await buffer(store.diffTar(upper, undefined, clampMtimeSec === undefined ? undefined : { clampMtimeSec }));
+    for await (const { header } of readTar(chunked(bytes))) out.push([header.name, header.mtimeSec]);
+    return out;
+  };
+  assert.deepEqual(await times(1_500_000_000), [['dir/', 1_500_000_000], ['new', 1_500_000_000], ['old', 1_000_000_000]]);
+  assert.ok((await times()).find(([n]) => n === 'new')![1] > 1_500_000_000);
+});

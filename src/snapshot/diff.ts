@@ -22,15 +22,19 @@ import { OPAQUE_MARKER, OPAQUE_XATTR, WHITEOUT_PREFIX, isOverlayWhiteout, isOver
 /** Maps a file's host owner to the owner the tar records (userns-remap: host ids back to the container's). */
 export type IdMapper = (uid: number, gid: number) => [number, number];
 
-export function diffTar(upperDir: string, logger: Logger, mapIds?: IdMapper): Readable {
-  return Readable.from(diffBlocks(upperDir, logger, mapIds), { objectMode: false });
+/** `clampMtimeSec`: no entry newer than this (BuildKit's SOURCE_DATE_EPOCH rewrite); entries are in byte order already. */
+export interface DiffOptions { clampMtimeSec?: number }
+
+export function diffTar(upperDir: string, logger: Logger, mapIds?: IdMapper, opts: DiffOptions = {}): Readable {
+  return Readable.from(diffBlocks(upperDir, logger, mapIds, opts), { objectMode: false });
 }
 
-async function* diffBlocks(upperDir: string, logger: Logger, mapIds?: IdMapper): AsyncGenerator<Buffer> {
+async function* diffBlocks(upperDir: string, logger: Logger, mapIds: IdMapper | undefined, opts: DiffOptions): AsyncGenerator<Buffer> {
   const firstNameOfInode = new Map<string, string>();
   for await (const item of walk(upperDir)) {
     for (const h of await headersFor(item, firstNameOfInode, logger)) {
       if (mapIds) [h.uid, h.gid] = mapIds(h.uid, h.gid);
+      if (opts.clampMtimeSec !== undefined && h.mtimeSec > opts.clampMtimeSec) h.mtimeSec = opts.clampMtimeSec;
       yield encodeHeader(h);
       if (h.type !== 'file' || h.size === 0) continue;
       yield* fileContent(item, h.size);

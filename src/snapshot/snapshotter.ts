@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { DiffOptions } from './diff.js';
 
 /** What applying one layer produced. Ids are `sha256:<hex>`. */
 export interface LayerApplied {
@@ -88,6 +89,7 @@ export interface Snapshotter {
   /**
    * A tar of the changes in an overlay upper directory, whiteouts in tar form (see diff.ts).
    * The directory must not change while the stream is read (pause the container).
+   * `clampMtimeSec` caps every entry's mtime (reproducible builds' SOURCE_DATE_EPOCH).
    */
-  diffTar(upperDir: string, mapIds?: (uid: number, gid: number) => [number, number]): Readable;
+  diffTar(upperDir: string, mapIds?: (uid: number, gid: number) => [number, number], opts?: DiffOptions): Readable;
 }

@@ -6,7 +6,7 @@ import { ConflictError, EngineError, InternalError, InvalidArgumentError, NotFou
 import { KeyedLock, fsyncDir, readJson, sweepTemps, tempNameFor, writeJsonAtomic, mkdirAll } from '../store/index.js';
 import type { Logger } from '../util/index.js';
 import { chainIdOf, hexOf } from './chain-id.js';
-import { diffTar, type IdMapper } from './diff.js';
+import { diffTar, type DiffOptions, type IdMapper } from './diff.js';
 import { extractTar } from './extract.js';
 import { layerStream } from './layer-stream.js';
 import { mountLayers, unmountLayers } from './mount.js';
@@ -130,8 +130,8 @@ export class SnapshotStore implements Snapshotter {
     unmountLayers(target);
   }
 
-  diffTar(upperDir: string, mapIds?: IdMapper): Readable {
-    return diffTar(upperDir, this.logger, mapIds);
+  diffTar(upperDir: string, mapIds?: IdMapper, opts?: DiffOptions): Readable {
+    return diffTar(upperDir, this.logger, mapIds, opts);
   }
 
   /** Extracts into a temp directory, verifies, commits; the temp directory never outlives the call. */

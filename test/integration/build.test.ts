@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -9,6 +9,21 @@ import { after, before, describe, test } from 'node:test';
 import { exec, waitFor, type ExecResult } from '../../src/util/index.js';
 import { dockerBin, needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { importBusybox, out, streamDocker } from '../helpers/containers.js';
+import { debianRootfsTar } from '../helpers/debian.js';
+import { startRegistry } from '../helpers/registry.js';
+
+/**
+ * A default bridge of the test's own (device and subnet), so RUN's network does not depend on
+ * berth0 or 172.17/16, which other daemons on the machine may hold at the same time (apt-get
+ * in a build lost its DNS twice that way).
+ */
+function netConfig(n: number): Record<string, unknown> {
+  const octet = (process.pid + n) % 250 + 1;
+  return { bridge: `bb${(process.pid + n) % 100000}`, bip: `10.229.${octet}.1/24`, 'default-address-pools': [{ base: `10.230.${octet}.0/24`, size: 28 }] };
+}
+
+/** The package list of the Debian base other tests use too (compose-stack), so its cached root serves. */
+const DEBIAN_PACKAGES = ['nginx-light', 'redis-server', 'busybox', 'openssl'];
 
 describe('docker build (legacy builder) through the real docker CLI', needsDocker, () => {
   let d: TestDaemon;
@@ -21,7 +36,7 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
   const containers = async (): Promise<string> => out(await d.docker(['ps', '-a', '-q'])).trim();
 
   before(async () => {
-    d = await startDaemon('build');
+    d = await startDaemon('build', [], { config: netConfig(0) });
     await importBusybox(d);
     ctx = path.join(d.dir, 'ctx');
     await fsp.mkdir(path.join(ctx, 'sub'), { recursive: true });
@@ -123,6 +138,25 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal(await containers(), '');
     assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'tmp')).then((l) => l.filter((n) => n.startsWith('build-'))), []);
   });
+  test('multi-stage: stages the target does not need are skipped; a named one still builds with --target', async () => {
+    const c = path.join(d.dir, 'skip');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), [
+      'FROM busybox AS tool', 'RUN echo tool > /tool',
+      'FROM busybox AS broken', 'RUN echo broken stage ran; exit 7',
+      'FROM busybox', 'COPY --from=0 /tool /tool',
+    ].join('\n') + '\n');
+    const r = out(await build(['-t', 'skip:1', c]));
+    assert.doesNotMatch(r, /broken/);
+    assert.match(r, /^Step 1\/4 : FROM busybox AS tool\n/m);
+    assert.match(r, /^Step 4\/4 : COPY --from=0 \/tool \/tool\n/m);
+    assert.equal(out(await d.docker(['run', '--rm', 'skip:1', 'cat', '/tool'])), 'tool\n');
+    assert.doesNotMatch(out(await d.berth(['build', c])), /broken/);
+    const named = await build(['--target', 'broken', c], true);
+    assert.equal(named.code, 7);
+    assert.match(out(named), /broken stage ran/);
+  });
+
   test('ARG with --build-arg, ADD of a local tar, --chown, USER/EXPOSE/LABEL; COPY reuses the cache only while contents match', async () => {
     const c = path.join(d.dir, 'args');
     await fsp.mkdir(path.join(c, 'pkg'), { recursive: true });
@@ -358,10 +392,24 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal(out(await d.docker(['run', '--rm', 'url:1', 'sh', '-c', 'stat -c "%a %u %n" /dl/remote.txt /named.txt; cat /named.txt'])), '600 0 /dl/remote.txt\n600 0 /named.txt\nremote payload\n');
     // Fetched again on a rebuild, but the same bytes keep the cache.
     assert.equal(out(await build([c])).match(/Using cache/g)?.length, 2);
+    // URLs and local files in one ADD: the URL's file as downloaded, a local tar extracted.
+    await fsp.writeFile(path.join(c, 'local.txt'), 'local\n');
+    await fsp.mkdir(path.join(c, 'tree'), { recursive: true });
+    await fsp.writeFile(path.join(c, 'tree', 'in-tar.txt'), 'in tar\n');
+    await exec('tar', ['-C', path.join(c, 'tree'), '-cf', path.join(c, 'local.tar'), 'in-tar.txt']);
+    await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM busybox\nADD local.txt ${base}/files/remote.txt local.tar /mixed/\n`);
+    await build(['-t', 'url:mixed', c]);
+    assert.equal(out(await d.docker(['run', '--rm', 'url:mixed', 'sh', '-c', 'cd /mixed && ls && stat -c "%a %n" remote.txt local.txt && cat remote.txt in-tar.txt'])),
+      'in-tar.txt\nlocal.txt\nremote.txt\n600 remote.txt\n644 local.txt\nremote payload\nin tar\n');
+    await d.berth(['build', '-t', 'url:mixed-berth', c]);
+    assert.equal(out(await d.docker(['run', '--rm', 'url:mixed-berth', 'ls', '/mixed'])), 'in-tar.txt\nlocal.txt\nremote.txt\n');
+    await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM busybox\nADD local.txt ${base}/files/remote.txt /one\n`);
+    assert.match((await build([c], true)).stderr.toString(), /When using ADD with more than one source file, the destination must be a directory and end with a \//);
     const cases: Array<[string, RegExp]> = [
       [`ADD --checksum=sha256:${'0'.repeat(64)} ${base}/files/remote.txt /x`, new RegExp(`digest mismatch ${sum}: sha256:0{64}`)],
       [`ADD ${base}/nope.txt /x`, new RegExp(`ADD failed: failed to GET ${base}/nope.txt with status 404 Not Found: \n`)],
       [`ADD --checksum=${sum} local.txt /x`, /checksum can't be specified for non-HTTP\(S\) sources/],
+      [`ADD --checksum=${sum} ${base}/files/remote.txt local.txt /x/`, /checksum can't be specified for multiple sources/],
     ];
     for (const [line, message] of cases) {
       await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM busybox\n${line}\n`);
@@ -422,5 +470,363 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     assert.equal(await cached(['--build-arg', 'V=1']), 3);
     assert.equal(await cached(['--build-arg', 'V=2']), 2);
     assert.equal(await cached(['--no-cache']), 0);
+  });
+
+  test('RUN containers get the build\'s limits: memory, CPU quota and shares, /dev/shm, cgroup parent (docker build and berth build)', async (t) => {
+    const c = path.join(d.dir, 'limits');
+    await fsp.mkdir(c, { recursive: true });
+    const isCgroup2 = !(await fsp.stat('/sys/fs/cgroup/memory').then(() => true, () => false));
+    const read = isCgroup2
+      ? 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max /sys/fs/cgroup/cpu.weight'
+      : 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.shares';
+    await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM busybox\nRUN ${read} > /limits; df -k /dev/shm | tail -1 | awk '{print $2}' > /shm; grep -E 'memory|0::' /proc/self/cgroup > /cg; grep -E 'extra-(one|two)' /etc/hosts > /hosts || true\n`);
+    const parent = `berth-build-test-${process.pid}`;
+    t.after(async () => {
+      // Every hierarchy runc may have made the parent in (cgroup v1 controllers, the hybrid "unified" one).
+      const hierarchies = isCgroup2 ? [''] : await fsp.readdir('/sys/fs/cgroup');
+      for (const h of hierarchies) await fsp.rmdir(path.join('/sys/fs/cgroup', h, parent)).catch(() => undefined);
+      assert.deepEqual(hierarchies.filter((h) => existsSync(path.join('/sys/fs/cgroup', h, parent))), [], 'the cgroup parent is removed');
+    });
+    const limits = ['--memory', '64m', '--cpu-quota', '50000', '--cpu-period', '100000', '--cpu-shares', '512', '--shm-size', '32m', '--cgroup-parent', parent,
+      '--add-host', 'extra-one:10.1.2.3', '--add-host', 'extra-two:10.4.5.6', '--no-cache'];
+    await build([...limits, '-t', 'limits:docker', c]);
+    const expected = isCgroup2 ? `${64 << 20}\n50000 100000\n20\n` : `${64 << 20}\n50000\n512\n`;
+    assert.equal(out(await d.docker(['run', '--rm', 'limits:docker', 'cat', '/limits', '/shm'])), `${expected}32768\n`);
+    assert.match(out(await d.docker(['run', '--rm', 'limits:docker', 'cat', '/cg'])), new RegExp(`/${parent}/`));
+    await d.berth(['build', ...limits, '-t', 'limits:berth', c]);
+    assert.equal(out(await d.docker(['run', '--rm', 'limits:berth', 'cat', '/limits', '/shm'])), `${expected}32768\n`);
+    for (const tag of ['limits:docker', 'limits:berth']) {
+      assert.equal(out(await d.docker(['run', '--rm', tag, 'sh', '-c', 'tr -s "\\t " " " < /hosts'])), '10.1.2.3 extra-one\n10.4.5.6 extra-two\n');
+    }
+    // Without limits the same step runs with the defaults (no cache, to really run it).
+    await build(['--no-cache', '-t', 'limits:none', c]);
+    assert.equal(out(await d.docker(['run', '--rm', 'limits:none', 'cat', '/shm'])), '65536\n');
+    const bad = await build(['--isolation', 'hyperv', c], true);
+    assert.match(bad.stderr.toString(), /Unsupported isolation: "hyperv"/);
+    assert.equal(await containers(), '');
+  });
+
+  test('remote contexts: a tarball or a Dockerfile at a URL, fetched by berthd (remote=), by docker build and by berth build', async (t) => {
+    const src = path.join(d.dir, 'remote-src');
+    await fsp.mkdir(path.join(src, 'files'), { recursive: true });
+    await fsp.writeFile(path.join(src, 'files', 'a.txt'), 'from the remote tarball\n');
+    await fsp.writeFile(path.join(src, 'Dockerfile'), 'FROM busybox\nCOPY files/a.txt /a.txt\n');
+    await fsp.writeFile(path.join(src, 'Other.df'), 'FROM busybox\nCOPY files/a.txt /other.txt\n');
+    const tgz = (await exec('tar', ['-C', src, '-cz', 'Dockerfile', 'Other.df', 'files'])).stdout;
+    const dockerfile = 'FROM busybox\nRUN echo "dockerfile only" > /only\n';
+    const server = http.createServer((req, res) => {
+      if (req.url === '/ctx.tar.gz') { res.writeHead(200, { 'Content-Type': 'application/octet-stream' }); res.end(tgz); return; }
+      if (req.url === '/Dockerfile') { res.writeHead(200); res.end(dockerfile); return; }
+      if (req.url === '/plain') { res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end(dockerfile); return; }
+      res.writeHead(404, 'Not Found'); res.end('nothing here');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    t.after(() => { server.close(); });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The API's remote=: the daemon downloads; the request body is not the context.
+    const api = async (query: string): Promise<string> => {
+      const r = await d.request('POST', `/build?${query}`, '', { 'Content-Type': 'application/x-tar' });
+      assert.equal(r.status, 200, r.body);
+      return r.body;
+    };
+    let body = await api(`remote=${encodeURIComponent(`${base}/ctx.tar.gz`)}&t=remote:tar`);
+    assert.match(body, new RegExp(`"status":"Downloading build context from remote url: ${base}/ctx.tar.gz"`));
+    assert.match(body, /"aux":\{"ID":"sha256:[0-9a-f]{64}"\}/, body);
+    assert.equal(out(await d.docker(['run', '--rm', 'remote:tar', 'cat', '/a.txt'])), 'from the remote tarball\n');
+    await api(`remote=${encodeURIComponent(`${base}/ctx.tar.gz`)}&dockerfile=Other.df&t=remote:other`);
+    assert.equal(out(await d.docker(['run', '--rm', 'remote:other', 'cat', '/other.txt'])), 'from the remote tarball\n');
+    for (const p of ['/Dockerfile', '/plain']) {
+      body = await api(`remote=${encodeURIComponent(base + p)}&t=remote:df`);
+      assert.match(body, /"stream":"Step 2\/2 : RUN echo \\"dockerfile only\\" > \/only\\n"/);
+      assert.equal(out(await d.docker(['run', '--rm', 'remote:df', 'cat', '/only'])), 'dockerfile only\n');
+    }
+    body = (await d.request('POST', `/build?remote=${encodeURIComponent(`${base}/missing`)}`, '')).body;
+    assert.match(body, new RegExp(`error downloading remote context ${base}/missing: failed to GET ${base}/missing with status 404 Not Found`));
+    // docker build <url> downloads on the client and sends the tar; berth build does the same.
+    await build(['-t', 'remote:docker', `${base}/ctx.tar.gz`]);
+    assert.equal(out(await d.docker(['run', '--rm', 'remote:docker', 'cat', '/a.txt'])), 'from the remote tarball\n');
+    await d.berth(['build', '-t', 'remote:berth', `${base}/ctx.tar.gz`]);
+    assert.equal(out(await d.docker(['run', '--rm', 'remote:berth', 'cat', '/a.txt'])), 'from the remote tarball\n');
+    await d.berth(['build', '-f', 'Other.df', '-t', 'remote:berth-f', `${base}/ctx.tar.gz`]);
+    assert.equal(out(await d.docker(['run', '--rm', 'remote:berth-f', 'cat', '/other.txt'])), 'from the remote tarball\n');
+    await d.berth(['build', '-t', 'remote:berth-df', `${base}/Dockerfile`]);
+    assert.equal(out(await d.docker(['run', '--rm', 'remote:berth-df', 'cat', '/only'])), 'dockerfile only\n');
+    const missing = await d.berth(['build', `${base}/missing`], { allowFailure: true });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr.toString(), /failed to GET .*\/missing with status 404 Not Found/);
+    // A tarball on stdin as well (berth build - < ctx.tar.gz).
+    await d.berth(['build', '-t', 'remote:stdin', '-'], { input: tgz });
+    assert.equal(out(await d.docker(['run', '--rm', 'remote:stdin', 'cat', '/a.txt'])), 'from the remote tarball\n');
+    assert.equal(await containers(), '');
+    assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'tmp')).then((l) => l.filter((n) => n.startsWith('build-'))), []);
+  });
+
+  test('git contexts: <repo>.git[#ref][:subdir] cloned by berthd (remote=), by docker build and by berth build', async (t) => {
+    const work = path.join(d.dir, 'git-work');
+    const bare = path.join(d.dir, 'git-served', 'repo.git');
+    await fsp.mkdir(path.join(work, 'sub'), { recursive: true });
+    const git = (args: string[], cwd: string): Promise<ExecResult> => exec('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'init.defaultBranch=master', ...args], { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d.dir } });
+    await fsp.writeFile(path.join(work, 'Dockerfile'), 'FROM busybox\nCOPY main.txt /from-git\n');
+    await fsp.writeFile(path.join(work, 'main.txt'), 'master branch\n');
+    await fsp.writeFile(path.join(work, 'sub', 'Dockerfile'), 'FROM busybox\nCOPY s.txt /from-git\n');
+    await fsp.writeFile(path.join(work, 'sub', 's.txt'), 'subdir\n');
+    await git(['init', '-q'], work);
+    await git(['add', '.'], work);
+    await git(['commit', '-qm', 'one'], work);
+    await git(['checkout', '-qb', 'other'], work);
+    await fsp.writeFile(path.join(work, 'sub', 's.txt'), 'other branch subdir\n');
+    await git(['commit', '-qam', 'two'], work);
+    await git(['checkout', '-q', 'master'], work);
+    await git(['clone', '-q', '--bare', work, bare], d.dir);
+    await git(['update-server-info'], bare);
+    // git's "dumb" HTTP protocol: the bare repository's files, served as they are.
+    const root = path.dirname(bare);
+    const server = http.createServer((req, res) => {
+      const file = path.join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+      fsp.readFile(file).then((b) => { res.writeHead(200); res.end(b); }, () => { res.writeHead(404); res.end(); });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    t.after(() => { server.close(); });
+    const repo = `http://127.0.0.1:${(server.address() as AddressInfo).port}/repo.git`;
+    const api = async (remote: string, tag: string): Promise<void> => {
+      const r = await d.request('POST', `/build?remote=${encodeURIComponent(remote)}&t=${tag}`, '');
+      assert.equal(r.status, 200, r.body);
+      assert.match(r.body, /"aux":\{"ID":"sha256:[0-9a-f]{64}"\}/, r.body);
+    };
+    const cat = async (tag: string): Promise<string> => out(await d.docker(['run', '--rm', tag, 'cat', '/from-git']));
+    await api(repo, 'git:api');
+    // No ref is "master", as docker's gitutils has it.
+    assert.equal(await cat('git:api'), 'master branch\n');
+    await api(`${repo}#other:sub`, 'git:api-other');
+    assert.equal(await cat('git:api-other'), 'other branch subdir\n');
+    const bad = await d.request('POST', `/build?remote=${encodeURIComponent(`${repo}#nobranch`)}`, '');
+    assert.equal(bad.status, 400);
+    assert.match(bad.body, /unable to 'git clone' to temporary context directory/);
+    // The docker CLI clones into $TMPDIR and leaves the clone there: a directory of the test's.
+    const cliTmp = path.join(d.dir, 'docker-cli-tmp');
+    await fsp.mkdir(cliTmp, { recursive: true });
+    await exec(dockerBin, ['build', '-t', 'git:docker', `${repo}#:sub`], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d.dir, DOCKER_CONFIG: path.join(d.dir, 'docker-config'), DOCKER_HOST: d.host, DOCKER_BUILDKIT: '0', TMPDIR: cliTmp }, timeoutMs: 120_000,
+    });
+    assert.equal(await cat('git:docker'), 'subdir\n');
+    await d.berth(['build', '-t', 'git:berth', `${repo}#other:sub`]);
+    assert.equal(await cat('git:berth'), 'other branch subdir\n');
+    // -f is relative to the clone: sub/Dockerfile is read, its COPY then looks in the repository's root.
+    const viaF = await d.berth(['build', '-f', 'sub/Dockerfile', `${repo}#other`], { allowFailure: true });
+    assert.match(viaF.stderr.toString(), /COPY failed: file not found in build context or excluded by \.dockerignore: stat s\.txt: file does not exist/);
+    assert.match((await d.berth(['build', `${repo}#other:nope`], { allowFailure: true })).stderr.toString(), /Cannot locate specified Dockerfile|not found|unable to prepare context/);
+    assert.deepEqual(await fsp.readdir(path.join(d.dataRoot, 'tmp')).then((l) => l.filter((n) => n.startsWith('build-'))), []);
+  });
+
+  test('--cache-from: an image\'s history stands for the steps once the local records are gone', async () => {
+    const c = path.join(d.dir, 'cachefrom');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'f.txt'), 'f\n');
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nENV A=1\nRUN echo ran > /ran\nCOPY f.txt /f.txt\nCMD ["cat", "/ran"]\n');
+    await build(['-t', 'cachefrom:src', c]);
+    const layers = async (ref: string): Promise<string> => out(await d.docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', ref]));
+    const cached = async (args: string[]): Promise<number> => out(await build([...args, c])).match(/Using cache/g)?.length ?? 0;
+    // The records go (cachefrom:src and its parents stay: a tag keeps them).
+    await d.docker(['builder', 'prune', '-a', '-f']);
+    assert.equal(await cached(['--cache-from', 'cachefrom:src', '-t', 'cachefrom:hit']), 4);
+    assert.equal(await layers('cachefrom:hit'), await layers('cachefrom:src'));
+    assert.equal(out(await d.docker(['run', '--rm', 'cachefrom:hit'])), 'ran\n');
+    const berthOut = out(await d.berth(['build', '--cache-from', 'cachefrom:src', c]));
+    assert.equal(berthOut.match(/Using cache/g)?.length, 4);
+    // A changed file: the steps before it still come from the source image, the rest is built.
+    await fsp.writeFile(path.join(c, 'f.txt'), 'changed\n');
+    await d.docker(['builder', 'prune', '-a', '-f']);
+    assert.equal(await cached(['--cache-from', 'cachefrom:src']), 2);
+    await d.docker(['builder', 'prune', '-a', '-f']);
+    assert.equal(await cached([]), 0);
+  });
+
+  test('FROM pulls a missing image; --pull pulls a newer one over the local tag (docker build and berth build)', async (t) => {
+    const reg = await startRegistry('build-pull');
+    t.after(() => reg.stop());
+    const ref = `${reg.host}/base:1`;
+    await d.docker(['tag', 'busybox', ref]);
+    await d.docker(['push', ref]);
+    await d.docker(['rmi', ref]);
+    const c = path.join(d.dir, 'pull');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM ${ref}\nRUN cat /v 2>/dev/null || echo none\n`);
+    // Missing locally: pulled, with the pull's progress in the build's output.
+    const first = out(await build(['-t', 'pulled:1', c]));
+    assert.match(first, new RegExp(`^Step 1/2 : FROM ${ref.replace(/\./g, '\\.')}\n1: Pulling from base\n`, 'm'), first);
+    assert.match(first, /Status: Downloaded newer image for /);
+    assert.match(first, /\nnone\n/);
+    // A newer base in the registry under the same tag; the local tag stays the old one.
+    const v2 = path.join(d.dir, 'pull-v2');
+    await fsp.mkdir(v2, { recursive: true });
+    await fsp.writeFile(path.join(v2, 'Dockerfile'), 'FROM busybox\nRUN echo v2 > /v\n');
+    await build(['-t', ref, v2]);
+    await d.docker(['push', ref]);
+    await d.docker(['tag', 'busybox', ref]);
+    const local = out(await build([c]));
+    assert.doesNotMatch(local, /Pulling from/);
+    assert.match(local, /Using cache/);
+    const pulled = out(await build(['--pull', '-t', 'pulled:2', c]));
+    assert.match(pulled, /1: Pulling from base\n/);
+    assert.match(pulled, /\nv2\n/, pulled);
+    assert.equal(out(await d.docker(['run', '--rm', 'pulled:2', 'cat', '/v'])), 'v2\n');
+    // berth build --pull: the registry has nothing newer now, the build takes its cache.
+    const again = out(await d.berth(['build', '--pull', c]));
+    assert.match(again, /Status: Image is up to date for /);
+    assert.match(again, /Using cache/);
+    // A base that is nowhere: the pull's error ends the build.
+    await fsp.writeFile(path.join(c, 'Dockerfile'), `FROM ${reg.host}/nothing:1\n`);
+    const r = await build([c], true);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr.toString(), /manifest unknown|not found/i);
+    assert.equal(await containers(), '');
+  });
+
+  test('SOURCE_DATE_EPOCH: the same Dockerfile and context give the same image id on two data-roots (docker build and berth build)', async (t) => {
+    const d2 = await startDaemon('build-repro', [], { config: netConfig(1) });
+    t.after(() => d2.stop());
+    // The same base on both: saved here, loaded there (an import would date it now).
+    const saved = (await d.docker(['save', 'busybox'], { timeoutMs: 60_000 })).stdout;
+    await d2.docker(['load'], { input: saved, timeoutMs: 60_000 });
+    const c = path.join(d.dir, 'repro');
+    await fsp.mkdir(path.join(c, 'sub'), { recursive: true });
+    await fsp.writeFile(path.join(c, 'hello.txt'), 'hello\n');
+    await fsp.writeFile(path.join(c, 'sub', 'b.txt'), 'b\n');
+    await fsp.writeFile(path.join(c, 'Dockerfile'), [
+      'FROM busybox', 'ENV A=1', 'WORKDIR /app/w', 'COPY hello.txt sub/ ./',
+      'RUN echo built > out.txt && mkdir -p d/e && touch d/e/x z y a && echo hi > /etc/motd',
+      'LABEL x=y', 'CMD ["cat", "out.txt"]',
+    ].join('\n') + '\n');
+    const epoch = 1700000000;
+    const idOf = async (daemon: TestDaemon, ref: string): Promise<string> => out(await daemon.docker(['image', 'inspect', '--format', '{{.Id}}', ref])).trim();
+    await build(['--no-cache', '--build-arg', `SOURCE_DATE_EPOCH=${epoch}`, '-t', 'repro:1', c]);
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: d2.dir, BERTH_HOST: d2.host, SOURCE_DATE_EPOCH: String(epoch) };
+    await exec(process.execPath, [path.join(process.cwd(), 'bin/berth'), 'build', '-t', 'repro:1', c], { env, timeoutMs: 120_000 });
+    const first = await idOf(d, 'repro:1');
+    assert.equal(await idOf(d2, 'repro:1'), first);
+    // Dates are the epoch's, files are no newer than it.
+    assert.equal(out(await d.docker(['image', 'inspect', '--format', '{{.Created}}', 'repro:1'])).trim(), '2023-11-14T22:13:20Z');
+    const dates = out(await d.docker(['history', '--no-trunc', '--format', '{{.CreatedAt}} {{.CreatedBy}}', '--human=false', 'repro:1'])).trim().split('\n').slice(0, 6);
+    for (const line of dates) assert.match(line, /^2023-11-14T22:13:20Z /, dates.join('\n'));
+    assert.equal(out(await d.docker(['run', '--rm', 'repro:1', 'stat', '-c', '%Y', '/app/w/out.txt', '/app/w/d/e/x', '/app', '/etc/motd'])), `${epoch}\n`.repeat(4));
+    // Again on d2 without its cache, and once more here: still the same id.
+    await exec(process.execPath, [path.join(process.cwd(), 'bin/berth'), 'build', '--no-cache', '-t', 'repro:2', c], { env, timeoutMs: 120_000 });
+    assert.equal(await idOf(d2, 'repro:2'), first);
+    // Without it, two builds differ (this test could fail).
+    await build(['--no-cache', '-t', 'repro:plain1', c]);
+    await build(['--no-cache', '-t', 'repro:plain2', c]);
+    assert.notEqual(await idOf(d, 'repro:plain1'), await idOf(d, 'repro:plain2'));
+    const bad = await build(['--build-arg', 'SOURCE_DATE_EPOCH=yesterday', c], true);
+    assert.match(bad.stderr.toString(), /invalid SOURCE_DATE_EPOCH: yesterday/);
+  });
+
+  test('builder prune and system df: the step cache is counted, pruned by docker builder prune and berth builder prune', async () => {
+    const c = path.join(d.dir, 'prune');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nRUN head -c 300000 /dev/zero > /blob\nENV B=2\n');
+    await build(['-t', 'prune:tagged', c]);
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nRUN head -c 500000 /dev/zero > /dangling\nENV B=2\n');
+    await build([c]);
+    await build(['-q', c]);
+    const df = async (): Promise<Array<{ ID: string; Shared: boolean; Size: number; Description: string; UsageCount: number }>> =>
+      (JSON.parse((await d.request('GET', '/system/df?type=build-cache')).body) as { BuildCache: Array<{ ID: string; Shared: boolean; Size: number; Description: string; UsageCount: number }> }).BuildCache;
+    const entries = await df();
+    const mine = entries.filter((e) => /head -c [35]00000/.test(e.Description));
+    assert.equal(mine.length, 2, JSON.stringify(entries));
+    const tagged = mine.find((e) => e.Description.includes('300000'))!;
+    const loose = mine.find((e) => e.Description.includes('500000'))!;
+    assert.equal(tagged.Shared, true);
+    assert.equal(loose.Shared, false);
+    assert.ok(loose.Size >= 500000, `size ${loose.Size}`);
+    assert.equal(loose.UsageCount, 1);
+    // docker system df shows the Build Cache row: reclaimable counts what no tag shares.
+    const row = out(await d.docker(['system', 'df'])).split('\n').find((l) => l.startsWith('Build Cache'));
+    assert.match(row ?? '', /^Build Cache\s+\d+\s+0\s+\S+\s+\S+/);
+    // -v lists the entries: the docker CLI and berth read the same objects.
+    for (const cli of [d.docker.bind(d), d.berth.bind(d)]) {
+      const verbose = out(await cli(['system', 'df', '-v']));
+      assert.match(verbose, /Build cache usage: \S+/);
+      assert.match(verbose, new RegExp(`^${loose.ID.slice(0, 12)}\\S*\\s+regular\\s`, 'm'), verbose);
+    }
+    const imagesBefore = await images();
+    // Without -a, the cache no tag shares goes, with its images; the tagged build still hits.
+    const pruned = out(await d.docker(['builder', 'prune', '-f']));
+    assert.match(pruned, new RegExp(`^Deleted build cache objects:\n(?:[0-9a-f]{25}\n)*${loose.ID}\n(?:[0-9a-f]{25}\n)*\nTotal reclaimed space: \\d+(\\.\\d+)?[kM]B\n$`));
+    assert.ok(!(await df()).some((e) => e.ID === loose.ID));
+    assert.ok((await df()).some((e) => e.ID === tagged.ID));
+    assert.ok((await images()).length < imagesBefore.length);
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nRUN head -c 300000 /dev/zero > /blob\nENV B=2\n');
+    assert.equal(out(await build([c])).match(/Using cache/g)?.length, 2);
+    assert.equal(out(await d.berth(['builder', 'prune', '-f'])), 'Total reclaimed space: 0B\n');
+    // keep-storage: a limit the cache is within deletes nothing, a small one the oldest first.
+    assert.equal(out(await d.docker(['builder', 'prune', '-a', '-f', '--keep-storage', '100GB'])), 'Total reclaimed space: 0B\n');
+    // -a drops every record; the tagged image stays and runs, the next build uses no cache.
+    const all = out(await d.berth(['builder', 'prune', '-a', '-f']));
+    assert.match(all, /^Deleted build cache objects:\n([0-9a-f]{25}\n)+\nTotal reclaimed space: /);
+    assert.deepEqual(await df(), []);
+    assert.equal(out(await d.docker(['run', '--rm', 'prune:tagged', 'wc', '-c', '/blob'])), '300000 /blob\n');
+    assert.equal(out(await build([c])).match(/Using cache/g), null);
+    // The prompt, refused, prunes nothing.
+    const no = await d.berth(['builder', 'prune'], { input: 'n\n', allowFailure: true });
+    assert.match(out(no), /^WARNING! This will remove all dangling build cache\. Are you sure you want to continue\? \[y\/N\] /);
+    assert.equal((await df()).length, 2);
+    // The filters reach the cache: until=1h keeps what was just used.
+    assert.equal(out(await d.docker(['builder', 'prune', '-a', '-f', '--filter', 'until=1h'])), 'Total reclaimed space: 0B\n');
+  });
+
+  test('RUN apt-get install from a Debian base made with debootstrap: package downloads through the bridge', async () => {
+    const rootfs = await debianRootfsTar(DEBIAN_PACKAGES);
+    await d.docker(['import', rootfs, 'debian-base:build'], { timeoutMs: 300_000 });
+    const c = path.join(d.dir, 'apt');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'Dockerfile'), [
+      'FROM debian-base:build',
+      'ENV DEBIAN_FRONTEND=noninteractive',
+      'RUN apt-get -o Acquire::Retries=3 update -q && apt-get -o Acquire::Retries=3 install -y -q --no-install-recommends hello && rm -rf /var/lib/apt/lists/*',
+      'CMD ["hello"]',
+    ].join('\n') + '\n');
+    const r = await build(['-t', 'apt:hello', c], true);
+    assert.equal(r.code, 0, `${out(r)}\n${r.stderr.toString()}`);
+    assert.match(out(r), /Setting up hello /);
+    assert.equal(out(await d.docker(['run', '--rm', 'apt:hello'])), 'Hello, world!\n');
+    assert.equal(await containers(), '');
+  });
+
+  test('context bodies: gzip (also as Content-Encoding), bzip2, xz; the platform query; --progress; the cache survives a berthd restart', async () => {
+    const c = path.join(d.dir, 'bodies');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'f.txt'), 'body\n');
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nCOPY f.txt /f.txt\nRUN cat /f.txt > /g\n');
+    const plain = (await exec('tar', ['-C', c, '-c', 'Dockerfile', 'f.txt'])).stdout;
+    const packed: Array<[string, Buffer, Record<string, string>]> = [
+      ['plain', plain, {}],
+      ['gzip', (await exec('gzip', ['-c'], { input: plain })).stdout, {}],
+      ['content-encoding', (await exec('gzip', ['-c'], { input: plain })).stdout, { 'Content-Encoding': 'gzip' }],
+      ['bzip2', (await exec('bzip2', ['-c'], { input: plain })).stdout, {}],
+      ['xz', (await exec('xz', ['-c'], { input: plain })).stdout, {}],
+    ];
+    for (const [name, body, headers] of packed) {
+      const r = await d.request('POST', `/build?t=bodies:${name}`, body, { 'Content-Type': 'application/x-tar', ...headers });
+      assert.equal(r.status, 200, `${name}: ${r.body}`);
+      assert.match(r.body, /"aux":\{"ID":"sha256:[0-9a-f]{64}"\}/, `${name}: ${r.body}`);
+      assert.equal(out(await d.docker(['run', '--rm', `bodies:${name}`, 'cat', '/g'])), 'body\n');
+    }
+    // platform: the host's builds, another is refused as FROM --platform is.
+    const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+    await build(['--platform', `linux/${arch}`, c]);
+    const other = arch === 'arm64' ? 'amd64' : 'arm64';
+    const bad = await build(['--platform', `linux/${other}`, c], true);
+    assert.match(bad.stderr.toString(), new RegExp(`does not match the specified platform: wanted linux/${other}, actual: linux/${arch}`));
+    assert.match(out(await d.berth(['build', '--progress', 'plain', c])), /Successfully built/);
+    const badProgress = await d.berth(['build', '--progress', 'fancy', c], { allowFailure: true });
+    assert.equal(badProgress.code, 125);
+    // The step records are on disk: a restarted berthd takes every step from them.
+    const exited = once(d.proc, 'exit');
+    d.proc.kill('SIGTERM');
+    await exited;
+    d = await startDaemon('build', [], { dir: d.dir, config: netConfig(0) });
+    assert.equal(out(await build([c])).match(/Using cache/g)?.length, 2);
   });
 });

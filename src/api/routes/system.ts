@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../../errors/index.js';
 import { checkEventFilters, matchEvent, parseEventTime, type EventBus, type EventMessage } from '../../events/index.js';
 import type { SystemService } from '../../system/index.js';
-import { checkFilterNames, parseFilters } from '../../util/index.js';
+import { parseFilters } from '../../util/index.js';
 import { sendJson } from '../http.js';
 import type { Router } from '../router.js';
 import { versionAtLeast } from '../version.js';
@@ -32,12 +32,6 @@ export function systemRoutes(r: Router, b: SystemBackend): void {
     const types = ctx.query.getAll('type');
     for (const t of types) if (!['container', 'image', 'volume', 'build-cache'].includes(t)) throw new InvalidArgumentError(`unknown object type: ${t}`);
     sendJson(ctx.res, 200, await b.df({ types, version: ctx.version }));
-  });
-  // berth has no build cache yet: `docker system prune` (which calls every prune endpoint)
-  // finds nothing to remove there, after checking the filters.
-  r.add('POST', '/build/prune', (ctx) => {
-    checkFilterNames(parseFilters(ctx.query.get('filters')), ['until', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private', 'label', 'label!']);
-    sendJson(ctx.res, 200, { CachesDeleted: null, SpaceReclaimed: 0 });
   });
   r.add('GET', '/events', async (ctx) => {
     const filters = parseFilters(ctx.query.get('filters'));

@@ -9,17 +9,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fsp, type Stats } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import tar from 'tar-stream';
 import { StreamError } from '../../client/index.js';
-import { ignoreMatcher } from '../../util/index.js';
+import { exec, ignoreMatcher } from '../../util/index.js';
 import type { Cli } from '../context.js';
 import type { Command, Invocation } from '../framework/command.js';
 import { StatusError } from '../framework/errors.js';
 import { humanSize } from '../format/units.js';
 import { parseNormalizedNamed } from '../reference.js';
 import { displayJsonMessages } from '../stream/json-message.js';
+import { bytesFlag, swapBytesFlag, ulimitFlag } from '../opts/flag-values.js';
 import { platformParam } from './common.js';
 
 type Cmd = Command<Cli>;
@@ -29,6 +31,8 @@ type Inv = Invocation<Cli>;
 export interface BuildContext {
   body: Readable;
   dockerfile: string;
+  /** Removes what making the context left behind (a git clone). */
+  cleanup?: () => Promise<void>;
 }
 
 /** docker's IsArchive: a compressed stream's magic, or a valid tar header. */
@@ -196,9 +200,10 @@ async function makeContext(ctx: Cli, specified: string, dockerfileFlag: string):
     // Plain text on stdin is the Dockerfile of a context holding nothing else.
     return { body: tarOf([{ name: 'Dockerfile', data: await readAllOf(stream), mode: 0o644 }]), dockerfile: 'Dockerfile' };
   }
-  if (/^(https?:\/\/|git@|github\.com\/|git:\/\/)/.test(specified)) {
-    throw new Error(`unable to prepare context: remote build contexts are not supported by berth build yet: ${specified}`);
+  if (/^(git@|github\.com\/|git:\/\/)/.test(specified) || (/^https?:\/\//.test(specified) && /\.git(#.*)?$/.test(specified))) {
+    return gitContext(ctx, specified, dockerfileFlag);
   }
+  if (/^https?:\/\//.test(specified)) return urlContext(ctx, specified, dockerfileFlag);
   const { contextDir, relDockerfile } = await localContext(specified, dockerfileFlag);
   const ignoreText = await fsp.readFile(path.join(contextDir, '.dockerignore'), 'utf8').catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return '';
@@ -216,6 +221,65 @@ async function makeContext(ctx: Cli, specified: string, dockerfileFlag: string):
   // A Dockerfile outside the context is added to it, as docker does.
   if (isOutside) return addDockerfile(body, await fsp.readFile(path.resolve(dockerfileFlag)));
   return { body, dockerfile: relDockerfile.split(path.sep).join('/') };
+}
+
+/**
+ * GetContextFromGitURL: a shallow clone (`<repo>[#<ref>][:<subdir>]`) into a temporary
+ * directory, sent as a local context; `-f` is relative to the clone's context directory
+ * there. The directory goes when the build ends (`cleanup`).
+ */
+async function gitContext(ctx: Cli, url: string, dockerfileFlag: string): Promise<BuildContext> {
+  const hash = url.indexOf('#');
+  let repo = hash < 0 ? url : url.slice(0, hash);
+  const fragment = hash < 0 ? '' : url.slice(hash + 1);
+  const [given = '', subdir = ''] = fragment.split(':');
+  // docker's gitutils: no ref is "master" (not the remote's default branch).
+  const ref = given || 'master';
+  if (repo.startsWith('github.com/')) repo = `https://${repo}`;
+  if (ref.startsWith('-')) throw new Error(`unable to prepare context: invalid git ref: ${ref}`);
+  const tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'docker-build-git'));
+  const cleanup = (): Promise<void> => fsp.rm(tmp, { recursive: true, force: true });
+  try {
+    const env = { PATH: ctx.env.PATH ?? '/usr/bin:/bin', HOME: tmp, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
+    // Shallow only where the server can (moby's supportsShallowClone: not git's dumb HTTP).
+    const isSmart = !/^https?:\/\//i.test(repo) || await fetch(`${repo.replace(/\/+$/, '')}/info/refs?service=git-upload-pack`, { method: 'HEAD', signal: ctx.signal })
+      .then((res) => res.ok && res.headers.get('content-type') === 'application/x-git-upload-pack-advertisement', () => false);
+    const r = await exec('git', ['clone', '--quiet', ...(isSmart ? ['--depth', '1', '--shallow-submodules'] : []), '--recurse-submodules', '--branch', ref, '--', repo, 'clone'],
+      { cwd: tmp, env, signal: ctx.signal, timeoutMs: 10 * 60_000, allowFailure: true });
+    if (r.code !== 0) throw new Error(`unable to prepare context: unable to 'git clone' to temporary context directory: error fetching: ${r.stderr.trim()}: exit status ${r.code ?? 1}`);
+    const root = path.join(tmp, 'clone');
+    const dir = path.resolve(root, subdir.replace(/^\/+/, ''));
+    if (dir !== root && !dir.startsWith(`${root}/`)) throw new Error(`unable to prepare context: subdirectory ${subdir} is outside the repository`);
+    const df = dockerfileFlag && dockerfileFlag !== '-' ? path.resolve(dir, dockerfileFlag) : dockerfileFlag;
+    return { ...(await makeContext(ctx, dir, df)), cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+/**
+ * GetContextFromURL: the client downloads the URL (docker's legacy client never sends
+ * `remote=`), then treats it as stdin: a tar (maybe compressed) is the context as is, other
+ * bytes are the Dockerfile of a context holding nothing else.
+ */
+async function urlContext(ctx: Cli, url: string, dockerfileFlag: string): Promise<BuildContext> {
+  if (dockerfileFlag === '-') throw new Error("invalid argument: can't use stdin for both build context and dockerfile");
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: ctx.signal, redirect: 'follow' });
+  } catch (err) {
+    throw new Error(`unable to prepare context: unable to download remote context ${url}: Get ${JSON.stringify(url)}: ${(err as Error).message}`);
+  }
+  if (!res.ok || !res.body) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new Error(`unable to prepare context: unable to download remote context ${url}: failed to GET ${url} with status ${res.status} ${res.statusText}`);
+  }
+  ctx.err(`Downloading build context from remote url: ${url}\n`);
+  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const { head, stream } = await peek(body, 512);
+  if (isArchive(head)) return { body: stream, dockerfile: dockerfileFlag };
+  return { body: tarOf([{ name: 'Dockerfile', data: await readAllOf(stream), mode: 0o644 }]), dockerfile: 'Dockerfile' };
 }
 
 /** Counts what is sent and shows docker's "Sending build context" line. */
@@ -257,6 +321,8 @@ function labelsOf(list: string[]): Record<string, string> {
 
 async function runBuild({ ctx, args, flags }: Inv): Promise<void> {
   const quiet = flags.bool('quiet');
+  const progressMode = flags.string('progress');
+  if (!['auto', 'plain', 'tty'].includes(progressMode)) throw new StatusError(125, `invalid argument ${JSON.stringify(progressMode)} for "--progress" flag: auto, plain or tty`);
   const iidfile = flags.string('iidfile');
   if (iidfile) {
     await fsp.rm(iidfile).catch((e: NodeJS.ErrnoException) => {
@@ -264,6 +330,14 @@ async function runBuild({ ctx, args, flags }: Inv): Promise<void> {
     });
   }
   const context = await makeContext(ctx, args[0]!, flags.string('file'));
+  try {
+    await buildWith(ctx, flags, context, quiet, iidfile);
+  } finally {
+    await context.cleanup?.();
+  }
+}
+
+async function buildWith(ctx: Cli, flags: Inv['flags'], context: BuildContext, quiet: boolean, iidfile: string): Promise<void> {
   let progress = '';
   const write = (s: string): void => { if (quiet) progress += s; else ctx.io.stdout.write(s); };
   const sending = sendingProgress(write, ctx.io.stdoutIsTerminal && !quiet);
@@ -289,6 +363,8 @@ async function runBuild({ ctx, args, flags }: Inv): Promise<void> {
 
 async function send(ctx: Cli, flags: Inv['flags'], context: BuildContext, body: Readable, quiet: boolean, sent: () => void, keep: (t: string) => void, onId: (id: string) => void): Promise<void> {
   const buildArgs = buildArgsOf(flags.list('build-arg'), ctx.env);
+  // A reproducible build from the environment, as buildx passes SOURCE_DATE_EPOCH; --build-arg wins.
+  if (ctx.env.SOURCE_DATE_EPOCH && !('SOURCE_DATE_EPOCH' in buildArgs)) buildArgs.SOURCE_DATE_EPOCH = ctx.env.SOURCE_DATE_EPOCH;
   const labels = labelsOf(flags.list('label'));
   const network = flags.string('network');
   const platform = flags.string('platform');
@@ -306,8 +382,10 @@ async function send(ctx: Cli, flags: Inv['flags'], context: BuildContext, body: 
       rm: flags.bool('rm') ? undefined : '0',
       t: flags.list('tag').length ? flags.list('tag') : undefined,
       target: flags.string('target') || undefined,
-      extrahosts: flags.list('add-host').length ? flags.list('add-host').join(',') : undefined,
+      // Repeated, as docker's client sends them.
+      extrahosts: flags.list('add-host').length ? flags.list('add-host') : undefined,
       cachefrom: flags.list('cache-from').length ? JSON.stringify(flags.list('cache-from')) : undefined,
+      ...limitsQuery(flags),
       version: '1',
     },
     body,
@@ -317,10 +395,36 @@ async function send(ctx: Cli, flags: Inv['flags'], context: BuildContext, body: 
   sent();
   await displayJsonMessages(res.body, {
     write: (t) => { if (quiet) keep(t); else return ctx.out(t); },
-    isTerminal: ctx.io.stdoutIsTerminal,
+    isTerminal: progressIsTty(flags.string('progress'), ctx.io.stdoutIsTerminal),
     columns: ctx.io.columns,
     onAux: (aux) => { const id = (aux as { ID?: unknown } | null)?.ID; if (typeof id === 'string') onId(id); },
   });
+}
+
+/** The RUN containers' limits, under the query names docker's client gives them (0: unset). */
+function limitsQuery(flags: Inv['flags']): Record<string, string | undefined> {
+  const n = (v: number): string | undefined => (v ? String(v) : undefined);
+  const ulimits = [...flags.value<Map<string, { Name: string; Soft: number; Hard: number }>>('ulimit').values()].sort((a, b) => (a.Name < b.Name ? -1 : 1));
+  return {
+    memory: n(flags.value<number>('memory')),
+    memswap: n(flags.value<number>('memory-swap')),
+    cpushares: n(flags.int('cpu-shares')),
+    cpuquota: n(flags.int('cpu-quota')),
+    cpuperiod: n(flags.int('cpu-period')),
+    cpusetcpus: flags.string('cpuset-cpus') || undefined,
+    cpusetmems: flags.string('cpuset-mems') || undefined,
+    shmsize: n(flags.value<number>('shm-size')),
+    cgroupparent: flags.string('cgroup-parent') || undefined,
+    ulimits: ulimits.length ? JSON.stringify(ulimits.map((u) => ({ Name: u.Name, Hard: u.Hard, Soft: u.Soft }))) : undefined,
+    isolation: flags.string('isolation') || undefined,
+  };
+}
+
+/** `--progress`: auto follows the terminal; plain prints lines; tty redraws progress bars in place. */
+function progressIsTty(mode: string, isTerminal: boolean): boolean {
+  if (mode === 'plain') return false;
+  if (mode === 'tty') return true;
+  return isTerminal;
 }
 
 const validateTag = (raw: string): string => {
@@ -338,18 +442,30 @@ export const buildCommand: Cmd = {
     { name: 'add-host', type: 'list', usage: 'Add a custom host-to-IP mapping ("host:ip")' },
     { name: 'build-arg', type: 'list', usage: 'Set build-time variables' },
     { name: 'cache-from', type: 'strings', usage: 'Images to consider as cache sources' },
+    { name: 'cgroup-parent', type: 'string', usage: 'Set the parent cgroup for the "RUN" instructions during build' },
+    { name: 'cpu-period', type: 'int', usage: 'Limit the CPU CFS (Completely Fair Scheduler) period' },
+    { name: 'cpu-quota', type: 'int', usage: 'Limit the CPU CFS (Completely Fair Scheduler) quota' },
+    { name: 'cpu-shares', short: 'c', type: 'int', usage: 'CPU shares (relative weight)' },
+    { name: 'cpuset-cpus', type: 'string', usage: 'CPUs in which to allow execution (0-3, 0,1)' },
+    { name: 'cpuset-mems', type: 'string', usage: 'MEMs in which to allow execution (0-3, 0,1)' },
     { name: 'file', short: 'f', type: 'string', usage: "Name of the Dockerfile (Default is 'PATH/Dockerfile')" },
     { name: 'force-rm', type: 'bool', usage: 'Always remove intermediate containers' },
     { name: 'iidfile', type: 'string', usage: 'Write the image ID to the file' },
+    { name: 'isolation', type: 'string', usage: 'Container isolation technology' },
     { name: 'label', type: 'list', usage: 'Set metadata for an image' },
+    bytesFlag({ name: 'memory', short: 'm', usage: 'Memory limit' }),
+    swapBytesFlag({ name: 'memory-swap', usage: "Swap limit equal to memory plus swap: -1 to enable unlimited swap" }),
     { name: 'network', type: 'string', default: 'default', usage: 'Set the networking mode for the RUN instructions during build' },
     { name: 'no-cache', type: 'bool', usage: 'Do not use cache when building the image' },
     { name: 'platform', type: 'string', usage: 'Set platform if server is multi-platform capable' },
+    { name: 'progress', type: 'string', default: 'auto', usage: 'Set type of progress output (auto, plain, tty)' },
     { name: 'pull', type: 'bool', usage: 'Always attempt to pull a newer version of the image' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress the build output and print image ID on success' },
     { name: 'rm', type: 'bool', default: true, usage: 'Remove intermediate containers after a successful build' },
+    bytesFlag({ name: 'shm-size', usage: 'Size of "/dev/shm"' }),
     { name: 'tag', short: 't', type: 'list', validate: validateTag, usage: 'Name and optionally a tag in the "name:tag" format' },
     { name: 'target', type: 'string', usage: 'Set the target build stage to build.' },
+    ulimitFlag({ name: 'ulimit', usage: 'Ulimit options' }),
   ],
   run: runBuild,
 };

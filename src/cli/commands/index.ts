@@ -25,6 +25,7 @@ function group<M>(names: readonly string[], load: () => Promise<M>, pick: (m: M)
 export const commandGroups: LazyCommands[] = [
   group(['container', 'run', 'exec', 'ps', 'attach', 'commit', 'cp', 'create', 'diff', 'export', 'kill', 'logs', 'pause', 'rename', 'restart', 'rm', 'start', 'stats', 'stop', 'top', 'unpause', 'update', 'wait'], () => import('./container.js'), (m) => [m.containerGroup, ...m.containerShortcuts]),
   group(['image', 'images', 'build', 'history', 'import', 'load', 'rmi', 'save', 'tag'], () => import('./image.js'), (m) => [m.imageGroup, ...m.imageShortcuts]),
+  group(['builder'], () => import('./builder.js'), (m) => [m.builderGroup]),
   group(['network'], () => import('./network.js'), (m) => [m.networkGroup]),
   group(['system', 'version', 'info', 'events'], () => import('./system.js'), (m) => [m.systemGroup, ...m.systemShortcuts]),
   group(['volume'], () => import('./volume.js'), (m) => [m.volumeGroup]),

@@ -1,0 +1,220 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { ConflictError, NotFoundError } from '../errors/index.js';
+import { chainIds, parseUntil, type ContentStore, type ImageService, type ImageStore, type Snapshots } from '../image/index.js';
+import { readJson, writeJsonAtomic } from '../store/index.js';
+import { checkFilterNames, type Filters, type Logger } from '../util/index.js';
+
+/** One step's record, `<cacheDir>/<key>.json`. Records from before the usage fields carry only imageId. */
+interface CacheRecordFile {
+  imageId: string;
+  description?: string;
+  createdAt?: string;
+  lastUsedAt?: string;
+  usageCount?: number;
+}
+
+/** The Engine API's BuildCache object (`GET /system/df`), one per step record. */
+export interface BuildCacheEntry {
+  ID: string;
+  Parents: string[] | null;
+  Type: 'regular';
+  Description: string;
+  InUse: boolean;
+  Shared: boolean;
+  Size: number;
+  CreatedAt: string;
+  LastUsedAt: string | null;
+  UsageCount: number;
+}
+
+export interface BuildCacheDeps {
+  dir: string;
+  store: ImageStore;
+  content: ContentStore;
+  snapshots: Snapshots;
+  images: Pick<ImageService, 'remove'>;
+  logger: Logger;
+}
+
+export const BUILD_PRUNE_FILTERS = ['until', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private', 'label', 'label!'];
+
+/**
+ * The legacy builder's step cache: key → the image the step made. A record's image lives in
+ * the image store as an untagged intermediate image; the record is what makes it "build
+ * cache". An entry is Shared when its image is also kept by a tag (it is a tagged image or
+ * one of its parents): pruning the record frees nothing then. InUse: a running build holds
+ * it. `prune` drops records and then the images only they kept (untagged, no children, no
+ * container), children first, so `builder prune` frees what `system df` counted.
+ */
+export class BuildCache {
+  /** Images running builds hold (refcounted), which prune must not delete under them. */
+  private readonly held = new Map<string, number>();
+
+  constructor(private readonly d: BuildCacheDeps) {}
+
+  hold(imageId: string): void { this.held.set(imageId, (this.held.get(imageId) ?? 0) + 1); }
+
+  release(imageId: string): void {
+    const n = (this.held.get(imageId) ?? 0) - 1;
+    if (n <= 0) this.held.delete(imageId); else this.held.set(imageId, n);
+  }
+
+  private file(key: string): string { return path.join(this.d.dir, `${key}.json`); }
+
+  /** The image of a step, when its record and its image are both there; counts the use. */
+  async lookup(key: string): Promise<string | undefined> {
+    const rec = await readJson<CacheRecordFile>(this.file(key));
+    if (!rec || !this.d.store.get(rec.imageId)) return undefined;
+    await writeJsonAtomic(this.file(key), { ...rec, lastUsedAt: new Date().toISOString(), usageCount: (rec.usageCount ?? 0) + 1 });
+    return rec.imageId;
+  }
+
+  async save(key: string, imageId: string, description: string): Promise<void> {
+    await fsp.mkdir(this.d.dir, { recursive: true });
+    const now = new Date().toISOString();
+    await writeJsonAtomic(this.file(key), { imageId, description, createdAt: now, lastUsedAt: now, usageCount: 0 } satisfies CacheRecordFile);
+  }
+
+  private async records(): Promise<Array<{ key: string; rec: CacheRecordFile; mtime: Date }>> {
+    const names = await fsp.readdir(this.d.dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [] as string[];
+      throw err;
+    });
+    const out = [];
+    for (const n of names.filter((x) => /^[0-9a-f]{64}\.json$/.test(x)).sort()) {
+      const key = n.slice(0, -5);
+      const rec = await readJson<CacheRecordFile>(this.file(key));
+      const st = await fsp.stat(this.file(key)).catch(() => undefined);
+      if (rec && st) out.push({ key, rec, mtime: st.mtime });
+    }
+    return out;
+  }
+
+  /** Images a tag keeps: tagged (or digest-referenced) images and all their parents. */
+  private keptByTags(): Set<string> {
+    const kept = new Set<string>();
+    for (const img of this.d.store.list()) {
+      const names = this.d.store.namesOf(img.id);
+      if (names.tags.length + names.digests.length === 0) continue;
+      for (let id: string | undefined = img.id; id && !kept.has(id); id = this.d.store.get(id)?.parent) kept.add(id);
+    }
+    return kept;
+  }
+
+  /** What the step added on disk: its layer (snapshot and blob) when it made one, and its config. */
+  private async stepSize(imageId: string): Promise<number> {
+    const img = this.d.store.get(imageId);
+    if (!img) return 0;
+    const parent = img.parent ? this.d.store.get(img.parent) : undefined;
+    let n = await this.d.content.size(imageId).catch(() => 0);
+    if (img.layers.length > (parent?.layers.length ?? 0)) {
+      const chain = chainIds(img).at(-1)!;
+      const st = await this.d.snapshots.stat(chain).catch((err: unknown) => {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      });
+      n += (st ? st.usageBytes ?? st.sizeBytes : 0) + img.layers.at(-1)!.blobSizeBytes;
+    }
+    return n;
+  }
+
+  async usage(): Promise<BuildCacheEntry[]> {
+    return this.entriesOf(await this.records());
+  }
+
+  private async entriesOf(list: Array<{ key: string; rec: CacheRecordFile; mtime: Date }>): Promise<BuildCacheEntry[]> {
+    const kept = this.keptByTags();
+    const byImage = new Map<string, string>();
+    for (const { key, rec } of list) byImage.set(rec.imageId, key);
+    const out: BuildCacheEntry[] = [];
+    for (const { key, rec, mtime } of list) {
+      const img = this.d.store.get(rec.imageId);
+      const parentKey = img?.parent ? byImage.get(img.parent) : undefined;
+      out.push({
+        ID: key.slice(0, 25),
+        Parents: parentKey ? [parentKey.slice(0, 25)] : null,
+        Type: 'regular',
+        Description: rec.description ?? '',
+        InUse: this.held.has(rec.imageId),
+        Shared: kept.has(rec.imageId),
+        Size: img ? await this.stepSize(rec.imageId) : 0,
+        CreatedAt: rec.createdAt ?? mtime.toISOString(),
+        LastUsedAt: rec.lastUsedAt ?? null,
+        UsageCount: rec.usageCount ?? 0,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * `POST /build/prune`: without `all` the records no tag shares (BuildKit's rule for
+   * "dangling" cache), with it every record a build is not using; `until` keeps what was used
+   * more recently, as dockerd turns it into BuildKit's keep-duration.
+   */
+  async prune(opts: { all: boolean; filters: Filters; keepBytes?: number }): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }> {
+    checkFilterNames(opts.filters, BUILD_PRUNE_FILTERS);
+    const f = opts.filters;
+    const until = f.get('until')?.map(parseUntil);
+    // One listing for both, so an entry and its record stay paired while builds add records.
+    const records = await this.records();
+    const entries = await this.entriesOf(records);
+    const chosen = records.filter(({ key, rec }, i) => {
+      const e = entries[i]!;
+      if (e.InUse) return false;
+      if (!opts.all && e.Shared && !f.has('shared')) return false;
+      const lastUsed = Date.parse(e.LastUsedAt ?? e.CreatedAt);
+      if (until && !until.every((t) => lastUsed < t)) return false;
+      if (f.has('id') && !f.get('id')!.some((v) => key.startsWith(v))) return false;
+      if (f.has('description') && !f.get('description')!.some((v) => (rec.description ?? '').includes(v))) return false;
+      if (f.has('type') && !f.get('type')!.includes('regular')) return false;
+      if (f.has('shared') && !e.Shared) return false;
+      if (f.has('private') && e.Shared) return false;
+      if (f.has('inuse')) return false;
+      return true;
+    });
+    if (opts.keepBytes) {
+      // keep-storage: the most recently used stay while the cache is within the limit; the
+      // oldest of the chosen go first (BuildKit's keepBytes).
+      const sizeOf = (key: string): number => entries[records.findIndex((r) => r.key === key)]!.Size;
+      let total = entries.filter((e) => !e.Shared).reduce((n, e) => n + e.Size, 0);
+      const lastUsed = (key: string): number => { const e = entries[records.findIndex((r) => r.key === key)]!; return Date.parse(e.LastUsedAt ?? e.CreatedAt); };
+      chosen.sort((a, b) => lastUsed(a.key) - lastUsed(b.key));
+      let n = 0;
+      while (n < chosen.length && total > opts.keepBytes) { total -= sizeOf(chosen[n]!.key); n++; }
+      chosen.splice(n);
+    }
+    let reclaimed = 0;
+    const candidates = new Map<string, number>();
+    for (const { key, rec } of chosen) {
+      candidates.set(rec.imageId, entries[records.findIndex((r) => r.key === key)]!.Size);
+      await fsp.rm(this.file(key), { force: true });
+    }
+    const stillCached = new Set((await this.records()).map((r) => r.rec.imageId));
+    // Children first: an image with a child (another step's image) is deleted once the child is.
+    for (let progress = true; progress;) {
+      progress = false;
+      for (const [id, size] of candidates) {
+        if (!this.d.store.get(id)) { candidates.delete(id); continue; }
+        const names = this.d.store.namesOf(id);
+        if (stillCached.has(id) || names.tags.length + names.digests.length > 0) { candidates.delete(id); continue; }
+        if (this.d.store.list().some((o) => o.parent === id)) continue;
+        try {
+          await this.d.images.remove(id, { noPrune: true });
+          reclaimed += size;
+        } catch (err) {
+          // A container still uses it: the record goes, the image stays (it is no cache any more).
+          if (!(err instanceof ConflictError) && !(err instanceof NotFoundError)) throw err;
+        }
+        candidates.delete(id);
+        progress = true;
+        // The empty base a FROM scratch stage made for its first step has no record of its own.
+        const parent = this.d.store.get(id)?.parent ?? undefined;
+        const p = parent ? this.d.store.get(parent) : undefined;
+        if (p && p.layers.length === 0 && !stillCached.has(p.id) && !candidates.has(p.id)) candidates.set(p.id, 0);
+      }
+    }
+    const deleted = chosen.map((c) => c.key.slice(0, 25));
+    return { CachesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
+  }
+}
