@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(runc crun conmon tini busybox-static iproute2 iptables umoci skopeo docker-registry openssl libcrypt1 tmux netavark aardvark-dns containernetworking-plugins docker-compose debootstrap)
+PACKAGES=(runc crun conmon tini busybox-static iproute2 iptables umoci skopeo docker-registry openssl libcrypt1 tmux netavark aardvark-dns containernetworking-plugins docker-compose debootstrap bzip2 xz-utils git)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
