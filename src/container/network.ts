@@ -49,15 +49,16 @@ export function endpointConfigOf(networks: ContainerNetworks, term: string, e: E
   const ipv4Address = e?.IPAMConfig?.IPv4Address || undefined;
   const ipv6Address = e?.IPAMConfig?.IPv6Address || undefined;
   const macAddress = e?.MacAddress || undefined;
-  if (e?.IPAMConfig?.LinkLocalIPs?.length) throw new NotImplementedError('berth does not support link-local IP addresses on endpoints');
+  const linkLocalIps = (e?.IPAMConfig?.LinkLocalIPs ?? []).filter((a) => a !== '');
   if (e?.DriverOpts && Object.keys(e.DriverOpts).length > 0) throw new NotImplementedError('berth does not support endpoint driver options');
   if (e?.GwPriority) throw new NotImplementedError('berth does not support gateway priorities of endpoints');
-  const net = networks.checkEndpoint(term, { aliases, ...(ipv4Address ? { ipv4Address } : {}), ...(ipv6Address ? { ipv6Address } : {}), ...(macAddress ? { macAddress } : {}) });
+  const net = networks.checkEndpoint(term, { aliases, linkLocalIps, ...(ipv4Address ? { ipv4Address } : {}), ...(ipv6Address ? { ipv6Address } : {}), ...(macAddress ? { macAddress } : {}) });
   const config: ContainerEndpointConfig = { networkId: net.id };
   if (aliases.length) config.aliases = aliases;
   if (ipv4Address) config.ipv4Address = ipv4Address;
   if (ipv6Address) config.ipv6Address = ipv6Address;
   if (macAddress) config.macAddress = macAddress;
+  if (linkLocalIps.length) config.linkLocalIps = linkLocalIps;
   if (e?.Links?.length) {
     for (const l of e.Links) parseLink(l);
     config.links = [...e.Links];
@@ -138,6 +139,7 @@ export function networkPreparer(d: { networks: ContainerNetworks; store: Contain
         endpoints: joined.map(([name, c]) => ({
           network: c.networkId || name,
           ...(c.aliases ? { aliases: c.aliases } : {}), ...(c.ipv4Address ? { ipv4Address: c.ipv4Address } : {}), ...(c.ipv6Address ? { ipv6Address: c.ipv6Address } : {}), ...(c.macAddress ? { macAddress: c.macAddress } : {}),
+          ...(c.linkLocalIps ? { linkLocalIps: c.linkLocalIps } : {}),
         })),
         portBindings: portBindingsOf(rec), dnsServers: rec.hostConfig.Dns ?? [],
       });
@@ -255,7 +257,7 @@ function portsWhileAttached(rec: ContainerRecord, published: PortMap): PortMap {
 
 function unattachedEndpoint(c: ContainerEndpointConfig): Record<string, unknown> {
   return {
-    IPAMConfig: c.ipv4Address || c.ipv6Address ? { ...(c.ipv4Address ? { IPv4Address: c.ipv4Address } : {}), ...(c.ipv6Address ? { IPv6Address: c.ipv6Address } : {}) } : null, Links: c.links ?? null, Aliases: c.aliases ?? null, MacAddress: c.macAddress ?? '',
+    IPAMConfig: c.ipv4Address || c.ipv6Address || c.linkLocalIps ? ipamConfigOut(c) : null, Links: c.links ?? null, Aliases: c.aliases ?? null, MacAddress: c.macAddress ?? '',
     DriverOpts: null, GwPriority: 0, NetworkID: c.networkId, EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0,
     IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
   };
@@ -273,4 +275,9 @@ export function networkExists(networks: ContainerNetworks | undefined): (name: s
       throw err;
     }
   };
+}
+
+/** EndpointSettings.IPAMConfig as the container asked for it. */
+function ipamConfigOut(c: ContainerEndpointConfig): Record<string, unknown> {
+  return { ...(c.ipv4Address ? { IPv4Address: c.ipv4Address } : {}), ...(c.ipv6Address ? { IPv6Address: c.ipv6Address } : {}), ...(c.linkLocalIps ? { LinkLocalIPs: c.linkLocalIps } : {}) };
 }

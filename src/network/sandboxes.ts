@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ForbiddenError, InvalidArgumentError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import type { PortMap } from '../types/container.js';
-import type { Logger } from '../util/index.js';
+import { exec, type Logger } from '../util/index.js';
 import { applyBridgeOptions } from './bridge-options.js';
 import type { HostPortAllocator } from './host-ports.js';
 import { contains6, parseIpv6, parsePrefix6 } from './cidr6.js';
@@ -58,6 +58,7 @@ export class Sandboxes {
             dnsNames: current.dnsEnabled ? uniq([req.containerName, ...aliases, shortId]) : [],
             ...(e.ipv4Address ? { requestedIp: e.ipv4Address } : {}),
             ...(v6 ? { ipv6Address: v6.address } : {}), ...(e.ipv6Address ? { requestedIp6: e.ipv6Address } : {}),
+            ...(e.linkLocalIps?.length ? { linkLocalIps: [...e.linkLocalIps] } : {}),
           };
           current.endpoints[req.containerId] = made;
           await this.d.store.saveNetwork(current);
@@ -101,6 +102,8 @@ export class Sandboxes {
       const status = await this.d.netavark.setup(req.netnsPath, added, signal);
       undo.push(() => this.d.netavark.teardown(req.netnsPath, added));
       for (const x of endpoints) await applyBridgeOptions(x.rec);
+      // netavark 1.4 has no key for them; they go with the interface (disconnect, the namespace's end).
+      for (const x of endpoints) if (x.ep.linkLocalIps) await addLinkLocalAddresses(req.netnsPath, x.ifname, x.ep.linkLocalIps);
 
       const result: AttachResult = { networks: {}, ports: portMapOf(ports), dnsSearchDomains: [], addresses: [] };
       for (const x of endpoints) {
@@ -225,7 +228,10 @@ export function netavarkNetwork(rec: NetworkRecord): NetavarkNetwork {
 function settingsFor(rec: NetworkRecord, ep: EndpointRecord, gateway: string): EndpointSettingsOut {
   const plan = rec.subnets.find((s) => s.gateway === gateway) ?? rec.subnets[0];
   const plan6 = ep.ipv6Address ? rec.subnets6?.find((s) => contains6(parsePrefix6(s.subnet)!, parseIpv6(ep.ipv6Address!)!)) : undefined;
-  const ipam = { ...(ep.requestedIp ? { IPv4Address: ep.requestedIp } : {}), ...(ep.requestedIp6 ? { IPv6Address: ep.requestedIp6 } : {}) };
+  const ipam = {
+    ...(ep.requestedIp ? { IPv4Address: ep.requestedIp } : {}), ...(ep.requestedIp6 ? { IPv6Address: ep.requestedIp6 } : {}),
+    ...(ep.linkLocalIps ? { LinkLocalIPs: ep.linkLocalIps } : {}),
+  };
   return {
     IPAMConfig: Object.keys(ipam).length > 0 ? ipam : null,
     Links: null,
@@ -258,4 +264,16 @@ function uniq(xs: string[]): string[] {
  */
 export function macFromIpv4(address: string): string {
   return ['02', '42', ...address.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
+}
+
+/**
+ * `--link-local-ip`: each address on the container's interface with libnetwork's masks (IPv4
+ * /16, IPv6 /64, whatever the address: moby `CreateOptionIpam`). IPv6 ones skip duplicate
+ * address detection, so they answer at once rather than after DAD's second.
+ */
+export async function addLinkLocalAddresses(netnsPath: string, ifname: string, addresses: readonly string[]): Promise<void> {
+  for (const a of addresses) {
+    const isV6 = a.includes(':');
+    await exec('nsenter', [`--net=${netnsPath}`, 'ip', 'addr', 'add', `${a}/${isV6 ? 64 : 16}`, 'dev', ifname, ...(isV6 ? ['nodad'] : [])], { timeoutMs: 10_000 });
+  }
 }
