@@ -9,7 +9,7 @@ import { linkedChildren, linkEnv, linkHostsEntry, parseLink, type LinkedChild } 
 import type { ContainerStore } from './store.js';
 
 /** What the container side uses of the network service (a fake in tests). */
-export type ContainerNetworks = Pick<NetworkService, 'attach' | 'detach' | 'release' | 'endpointsOf' | 'portsOf' | 'find' | 'checkEndpoint'>;
+export type ContainerNetworks = Pick<NetworkService, 'attach' | 'attachEarly' | 'detach' | 'release' | 'endpointsOf' | 'portsOf' | 'find' | 'checkEndpoint'>;
 
 /** Whether `mode` (HostConfig.NetworkMode) joins a bridge network berth manages. */
 export function bridgeNetworkOf(mode: string): string | undefined {
@@ -134,7 +134,7 @@ export function networkPreparer(d: { networks: ContainerNetworks; store: Contain
       await d.networks.detach(rec.id);
       const links = linksAtStart(d, rec, joined.map(([name]) => name));
       if (links.length > 0) ctx.linkedEnv = links.flatMap((l) => linkEnv(l.linkName, l.childIp, l.child.config.Env ?? [], Object.keys(l.child.config.ExposedPorts ?? {})));
-      const result = await d.networks.attach({
+      const { planned, done } = await d.networks.attachEarly({
         containerId: rec.id, containerName: rec.name.replace(/^\//, ''), netnsPath: ctx.netnsPath,
         endpoints: joined.map(([name, c]) => ({
           network: c.networkId || name,
@@ -143,7 +143,12 @@ export function networkPreparer(d: { networks: ContainerNetworks; store: Contain
         })),
         portBindings: portBindingsOf(rec), dnsServers: rec.hostConfig.Dns ?? [],
       });
-      await writeNetworkEtcFiles(rec, ctx, result, { hostGatewayIps: hostGatewayIps(d.networks), links: [...links.map(linkHostsEntry), ...endpointLinkHosts(d, joined)] });
+      // netavark makes the interfaces while the bundle is written and the runtime creates the
+      // container; its process runs only once they are up (ADR 20, 2026-12-08).
+      // `--sysctl net.*` may name an interface, which runc sets at create: then they come first.
+      if (Object.keys(rec.hostConfig.Sysctls ?? {}).some((k) => k.startsWith('net.'))) await done;
+      else ctx.beforeProcess.push(done);
+      await writeNetworkEtcFiles(rec, ctx, planned, { hostGatewayIps: hostGatewayIps(d.networks), links: [...links.map(linkHostsEntry), ...endpointLinkHosts(d, joined)] });
     },
     async release(rec) {
       // The namespaces step, released next, drops the namespace, and the veths with it, unless

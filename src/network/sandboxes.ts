@@ -7,8 +7,8 @@ import { applyBridgeOptions } from './bridge-options.js';
 import type { HostPortAllocator } from './host-ports.js';
 import { contains6, parseIpv6, parsePrefix6 } from './cidr6.js';
 import { allocateAddress, allocateAddress6, prefixLength } from './ipam.js';
-import type { Netavark, NetavarkNetwork, NetavarkOptions } from './netavark.js';
-import { parsePortBindings, portMapOf } from './ports.js';
+import type { Netavark, NetavarkNetwork, NetavarkOptions, NetavarkStatus } from './netavark.js';
+import { parsePortBindings, portMapOf, type PortMapping } from './ports.js';
 import type { NetworkStore } from './store.js';
 import type { AttachRequest, AttachResult, EndpointRecord, EndpointSettingsOut, NetworkRecord, SandboxRecord } from './types.js';
 
@@ -33,7 +33,12 @@ type Undo = () => Promise<void> | void;
 export class Sandboxes {
   constructor(private readonly d: SandboxesDeps) {}
 
-  async attach(req: AttachRequest, signal?: AbortSignal): Promise<AttachResult> {
+  /**
+   * `onPlanned` hears what the container gets (addresses, DNS server, ports) once they are
+   * allocated and recorded, before netavark runs: the start path writes the /etc files and
+   * goes on with the runtime while the interfaces are made (ADR 20, 2026-12-08).
+   */
+  async attach(req: AttachRequest, signal?: AbortSignal, onPlanned?: (planned: AttachResult) => void): Promise<AttachResult> {
     const existing = this.d.store.sandboxes.get(req.containerId);
     const targets = req.endpoints.map((e) => ({ e, rec: this.d.find(e.network) }));
     checkTargets(req, targets, existing);
@@ -98,6 +103,7 @@ export class Sandboxes {
         : { containerId: req.containerId, netnsPath: req.netnsPath, options: added, ports };
       await this.d.store.saveSandbox(sandbox);
       undo.push(() => (existing ? this.d.store.saveSandbox(existing) : this.d.store.deleteSandbox(req.containerId)));
+      onPlanned?.(resultOf(endpoints, ports, {}));
 
       const status = await this.d.netavark.setup(req.netnsPath, added, signal);
       undo.push(() => this.d.netavark.teardown(req.netnsPath, added));
@@ -105,10 +111,8 @@ export class Sandboxes {
       // netavark 1.4 has no key for them; they go with the interface (disconnect, the namespace's end).
       for (const x of endpoints) if (x.ep.linkLocalIps) await addLinkLocalAddresses(req.netnsPath, x.ifname, x.ep.linkLocalIps);
 
-      const result: AttachResult = { networks: {}, ports: portMapOf(ports), dnsSearchDomains: [], addresses: [] };
       for (const x of endpoints) {
-        const st = status[x.rec.id];
-        const mac = st?.interfaces[x.ifname]?.mac_address ?? x.ep.macAddress;
+        const mac = status[x.rec.id]?.interfaces[x.ifname]?.mac_address ?? x.ep.macAddress;
         if (mac !== x.ep.macAddress) {
           await this.d.lockNetwork(x.rec.id, async () => {
             const current = this.d.store.networks.get(x.rec.id);
@@ -119,13 +123,8 @@ export class Sandboxes {
           });
           x.ep.macAddress = mac;
         }
-        result.networks[x.rec.name] = settingsFor(x.rec, x.ep, x.gateway);
-        result.addresses.push(x.ep.ipAddress, ...(x.ep.ipv6Address ? [x.ep.ipv6Address] : []));
-        if (x.rec.dnsEnabled && result.dnsServer === undefined) {
-          result.dnsServer = st?.dns_server_ips?.[0] ?? x.gateway;
-          result.dnsSearchDomains = (st?.dns_search_domains ?? []).filter((d) => d !== 'dns.podman');
-        }
       }
+      const result = resultOf(endpoints, ports, status);
       for (const x of endpoints) this.d.events.publish('network', 'connect', x.rec.id, { container: req.containerId, name: x.rec.name, type: 'bridge' });
       return result;
     } catch (err) {
@@ -198,6 +197,24 @@ export class Sandboxes {
       await this.d.store.saveNetwork(rec);
     });
   }
+}
+
+/**
+ * What a container's attach gives it. Without netavark's status (before it ran) the DNS server is
+ * the network's gateway, where netavark 1.4 puts aardvark-dns, and the MAC the one asked for.
+ */
+function resultOf(endpoints: ReadonlyArray<{ rec: NetworkRecord; ep: EndpointRecord; gateway: string }>, ports: readonly PortMapping[], status: NetavarkStatus): AttachResult {
+  const result: AttachResult = { networks: {}, ports: portMapOf(ports), dnsSearchDomains: [], addresses: [] };
+  for (const x of endpoints) {
+    const st = status[x.rec.id];
+    result.networks[x.rec.name] = settingsFor(x.rec, x.ep, x.gateway);
+    result.addresses.push(x.ep.ipAddress, ...(x.ep.ipv6Address ? [x.ep.ipv6Address] : []));
+    if (x.rec.dnsEnabled && result.dnsServer === undefined) {
+      result.dnsServer = st?.dns_server_ips?.[0] ?? x.gateway;
+      result.dnsSearchDomains = (st?.dns_search_domains ?? []).filter((d) => d !== 'dns.podman');
+    }
+  }
+  return result;
 }
 
 /** dockerd's refusals before anything is set up. */
