@@ -1,7 +1,6 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { InternalError, isErrno } from '../errors/index.js';
-import { KeyedLock } from '../store/index.js';
 import { unmount } from '../sys/index.js';
 import { exec, ExecError, type Logger } from '../util/index.js';
 
@@ -68,12 +67,18 @@ const TIMEOUT_MS = 60_000;
  */
 export class Netavark {
   /**
-   * One netavark at a time. netavark 1.4 checks for and then creates its iptables chains and
-   * the bridge without a lock of its own (Podman holds its netavark.lock around every call):
-   * two containers of one network started together (docker-compose `start` does) failed with
-   * `iptables: Chain already exists.`
+   * One netavark at a time, but for setups that only add a container to networks already made.
+   * netavark 1.4 checks for and then creates its iptables chains and the bridge without a lock
+   * of its own (Podman holds its netavark.lock around every call): two containers of one network
+   * started together (docker-compose `start` does) failed with `iptables: Chain already exists.`
+   * And aardvark-dns's per-network file is created by the first setup, appended to by the next
+   * ones and rewritten by a teardown. So every call is exclusive except a setup whose networks
+   * all have their bridge (and so their chains) and, with DNS, their aardvark-dns file and
+   * server, and which publishes no port (its chain is made by the first container with ports):
+   * such setups only append (a veth, `-C` checks that find every rule, one line to the
+   * aardvark-dns file, a SIGHUP), and run together (ADR 20, 2026-12-08).
    */
-  private readonly lock = new KeyedLock();
+  private readonly lock = new SharedLock();
 
   constructor(private readonly d: NetavarkDeps) {}
 
@@ -178,8 +183,23 @@ export class Netavark {
     return this.emptyNs;
   }
 
-  private run(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<string> {
-    return this.lock.run('netavark', () => this.runNow(cmd, netnsPath, opts, signal));
+  private async run(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<string> {
+    if (cmd === 'setup' && this.addsOnly(opts)) {
+      // Checked again under the shared hold: an exclusive call before it may have removed a bridge.
+      const shared = await this.lock.run(false, async () => (this.addsOnly(opts) ? { out: await this.runNow(cmd, netnsPath, opts, signal) } : undefined));
+      if (shared) return shared.out;
+    }
+    return this.lock.run(true, () => this.runNow(cmd, netnsPath, opts, signal));
+  }
+
+  /** Whether a setup finds everything it would create already there (see `lock`). */
+  private addsOnly(opts: NetavarkOptions): boolean {
+    if ((opts.port_mappings?.length ?? 0) > 0) return false;
+    const nets = Object.values(opts.network_info);
+    // netavark keeps aardvark-dns's files in `<config>/aardvark-dns`.
+    const aardvark = path.join(this.d.configDir, 'aardvark-dns');
+    if (nets.some((n) => n.dns_enabled) && !existsSync(path.join(aardvark, 'aardvark.pid'))) return false;
+    return nets.every((n) => existsSync(`/sys/class/net/${n.network_interface}/bridge`) && (!n.dns_enabled || existsSync(path.join(aardvark, n.name))));
   }
 
   private async runNow(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<string> {
@@ -221,4 +241,41 @@ async function removeNetnsFile(file: string): Promise<void> {
     if (!isErrno(err, 'EINVAL') && !isErrno(err, 'ENOENT')) throw err;
   }
   await fsp.rm(file, { force: true });
+}
+
+/**
+ * Shared and exclusive holds, first come first served: a shared hold waits only for an
+ * exclusive one held or queued before it.
+ */
+export class SharedLock {
+  private sharedHolders = 0;
+  private isExclusivelyHeld = false;
+  private readonly queue: Array<{ exclusive: boolean; go: () => void }> = [];
+
+  async run<T>(exclusive: boolean, fn: () => Promise<T>): Promise<T> {
+    await new Promise<void>((go) => {
+      this.queue.push({ exclusive, go });
+      this.drain();
+    });
+    try {
+      return await fn();
+    } finally {
+      if (exclusive) this.isExclusivelyHeld = false;
+      else this.sharedHolders--;
+      this.drain();
+    }
+  }
+
+  private drain(): void {
+    for (let next = this.queue[0]; next && !this.isExclusivelyHeld; next = this.queue[0]) {
+      if (next.exclusive) {
+        if (this.sharedHolders > 0) return;
+        this.isExclusivelyHeld = true;
+      } else {
+        this.sharedHolders++;
+      }
+      this.queue.shift();
+      next.go();
+    }
+  }
 }
