@@ -35,7 +35,7 @@ export class Sandboxes {
 
   /**
    * `onPlanned` hears what the container gets (addresses, DNS server, ports) once they are
-   * allocated and recorded, before netavark runs: the start path writes the /etc files and
+   * allocated, before they are written down and netavark runs: the start path writes the /etc files and
    * goes on with the runtime while the interfaces are made (ADR 20, 2026-12-08).
    */
   async attach(req: AttachRequest, signal?: AbortSignal, onPlanned?: (planned: AttachResult) => void): Promise<AttachResult> {
@@ -65,8 +65,8 @@ export class Sandboxes {
             ...(v6 ? { ipv6Address: v6.address } : {}), ...(e.ipv6Address ? { requestedIp6: e.ipv6Address } : {}),
             ...(e.linkLocalIps?.length ? { linkLocalIps: [...e.linkLocalIps] } : {}),
           };
+          // Saved below, after the caller heard the plan (the in-memory record is what the next allocation reads).
           current.endpoints[req.containerId] = made;
-          await this.d.store.saveNetwork(current);
           return { ep: made, gateway: plan.gateway };
         });
         undo.push(() => this.dropEndpoint(rec.id, req.containerId));
@@ -97,13 +97,19 @@ export class Sandboxes {
         };
         added.network_info[x.rec.id] = netavarkNetwork(x.rec);
       }
+      onPlanned?.(resultOf(endpoints, ports, {}));
+      for (const x of endpoints) {
+        await this.d.lockNetwork(x.rec.id, async () => {
+          const current = this.d.store.networks.get(x.rec.id);
+          if (current) await this.d.store.saveNetwork(current);
+        });
+      }
       // On disk before netavark runs: a crash in between leaves what detach needs to undo it.
       const sandbox: SandboxRecord = existing
         ? { ...existing, options: { ...existing.options, networks: { ...existing.options.networks, ...added.networks }, network_info: { ...existing.options.network_info, ...added.network_info } } }
         : { containerId: req.containerId, netnsPath: req.netnsPath, options: added, ports };
       await this.d.store.saveSandbox(sandbox);
       undo.push(() => (existing ? this.d.store.saveSandbox(existing) : this.d.store.deleteSandbox(req.containerId)));
-      onPlanned?.(resultOf(endpoints, ports, {}));
 
       const status = await this.d.netavark.setup(req.netnsPath, added, signal);
       undo.push(() => this.d.netavark.teardown(req.netnsPath, added));
