@@ -162,7 +162,10 @@ export class Sandboxes {
       networks: Object.fromEntries(ids.map((id) => [id, sb.options.networks[id]!])),
       network_info: Object.fromEntries(ids.map((id) => [id, sb.options.network_info[id]!])),
     };
-    await this.d.netavark.teardown(netnsPath ?? sb.netnsPath, part, { interfacesGo: o.namespaceGoes === true });
+    // With the interfaces going with the namespace, a teardown would only remove port rules and
+    // aardvark-dns entries: a container with neither (the default bridge, no -p) needs no netavark.
+    const hasNothingElse = (part.port_mappings ?? []).length === 0 && Object.values(part.network_info).every((n) => !n.dns_enabled);
+    if (!(o.namespaceGoes && hasNothingElse)) await this.d.netavark.teardown(netnsPath ?? sb.netnsPath, part, { interfacesGo: o.namespaceGoes === true });
     for (const id of ids) await this.dropEndpoint(id, containerId);
     if (isAll) {
       this.d.ports.release(containerId);
