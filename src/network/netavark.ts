@@ -54,6 +54,34 @@ export interface NetavarkDeps {
 }
 
 const TIMEOUT_MS = 60_000;
+const DNS_RELOAD_WAIT_MS = 3_000;
+
+/** Whether the process named in a pid file runs. */
+async function isAlive(pidFile: string): Promise<boolean> {
+  const pid = Number((await fsp.readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The host's UDP sockets bound to port 53 on an IPv4 address: address → socket inode (/proc/net/udp). */
+export async function dnsListeners(table?: string): Promise<Map<string, string>> {
+  const text = table ?? await fsp.readFile('/proc/net/udp', 'utf8');
+  const out = new Map<string, string>();
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    const m = /^([0-9A-F]{8}):0035$/.exec(f[1] ?? '');
+    if (!m || !f[9]) continue;
+    // Little-endian hex, as the kernel prints a __be32 on x86.
+    const n = parseInt(m[1]!, 16);
+    out.set([n & 255, (n >>> 8) & 255, (n >>> 16) & 255, n >>> 24].join('.'), f[9]);
+  }
+  return out;
+}
 
 /**
  * The netavark driver (ADR 12): one process per setup or teardown, driven by the JSON above.
@@ -85,11 +113,45 @@ export class Netavark {
   async setup(netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<NetavarkStatus> {
     await fsp.mkdir(this.d.configDir, { recursive: true, mode: 0o700 });
     try {
-      const r = await this.run('setup', netnsPath, opts, signal);
+      const r = await this.withDnsReload(opts, () => this.run('setup', netnsPath, opts, signal));
       return JSON.parse(r) as NetavarkStatus;
     } catch (err) {
       await this.teardown(netnsPath, opts).catch((e: unknown) => this.d.logger.warn({ component: 'network', containerId: opts.container_id, err: e }, 'teardown after a failed setup failed'));
       throw err;
+    }
+  }
+
+  /**
+   * aardvark-dns 1.4 reloads on netavark's SIGHUP by stopping its servers and binding new ones:
+   * until then its address refuses queries (`nslookup: write to '<gw>': Connection refused`).
+   * The setup returns before that, and a container whose process ran at once and looked a name
+   * up failed (seen once the interfaces were made beside the runtime's create). So a call that
+   * touches networks with DNS waits, 3 s at most, until each of their gateways has a listener on
+   * port 53 that is not the one before the call (or none, once the network's last entry went).
+   * netavark calls that reload it are one at a time, so the listener seen before is a settled
+   * one; setups run together may still see another's reload begin after theirs ended.
+   */
+  private async withDnsReload<T>(opts: NetavarkOptions, call: () => Promise<T>): Promise<T> {
+    const aardvark = path.join(this.d.configDir, 'aardvark-dns');
+    const nets = Object.values(opts.network_info).filter((n) => n.dns_enabled)
+      .map((n) => ({ file: path.join(aardvark, n.name), gateways: n.subnets.map((x) => x.gateway).filter((g) => !g.includes(':')) }));
+    if (nets.length === 0) return call();
+    const before = await dnsListeners();
+    const result = await call();
+    // A teardown also reloads it (its entries go), and may stop it: then the listeners go.
+    const deadline = Date.now() + DNS_RELOAD_WAIT_MS;
+    for (;;) {
+      if (!(await isAlive(path.join(aardvark, 'aardvark.pid')))) return result;
+      const now = await dnsListeners();
+      const reloaded = nets.every((n) => (existsSync(n.file)
+        ? n.gateways.every((g) => now.has(g) && now.get(g) !== before.get(g))
+        : n.gateways.every((g) => !now.has(g))));
+      if (reloaded) return result;
+      if (Date.now() > deadline) {
+        this.d.logger.warn({ component: 'network', containerId: opts.container_id }, 'aardvark-dns did not come back on the gateways after netavark');
+        return result;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 
@@ -113,7 +175,7 @@ export class Netavark {
       ns = standIn;
     }
     try {
-      await this.run('teardown', ns, opts);
+      await this.withDnsReload(opts, () => this.run('teardown', ns, opts));
     } catch (err) {
       const msg = (err as Error).message;
       const parts = errorParts(msg.replace(/^netavark teardown: /, ''));

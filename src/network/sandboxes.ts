@@ -98,11 +98,11 @@ export class Sandboxes {
         added.network_info[x.rec.id] = netavarkNetwork(x.rec);
       }
       onPlanned?.(resultOf(endpoints, ports, {}));
+      // Outside the network's lock, so that the saves of containers joining together share
+      // writes (NetworkStore.saveNetwork); the network cannot go while this endpoint is on it.
       for (const x of endpoints) {
-        await this.d.lockNetwork(x.rec.id, async () => {
-          const current = this.d.store.networks.get(x.rec.id);
-          if (current) await this.d.store.saveNetwork(current);
-        });
+        const current = this.d.store.networks.get(x.rec.id);
+        if (current) await this.d.store.saveNetwork(current);
       }
       // On disk before netavark runs: a crash in between leaves what detach needs to undo it.
       const sandbox: SandboxRecord = existing

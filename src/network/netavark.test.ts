@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SharedLock } from './netavark.js';
+import { dnsListeners, SharedLock } from './netavark.js';
 
 /** A promise and its resolver, to hold a lock until the test lets go. */
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -32,4 +32,13 @@ test('a failing holder releases its hold', async () => {
   const lock = new SharedLock();
   await assert.rejects(lock.run(true, () => Promise.reject(new Error('boom'))), /boom/);
   assert.equal(await lock.run(true, () => Promise.resolve(1)), 1);
+});
+
+test('dnsListeners reads the UDP sockets on port 53 from /proc/net/udp', async () => {
+  const table = [
+    '   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops',
+    '  101: 0101EA0A:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 424242 2 0000000000000000 0',
+    '  102: 0100007F:0044 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1111 2 0000000000000000 0',
+  ].join('\n');
+  assert.deepEqual([...(await dnsListeners(table))], [['10.234.1.1', '424242']]);
 });
