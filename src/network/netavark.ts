@@ -113,7 +113,7 @@ export class Netavark {
   async setup(netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<NetavarkStatus> {
     await fsp.mkdir(this.d.configDir, { recursive: true, mode: 0o700 });
     try {
-      const r = await this.withDnsReload(opts, () => this.run('setup', netnsPath, opts, signal));
+      const r = await this.run('setup', netnsPath, opts, signal);
       return JSON.parse(r) as NetavarkStatus;
     } catch (err) {
       await this.teardown(netnsPath, opts).catch((e: unknown) => this.d.logger.warn({ component: 'network', containerId: opts.container_id, err: e }, 'teardown after a failed setup failed'));
@@ -128,28 +128,42 @@ export class Netavark {
    * up failed (seen once the interfaces were made beside the runtime's create). So a call that
    * touches networks with DNS waits, 3 s at most, until each of their gateways has a listener on
    * port 53 that is not the one before the call (or none, once the network's last entry went).
-   * netavark calls that reload it are one at a time, so the listener seen before is a settled
-   * one; setups run together may still see another's reload begin after theirs ended.
+   * The wait is made under the netavark hold, so the listener the next exclusive call sees
+   * before it is a settled one; setups run together may still see another's reload begin after
+   * theirs ended.
    */
-  private async withDnsReload<T>(opts: NetavarkOptions, call: () => Promise<T>): Promise<T> {
+  private async withDnsReload<T>(cmd: 'setup' | 'teardown', opts: NetavarkOptions, call: () => Promise<T>): Promise<T> {
     const aardvark = path.join(this.d.configDir, 'aardvark-dns');
     const nets = Object.values(opts.network_info).filter((n) => n.dns_enabled)
       .map((n) => ({ file: path.join(aardvark, n.name), gateways: n.subnets.map((x) => x.gateway).filter((g) => !g.includes(':')) }));
     if (nets.length === 0) return call();
     const before = await dnsListeners();
-    const result = await call();
-    // A teardown also reloads it (its entries go), and may stop it: then the listeners go.
+    let result: T;
+    try {
+      result = await call();
+    } catch (err) {
+      // A teardown reports the interface it did not find after it has removed the entries and
+      // signalled aardvark-dns (its errors are gathered): that reload is waited for too.
+      if (cmd === 'teardown') await this.awaitDnsReload(nets, before, opts.container_id);
+      throw err;
+    }
+    await this.awaitDnsReload(nets, before, opts.container_id);
+    return result;
+  }
+
+  private async awaitDnsReload(nets: ReadonlyArray<{ file: string; gateways: string[] }>, before: ReadonlyMap<string, string>, containerId: string): Promise<void> {
     const deadline = Date.now() + DNS_RELOAD_WAIT_MS;
     for (;;) {
-      if (!(await isAlive(path.join(aardvark, 'aardvark.pid')))) return result;
+      // A teardown of a network's last entry may stop it: then its listeners go.
+      if (!(await isAlive(path.join(this.d.configDir, 'aardvark-dns', 'aardvark.pid')))) return;
       const now = await dnsListeners();
       const reloaded = nets.every((n) => (existsSync(n.file)
         ? n.gateways.every((g) => now.has(g) && now.get(g) !== before.get(g))
         : n.gateways.every((g) => !now.has(g))));
-      if (reloaded) return result;
+      if (reloaded) return;
       if (Date.now() > deadline) {
-        this.d.logger.warn({ component: 'network', containerId: opts.container_id }, 'aardvark-dns did not come back on the gateways after netavark');
-        return result;
+        this.d.logger.warn({ component: 'network', containerId }, 'aardvark-dns did not come back on the gateways after netavark');
+        return;
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -175,7 +189,7 @@ export class Netavark {
       ns = standIn;
     }
     try {
-      await this.withDnsReload(opts, () => this.run('teardown', ns, opts));
+      await this.run('teardown', ns, opts);
     } catch (err) {
       const msg = (err as Error).message;
       const parts = errorParts(msg.replace(/^netavark teardown: /, ''));
@@ -248,10 +262,11 @@ export class Netavark {
   private async run(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<string> {
     if (cmd === 'setup' && this.addsOnly(opts)) {
       // Checked again under the shared hold: an exclusive call before it may have removed a bridge.
-      const shared = await this.lock.run(false, async () => (this.addsOnly(opts) ? { out: await this.runNow(cmd, netnsPath, opts, signal) } : undefined));
+      const shared = await this.lock.run(false, async () => (this.addsOnly(opts) ? { out: await this.withDnsReload(cmd, opts, () => this.runNow(cmd, netnsPath, opts, signal)) } : undefined));
       if (shared) return shared.out;
     }
-    return this.lock.run(true, () => this.runNow(cmd, netnsPath, opts, signal));
+    // The reload is awaited under the hold: the next call's "before" is then a settled listener.
+    return this.lock.run(true, () => this.withDnsReload(cmd, opts, () => this.runNow(cmd, netnsPath, opts, signal)));
   }
 
   /** Whether a setup finds everything it would create already there (see `lock`). */

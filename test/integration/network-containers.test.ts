@@ -102,6 +102,7 @@ describe('containers on networks', () => {
     assert.match(out(r), new RegExp(`Address: ${(await inspect(last)).NetworkSettings.Networks[net]!.IPAddress.replace(/\./g, '\\.')}`), out(r) + r.stderr);
     const gone = await d.docker(['exec', ids[0]!, 'nslookup', names[1]!], { allowFailure: true });
     assert.doesNotMatch(out(gone), /Address: 10\.234\./, 'a removed container\'s name no longer answers');
+    assert.doesNotMatch(d.log(), /aardvark-dns did not come back/, 'every reload of aardvark-dns was seen');
   });
 
   test('a published port answers on 127.0.0.1 and on the host\'s address; a taken one fails the start', async (t) => {
