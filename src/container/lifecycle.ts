@@ -86,9 +86,9 @@ export class Lifecycle {
     const tried: Preparer[] = [];
     let created = false;
     const trace = new StepTrace();
+    const ctx: StartContext = { rec, paths, networkMode: 'default', peer: {}, mounts: [], beforeProcess: [] };
     try {
       await mkdirAll(paths.run, 0o700);
-      const ctx: StartContext = { rec, paths, networkMode: 'default', peer: {}, mounts: [] };
       for (const group of this.d.preparers) {
         tried.push(...group);
         const results = await Promise.allSettled(group.map((p) => p.prepare(ctx)));
@@ -121,6 +121,9 @@ export class Lifecycle {
       }
       await this.d.attachments.beforeStart(rec);
       trace.mark('attach');
+      // What steps left running alongside the bundle and the runtime's create (the network's interfaces).
+      await Promise.all(ctx.beforeProcess);
+      trace.mark('background');
       await this.d.driver.start(rec.id, rec.runtime);
       trace.mark('start');
       const next = await this.d.store.update(rec.id, (cur) => this.d.health.initialState({
@@ -137,6 +140,8 @@ export class Lifecycle {
       // Where a start's time goes, step by step (bench/containers.mjs --trace reads these).
       this.d.logger.debug({ component: 'container', containerId: rec.id, stepsMs: trace.steps, totalMs: trace.totalMs() }, 'start steps');
     } catch (err) {
+      // The release of a step must not run beside its own unfinished work.
+      await Promise.allSettled(ctx.beforeProcess);
       await this.failStart(rec, tried, created, err);
       if (err instanceof OciRuntimeError) throw new InvalidArgumentError(startErrorMessage(err), { cause: err });
       throw err;

@@ -38,7 +38,7 @@ export class NetworkConnections {
       const netnsPath = path.join(this.d.store.paths(id).run, 'netns');
       const result = await this.d.networks.attach({
         containerId: id, containerName: rec.name.replace(/^\//, ''), netnsPath,
-        endpoints: [{ network: net.id, ...(config.aliases ? { aliases: config.aliases } : {}), ...(config.ipv4Address ? { ipv4Address: config.ipv4Address } : {}), ...(config.ipv6Address ? { ipv6Address: config.ipv6Address } : {}), ...(config.macAddress ? { macAddress: config.macAddress } : {}) }],
+        endpoints: [{ network: net.id, ...(config.aliases ? { aliases: config.aliases } : {}), ...(config.ipv4Address ? { ipv4Address: config.ipv4Address } : {}), ...(config.ipv6Address ? { ipv6Address: config.ipv6Address } : {}), ...(config.macAddress ? { macAddress: config.macAddress } : {}), ...(config.linkLocalIps ? { linkLocalIps: config.linkLocalIps } : {}) }],
       });
       try {
         await this.record(id, (cur) => ({ ...cur, [name]: config }));

@@ -1,15 +1,14 @@
 import { InvalidArgumentError, NotFoundError, NotImplementedError } from '../errors/index.js';
 import type { AttachResult, NetworkService } from '../network/index.js';
-import { writeFileAtomic } from '../store/index.js';
 import type { ContainerConfig, EndpointSettings, HostConfig, NetworkingConfig, PortMap } from '../types/container.js';
-import { writeEtcFiles, type HostsExtras } from './etc-files.js';
+import { replaceFile, writeEtcFiles, type HostsExtras } from './etc-files.js';
 import type { Preparer, StartContext } from './prepare/index.js';
 import type { ContainerEndpointConfig, ContainerRecord } from './record.js';
 import { linkedChildren, linkEnv, linkHostsEntry, parseLink, type LinkedChild } from './links.js';
 import type { ContainerStore } from './store.js';
 
 /** What the container side uses of the network service (a fake in tests). */
-export type ContainerNetworks = Pick<NetworkService, 'attach' | 'detach' | 'release' | 'endpointsOf' | 'portsOf' | 'find' | 'checkEndpoint'>;
+export type ContainerNetworks = Pick<NetworkService, 'attach' | 'attachEarly' | 'detach' | 'release' | 'endpointsOf' | 'portsOf' | 'find' | 'checkEndpoint'>;
 
 /** Whether `mode` (HostConfig.NetworkMode) joins a bridge network berth manages. */
 export function bridgeNetworkOf(mode: string): string | undefined {
@@ -49,15 +48,16 @@ export function endpointConfigOf(networks: ContainerNetworks, term: string, e: E
   const ipv4Address = e?.IPAMConfig?.IPv4Address || undefined;
   const ipv6Address = e?.IPAMConfig?.IPv6Address || undefined;
   const macAddress = e?.MacAddress || undefined;
-  if (e?.IPAMConfig?.LinkLocalIPs?.length) throw new NotImplementedError('berth does not support link-local IP addresses on endpoints');
+  const linkLocalIps = (e?.IPAMConfig?.LinkLocalIPs ?? []).filter((a) => a !== '');
   if (e?.DriverOpts && Object.keys(e.DriverOpts).length > 0) throw new NotImplementedError('berth does not support endpoint driver options');
   if (e?.GwPriority) throw new NotImplementedError('berth does not support gateway priorities of endpoints');
-  const net = networks.checkEndpoint(term, { aliases, ...(ipv4Address ? { ipv4Address } : {}), ...(ipv6Address ? { ipv6Address } : {}), ...(macAddress ? { macAddress } : {}) });
+  const net = networks.checkEndpoint(term, { aliases, linkLocalIps, ...(ipv4Address ? { ipv4Address } : {}), ...(ipv6Address ? { ipv6Address } : {}), ...(macAddress ? { macAddress } : {}) });
   const config: ContainerEndpointConfig = { networkId: net.id };
   if (aliases.length) config.aliases = aliases;
   if (ipv4Address) config.ipv4Address = ipv4Address;
   if (ipv6Address) config.ipv6Address = ipv6Address;
   if (macAddress) config.macAddress = macAddress;
+  if (linkLocalIps.length) config.linkLocalIps = linkLocalIps;
   if (e?.Links?.length) {
     for (const l of e.Links) parseLink(l);
     config.links = [...e.Links];
@@ -133,15 +133,21 @@ export function networkPreparer(d: { networks: ContainerNetworks; store: Contain
       await d.networks.detach(rec.id);
       const links = linksAtStart(d, rec, joined.map(([name]) => name));
       if (links.length > 0) ctx.linkedEnv = links.flatMap((l) => linkEnv(l.linkName, l.childIp, l.child.config.Env ?? [], Object.keys(l.child.config.ExposedPorts ?? {})));
-      const result = await d.networks.attach({
+      const { planned, done } = await d.networks.attachEarly({
         containerId: rec.id, containerName: rec.name.replace(/^\//, ''), netnsPath: ctx.netnsPath,
         endpoints: joined.map(([name, c]) => ({
           network: c.networkId || name,
           ...(c.aliases ? { aliases: c.aliases } : {}), ...(c.ipv4Address ? { ipv4Address: c.ipv4Address } : {}), ...(c.ipv6Address ? { ipv6Address: c.ipv6Address } : {}), ...(c.macAddress ? { macAddress: c.macAddress } : {}),
+          ...(c.linkLocalIps ? { linkLocalIps: c.linkLocalIps } : {}),
         })),
         portBindings: portBindingsOf(rec), dnsServers: rec.hostConfig.Dns ?? [],
       });
-      await writeNetworkEtcFiles(rec, ctx, result, { hostGatewayIps: hostGatewayIps(d.networks), links: [...links.map(linkHostsEntry), ...endpointLinkHosts(d, joined)] });
+      // netavark makes the interfaces while the bundle is written and the runtime creates the
+      // container; its process runs only once they are up (ADR 20, 2026-12-08).
+      // `--sysctl net.*` may name an interface, which runc sets at create: then they come first.
+      if (Object.keys(rec.hostConfig.Sysctls ?? {}).some((k) => k.startsWith('net.'))) await done;
+      else ctx.beforeProcess.push(done);
+      await writeNetworkEtcFiles(rec, ctx, planned, { hostGatewayIps: hostGatewayIps(d.networks), links: [...links.map(linkHostsEntry), ...endpointLinkHosts(d, joined)] });
     },
     async release(rec) {
       // The namespaces step, released next, drops the namespace, and the veths with it, unless
@@ -213,9 +219,9 @@ export function hostGatewayIps(networks: ContainerNetworks | undefined): string[
 }
 
 async function writeNetworkEtcFiles(rec: ContainerRecord, ctx: StartContext, result: AttachResult, extras: HostsExtras): Promise<void> {
-  await writeEtcFiles(rec, ctx.paths, result.addresses, extras);
+  await writeEtcFiles(rec, ctx.paths, result.addresses, extras, { isDurable: false });
   if (!result.dnsServer) return;
-  await writeFileAtomic(ctx.paths.resolvConf, resolvConfFor(rec, result.dnsServer, result.dnsSearchDomains));
+  await replaceFile(ctx.paths.resolvConf, resolvConfFor(rec, result.dnsServer, result.dnsSearchDomains));
 }
 
 /**
@@ -255,7 +261,7 @@ function portsWhileAttached(rec: ContainerRecord, published: PortMap): PortMap {
 
 function unattachedEndpoint(c: ContainerEndpointConfig): Record<string, unknown> {
   return {
-    IPAMConfig: c.ipv4Address || c.ipv6Address ? { ...(c.ipv4Address ? { IPv4Address: c.ipv4Address } : {}), ...(c.ipv6Address ? { IPv6Address: c.ipv6Address } : {}) } : null, Links: c.links ?? null, Aliases: c.aliases ?? null, MacAddress: c.macAddress ?? '',
+    IPAMConfig: c.ipv4Address || c.ipv6Address || c.linkLocalIps ? ipamConfigOut(c) : null, Links: c.links ?? null, Aliases: c.aliases ?? null, MacAddress: c.macAddress ?? '',
     DriverOpts: null, GwPriority: 0, NetworkID: c.networkId, EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0,
     IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
   };
@@ -273,4 +279,9 @@ export function networkExists(networks: ContainerNetworks | undefined): (name: s
       throw err;
     }
   };
+}
+
+/** EndpointSettings.IPAMConfig as the container asked for it. */
+function ipamConfigOut(c: ContainerEndpointConfig): Record<string, unknown> {
+  return { ...(c.ipv4Address ? { IPv4Address: c.ipv4Address } : {}), ...(c.ipv6Address ? { IPv6Address: c.ipv6Address } : {}), ...(c.linkLocalIps ? { LinkLocalIPs: c.linkLocalIps } : {}) };
 }

@@ -85,6 +85,8 @@ export interface ContainerEndpointConfig {
   ipv6Address?: string;
   /** `--mac-address`. */
   macAddress?: string;
+  /** `--link-local-ip`. */
+  linkLocalIps?: string[];
   /** `--link` given to `network connect` (kept as dockerd keeps them; not acted on off the default bridge). */
   links?: string[];
 }

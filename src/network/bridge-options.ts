@@ -38,6 +38,7 @@ export function noMasqueradeRule(rec: Pick<NetworkRecord, 'id'>): string[] {
 export async function applyBridgeOptions(rec: NetworkRecord): Promise<void> {
   const bridge = rec.bridge;
   if (!bridge) return;
+  await pinBridgeAddress(bridge);
   if (rec.options[OPT_ICC] !== undefined && !parseBoolOption(OPT_ICC, rec.options[OPT_ICC])) {
     const dir = `/sys/class/net/${bridge}/brif`;
     for (const port of await fsp.readdir(dir)) {
@@ -50,4 +51,21 @@ export async function applyBridgeOptions(rec: NetworkRecord): Promise<void> {
     const has = await exec('iptables', ['-t', 'nat', '-C', ...rule, '--wait'], { allowFailure: true, timeoutMs: 30_000 });
     if (has.code !== 0) await exec('iptables', ['-t', 'nat', '-I', rule[0]!, '1', ...rule.slice(1), '--wait'], { timeoutMs: 30_000 });
   }
+}
+
+/**
+ * A Linux bridge whose MAC address was never set takes the lowest MAC of its ports, so it
+ * changes as containers come and go; containers that still hold the old one in their neighbour
+ * cache then lose their gateway (and aardvark-dns on it) for as long as the entry lives (seen:
+ * after three of four containers on a network were removed, the last one timed out on every
+ * name). netavark 1.4 does not set it; dockerd sets one when it makes a bridge. berth sets the
+ * bridge's current address once, after the first setup on it (`addr_assign_type` 3,
+ * NET_ADDR_SET, from then on): the address stays, and no cache holds a wrong one.
+ */
+export async function pinBridgeAddress(bridge: string): Promise<void> {
+  const dir = `/sys/class/net/${bridge}`;
+  const type = await fsp.readFile(`${dir}/addr_assign_type`, 'utf8').catch(() => '3');
+  if (type.trim() === '3') return;
+  const address = (await fsp.readFile(`${dir}/address`, 'utf8')).trim();
+  await exec('ip', ['link', 'set', 'dev', bridge, 'address', address], { timeoutMs: 10_000 });
 }

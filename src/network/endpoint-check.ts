@@ -9,6 +9,8 @@ export interface EndpointCheck {
   ipv4Address?: string;
   ipv6Address?: string;
   macAddress?: string;
+  /** `--link-local-ip` (IPAMConfig.LinkLocalIPs). */
+  linkLocalIps?: readonly string[];
 }
 
 /**
@@ -34,6 +36,11 @@ export function checkEndpointSettings(rec: NetworkRecord, e: EndpointCheck): voi
     else if (!rec.isPredefined && !(rec.enableIPv6 && (rec.subnets6 ?? []).some((s) => contains6(parsePrefix6(s.ipRange ?? s.subnet)!, ip)))) {
       errs.push(`no configured subnet or ip-range contain the IP address ${e.ipv6Address}`);
     }
+  }
+  for (const a of e.linkLocalIps ?? []) {
+    const v4 = parseIpv4(a);
+    const v6 = v4 === undefined ? parseIpv6(a) : undefined;
+    if ((v4 === undefined && v6 === undefined) || v4 === 0 || v6 === 0n) errs.push(`invalid link-local IP address: ${a}`);
   }
   if (errs.length > 0) throw new InvalidArgumentError(`invalid endpoint settings:\n${errs.join('\n')}`);
   if (e.macAddress && !/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/.test(e.macAddress)) throw new InvalidArgumentError(`invalid MAC address: ${e.macAddress}`);

@@ -1,7 +1,6 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { InternalError, isErrno } from '../errors/index.js';
-import { KeyedLock } from '../store/index.js';
 import { unmount } from '../sys/index.js';
 import { exec, ExecError, type Logger } from '../util/index.js';
 
@@ -55,6 +54,34 @@ export interface NetavarkDeps {
 }
 
 const TIMEOUT_MS = 60_000;
+const DNS_RELOAD_WAIT_MS = 3_000;
+
+/** Whether the process named in a pid file runs. */
+async function isAlive(pidFile: string): Promise<boolean> {
+  const pid = Number((await fsp.readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The host's UDP sockets bound to port 53 on an IPv4 address: address → socket inode (/proc/net/udp). */
+export async function dnsListeners(table?: string): Promise<Map<string, string>> {
+  const text = table ?? await fsp.readFile('/proc/net/udp', 'utf8');
+  const out = new Map<string, string>();
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    const m = /^([0-9A-F]{8}):0035$/.exec(f[1] ?? '');
+    if (!m || !f[9]) continue;
+    // Little-endian hex, as the kernel prints a __be32 on x86.
+    const n = parseInt(m[1]!, 16);
+    out.set([n & 255, (n >>> 8) & 255, (n >>> 16) & 255, n >>> 24].join('.'), f[9]);
+  }
+  return out;
+}
 
 /**
  * The netavark driver (ADR 12): one process per setup or teardown, driven by the JSON above.
@@ -68,12 +95,18 @@ const TIMEOUT_MS = 60_000;
  */
 export class Netavark {
   /**
-   * One netavark at a time. netavark 1.4 checks for and then creates its iptables chains and
-   * the bridge without a lock of its own (Podman holds its netavark.lock around every call):
-   * two containers of one network started together (docker-compose `start` does) failed with
-   * `iptables: Chain already exists.`
+   * One netavark at a time, but for setups that only add a container to networks already made.
+   * netavark 1.4 checks for and then creates its iptables chains and the bridge without a lock
+   * of its own (Podman holds its netavark.lock around every call): two containers of one network
+   * started together (docker-compose `start` does) failed with `iptables: Chain already exists.`
+   * And aardvark-dns's per-network file is created by the first setup, appended to by the next
+   * ones and rewritten by a teardown. So every call is exclusive except a setup whose networks
+   * all have their bridge (and so their chains) and, with DNS, their aardvark-dns file and
+   * server, and which publishes no port (its chain is made by the first container with ports):
+   * such setups only append (a veth, `-C` checks that find every rule, one line to the
+   * aardvark-dns file, a SIGHUP), and run together (ADR 20, 2026-12-08).
    */
-  private readonly lock = new KeyedLock();
+  private readonly lock = new SharedLock();
 
   constructor(private readonly d: NetavarkDeps) {}
 
@@ -85,6 +118,54 @@ export class Netavark {
     } catch (err) {
       await this.teardown(netnsPath, opts).catch((e: unknown) => this.d.logger.warn({ component: 'network', containerId: opts.container_id, err: e }, 'teardown after a failed setup failed'));
       throw err;
+    }
+  }
+
+  /**
+   * aardvark-dns 1.4 reloads on netavark's SIGHUP by stopping its servers and binding new ones:
+   * until then its address refuses queries (`nslookup: write to '<gw>': Connection refused`).
+   * The setup returns before that, and a container whose process ran at once and looked a name
+   * up failed (seen once the interfaces were made beside the runtime's create). So a call that
+   * touches networks with DNS waits, 3 s at most, until each of their gateways has a listener on
+   * port 53 that is not the one before the call (or none, once the network's last entry went).
+   * The wait is made under the netavark hold, so the listener the next exclusive call sees
+   * before it is a settled one; setups run together may still see another's reload begin after
+   * theirs ended.
+   */
+  private async withDnsReload<T>(cmd: 'setup' | 'teardown', opts: NetavarkOptions, call: () => Promise<T>): Promise<T> {
+    const aardvark = path.join(this.d.configDir, 'aardvark-dns');
+    const nets = Object.values(opts.network_info).filter((n) => n.dns_enabled)
+      .map((n) => ({ file: path.join(aardvark, n.name), gateways: n.subnets.map((x) => x.gateway).filter((g) => !g.includes(':')) }));
+    if (nets.length === 0) return call();
+    const before = await dnsListeners();
+    let result: T;
+    try {
+      result = await call();
+    } catch (err) {
+      // A teardown reports the interface it did not find after it has removed the entries and
+      // signalled aardvark-dns (its errors are gathered): that reload is waited for too.
+      if (cmd === 'teardown') await this.awaitDnsReload(nets, before, opts.container_id);
+      throw err;
+    }
+    await this.awaitDnsReload(nets, before, opts.container_id);
+    return result;
+  }
+
+  private async awaitDnsReload(nets: ReadonlyArray<{ file: string; gateways: string[] }>, before: ReadonlyMap<string, string>, containerId: string): Promise<void> {
+    const deadline = Date.now() + DNS_RELOAD_WAIT_MS;
+    for (;;) {
+      // A teardown of a network's last entry may stop it: then its listeners go.
+      if (!(await isAlive(path.join(this.d.configDir, 'aardvark-dns', 'aardvark.pid')))) return;
+      const now = await dnsListeners();
+      const reloaded = nets.every((n) => (existsSync(n.file)
+        ? n.gateways.every((g) => now.has(g) && now.get(g) !== before.get(g))
+        : n.gateways.every((g) => !now.has(g))));
+      if (reloaded) return;
+      if (Date.now() > deadline) {
+        this.d.logger.warn({ component: 'network', containerId }, 'aardvark-dns did not come back on the gateways after netavark');
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 
@@ -178,8 +259,24 @@ export class Netavark {
     return this.emptyNs;
   }
 
-  private run(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<string> {
-    return this.lock.run('netavark', () => this.runNow(cmd, netnsPath, opts, signal));
+  private async run(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<string> {
+    if (cmd === 'setup' && this.addsOnly(opts)) {
+      // Checked again under the shared hold: an exclusive call before it may have removed a bridge.
+      const shared = await this.lock.run(false, async () => (this.addsOnly(opts) ? { out: await this.withDnsReload(cmd, opts, () => this.runNow(cmd, netnsPath, opts, signal)) } : undefined));
+      if (shared) return shared.out;
+    }
+    // The reload is awaited under the hold: the next call's "before" is then a settled listener.
+    return this.lock.run(true, () => this.withDnsReload(cmd, opts, () => this.runNow(cmd, netnsPath, opts, signal)));
+  }
+
+  /** Whether a setup finds everything it would create already there (see `lock`). */
+  private addsOnly(opts: NetavarkOptions): boolean {
+    if ((opts.port_mappings?.length ?? 0) > 0) return false;
+    const nets = Object.values(opts.network_info);
+    // netavark keeps aardvark-dns's files in `<config>/aardvark-dns`.
+    const aardvark = path.join(this.d.configDir, 'aardvark-dns');
+    if (nets.some((n) => n.dns_enabled) && !existsSync(path.join(aardvark, 'aardvark.pid'))) return false;
+    return nets.every((n) => existsSync(`/sys/class/net/${n.network_interface}/bridge`) && (!n.dns_enabled || existsSync(path.join(aardvark, n.name))));
   }
 
   private async runNow(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<string> {
@@ -221,4 +318,41 @@ async function removeNetnsFile(file: string): Promise<void> {
     if (!isErrno(err, 'EINVAL') && !isErrno(err, 'ENOENT')) throw err;
   }
   await fsp.rm(file, { force: true });
+}
+
+/**
+ * Shared and exclusive holds, first come first served: a shared hold waits only for an
+ * exclusive one held or queued before it.
+ */
+export class SharedLock {
+  private sharedHolders = 0;
+  private isExclusivelyHeld = false;
+  private readonly queue: Array<{ exclusive: boolean; go: () => void }> = [];
+
+  async run<T>(exclusive: boolean, fn: () => Promise<T>): Promise<T> {
+    await new Promise<void>((go) => {
+      this.queue.push({ exclusive, go });
+      this.drain();
+    });
+    try {
+      return await fn();
+    } finally {
+      if (exclusive) this.isExclusivelyHeld = false;
+      else this.sharedHolders--;
+      this.drain();
+    }
+  }
+
+  private drain(): void {
+    for (let next = this.queue[0]; next && !this.isExclusivelyHeld; next = this.queue[0]) {
+      if (next.exclusive) {
+        if (this.sharedHolders > 0) return;
+        this.isExclusivelyHeld = true;
+      } else {
+        this.sharedHolders++;
+      }
+      this.queue.shift();
+      next.go();
+    }
+  }
 }

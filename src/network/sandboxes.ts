@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { ForbiddenError, InvalidArgumentError } from '../errors/index.js';
 import type { EventBus } from '../events/index.js';
 import type { PortMap } from '../types/container.js';
-import type { Logger } from '../util/index.js';
+import { exec, type Logger } from '../util/index.js';
 import { applyBridgeOptions } from './bridge-options.js';
 import type { HostPortAllocator } from './host-ports.js';
 import { contains6, parseIpv6, parsePrefix6 } from './cidr6.js';
 import { allocateAddress, allocateAddress6, prefixLength } from './ipam.js';
-import type { Netavark, NetavarkNetwork, NetavarkOptions } from './netavark.js';
-import { parsePortBindings, portMapOf } from './ports.js';
+import type { Netavark, NetavarkNetwork, NetavarkOptions, NetavarkStatus } from './netavark.js';
+import { parsePortBindings, portMapOf, type PortMapping } from './ports.js';
 import type { NetworkStore } from './store.js';
 import type { AttachRequest, AttachResult, EndpointRecord, EndpointSettingsOut, NetworkRecord, SandboxRecord } from './types.js';
 
@@ -33,7 +33,12 @@ type Undo = () => Promise<void> | void;
 export class Sandboxes {
   constructor(private readonly d: SandboxesDeps) {}
 
-  async attach(req: AttachRequest, signal?: AbortSignal): Promise<AttachResult> {
+  /**
+   * `onPlanned` hears what the container gets (addresses, DNS server, ports) once they are
+   * allocated, before they are written down and netavark runs: the start path writes the /etc files and
+   * goes on with the runtime while the interfaces are made (ADR 20, 2026-12-08).
+   */
+  async attach(req: AttachRequest, signal?: AbortSignal, onPlanned?: (planned: AttachResult) => void): Promise<AttachResult> {
     const existing = this.d.store.sandboxes.get(req.containerId);
     const targets = req.endpoints.map((e) => ({ e, rec: this.d.find(e.network) }));
     checkTargets(req, targets, existing);
@@ -58,9 +63,10 @@ export class Sandboxes {
             dnsNames: current.dnsEnabled ? uniq([req.containerName, ...aliases, shortId]) : [],
             ...(e.ipv4Address ? { requestedIp: e.ipv4Address } : {}),
             ...(v6 ? { ipv6Address: v6.address } : {}), ...(e.ipv6Address ? { requestedIp6: e.ipv6Address } : {}),
+            ...(e.linkLocalIps?.length ? { linkLocalIps: [...e.linkLocalIps] } : {}),
           };
+          // Saved below, after the caller heard the plan (the in-memory record is what the next allocation reads).
           current.endpoints[req.containerId] = made;
-          await this.d.store.saveNetwork(current);
           return { ep: made, gateway: plan.gateway };
         });
         undo.push(() => this.dropEndpoint(rec.id, req.containerId));
@@ -91,6 +97,13 @@ export class Sandboxes {
         };
         added.network_info[x.rec.id] = netavarkNetwork(x.rec);
       }
+      onPlanned?.(resultOf(endpoints, ports, {}));
+      // Outside the network's lock, so that the saves of containers joining together share
+      // writes (NetworkStore.saveNetwork); the network cannot go while this endpoint is on it.
+      for (const x of endpoints) {
+        const current = this.d.store.networks.get(x.rec.id);
+        if (current) await this.d.store.saveNetwork(current);
+      }
       // On disk before netavark runs: a crash in between leaves what detach needs to undo it.
       const sandbox: SandboxRecord = existing
         ? { ...existing, options: { ...existing.options, networks: { ...existing.options.networks, ...added.networks }, network_info: { ...existing.options.network_info, ...added.network_info } } }
@@ -101,11 +114,11 @@ export class Sandboxes {
       const status = await this.d.netavark.setup(req.netnsPath, added, signal);
       undo.push(() => this.d.netavark.teardown(req.netnsPath, added));
       for (const x of endpoints) await applyBridgeOptions(x.rec);
+      // netavark 1.4 has no key for them; they go with the interface (disconnect, the namespace's end).
+      for (const x of endpoints) if (x.ep.linkLocalIps) await addLinkLocalAddresses(req.netnsPath, x.ifname, x.ep.linkLocalIps);
 
-      const result: AttachResult = { networks: {}, ports: portMapOf(ports), dnsSearchDomains: [], addresses: [] };
       for (const x of endpoints) {
-        const st = status[x.rec.id];
-        const mac = st?.interfaces[x.ifname]?.mac_address ?? x.ep.macAddress;
+        const mac = status[x.rec.id]?.interfaces[x.ifname]?.mac_address ?? x.ep.macAddress;
         if (mac !== x.ep.macAddress) {
           await this.d.lockNetwork(x.rec.id, async () => {
             const current = this.d.store.networks.get(x.rec.id);
@@ -116,13 +129,8 @@ export class Sandboxes {
           });
           x.ep.macAddress = mac;
         }
-        result.networks[x.rec.name] = settingsFor(x.rec, x.ep, x.gateway);
-        result.addresses.push(x.ep.ipAddress, ...(x.ep.ipv6Address ? [x.ep.ipv6Address] : []));
-        if (x.rec.dnsEnabled && result.dnsServer === undefined) {
-          result.dnsServer = st?.dns_server_ips?.[0] ?? x.gateway;
-          result.dnsSearchDomains = (st?.dns_search_domains ?? []).filter((d) => d !== 'dns.podman');
-        }
       }
+      const result = resultOf(endpoints, ports, status);
       for (const x of endpoints) this.d.events.publish('network', 'connect', x.rec.id, { container: req.containerId, name: x.rec.name, type: 'bridge' });
       return result;
     } catch (err) {
@@ -154,7 +162,10 @@ export class Sandboxes {
       networks: Object.fromEntries(ids.map((id) => [id, sb.options.networks[id]!])),
       network_info: Object.fromEntries(ids.map((id) => [id, sb.options.network_info[id]!])),
     };
-    await this.d.netavark.teardown(netnsPath ?? sb.netnsPath, part, { interfacesGo: o.namespaceGoes === true });
+    // With the interfaces going with the namespace, a teardown would only remove port rules and
+    // aardvark-dns entries: a container with neither (the default bridge, no -p) needs no netavark.
+    const hasNothingElse = (part.port_mappings ?? []).length === 0 && Object.values(part.network_info).every((n) => !n.dns_enabled);
+    if (!(o.namespaceGoes && hasNothingElse)) await this.d.netavark.teardown(netnsPath ?? sb.netnsPath, part, { interfacesGo: o.namespaceGoes === true });
     for (const id of ids) await this.dropEndpoint(id, containerId);
     if (isAll) {
       this.d.ports.release(containerId);
@@ -197,6 +208,24 @@ export class Sandboxes {
   }
 }
 
+/**
+ * What a container's attach gives it. Without netavark's status (before it ran) the DNS server is
+ * the network's gateway, where netavark 1.4 puts aardvark-dns, and the MAC the one asked for.
+ */
+function resultOf(endpoints: ReadonlyArray<{ rec: NetworkRecord; ep: EndpointRecord; gateway: string }>, ports: readonly PortMapping[], status: NetavarkStatus): AttachResult {
+  const result: AttachResult = { networks: {}, ports: portMapOf(ports), dnsSearchDomains: [], addresses: [] };
+  for (const x of endpoints) {
+    const st = status[x.rec.id];
+    result.networks[x.rec.name] = settingsFor(x.rec, x.ep, x.gateway);
+    result.addresses.push(x.ep.ipAddress, ...(x.ep.ipv6Address ? [x.ep.ipv6Address] : []));
+    if (x.rec.dnsEnabled && result.dnsServer === undefined) {
+      result.dnsServer = st?.dns_server_ips?.[0] ?? x.gateway;
+      result.dnsSearchDomains = (st?.dns_search_domains ?? []).filter((d) => d !== 'dns.podman');
+    }
+  }
+  return result;
+}
+
 /** dockerd's refusals before anything is set up. */
 function checkTargets(req: AttachRequest, targets: Array<{ e: AttachRequest['endpoints'][number]; rec: NetworkRecord }>, existing: SandboxRecord | undefined): void {
   const seen = new Set<string>();
@@ -225,7 +254,10 @@ export function netavarkNetwork(rec: NetworkRecord): NetavarkNetwork {
 function settingsFor(rec: NetworkRecord, ep: EndpointRecord, gateway: string): EndpointSettingsOut {
   const plan = rec.subnets.find((s) => s.gateway === gateway) ?? rec.subnets[0];
   const plan6 = ep.ipv6Address ? rec.subnets6?.find((s) => contains6(parsePrefix6(s.subnet)!, parseIpv6(ep.ipv6Address!)!)) : undefined;
-  const ipam = { ...(ep.requestedIp ? { IPv4Address: ep.requestedIp } : {}), ...(ep.requestedIp6 ? { IPv6Address: ep.requestedIp6 } : {}) };
+  const ipam = {
+    ...(ep.requestedIp ? { IPv4Address: ep.requestedIp } : {}), ...(ep.requestedIp6 ? { IPv6Address: ep.requestedIp6 } : {}),
+    ...(ep.linkLocalIps ? { LinkLocalIPs: ep.linkLocalIps } : {}),
+  };
   return {
     IPAMConfig: Object.keys(ipam).length > 0 ? ipam : null,
     Links: null,
@@ -258,4 +290,16 @@ function uniq(xs: string[]): string[] {
  */
 export function macFromIpv4(address: string): string {
   return ['02', '42', ...address.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
+}
+
+/**
+ * `--link-local-ip`: each address on the container's interface with libnetwork's masks (IPv4
+ * /16, IPv6 /64, whatever the address: moby `CreateOptionIpam`). IPv6 ones skip duplicate
+ * address detection, so they answer at once rather than after DAD's second.
+ */
+export async function addLinkLocalAddresses(netnsPath: string, ifname: string, addresses: readonly string[]): Promise<void> {
+  for (const a of addresses) {
+    const isV6 = a.includes(':');
+    await exec('nsenter', [`--net=${netnsPath}`, 'ip', 'addr', 'add', `${a}/${isV6 ? 64 : 16}`, 'dev', ifname, ...(isV6 ? ['nodad'] : [])], { timeoutMs: 10_000 });
+  }
 }

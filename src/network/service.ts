@@ -256,16 +256,31 @@ export class NetworkService {
   }
 
   /** Sets up the container's networks in its namespace; see the class comment for the contract. */
-  attach(req: AttachRequest, signal?: AbortSignal): Promise<AttachResult> {
+  attach(req: AttachRequest, signal?: AbortSignal, onPlanned?: (planned: AttachResult) => void): Promise<AttachResult> {
     return this.locks.run(`container:${req.containerId}`, async () => {
       // Checked and counted in one synchronous step after the last wait: no removal can start between.
       for (let removal = this.chainRemoval; removal; removal = this.chainRemoval) await removal.catch(() => undefined);
       this.setupsInFlight++;
       try {
-        return await this.sandboxes.attach(req, signal);
+        return await this.sandboxes.attach(req, signal, onPlanned);
       } finally {
         this.setupsInFlight--;
       }
+    });
+  }
+
+  /**
+   * `attach` in two parts, for the start path: resolves once the container's addresses, ports
+   * and DNS server are allocated and recorded (a refusal rejects here, before anything is set
+   * up), with `done`, which settles when netavark has made the interfaces (rejecting, after
+   * undoing its part, when that fails). The caller must await `done` before the container's
+   * process runs, and before releasing.
+   */
+  attachEarly(req: AttachRequest, signal?: AbortSignal): Promise<{ planned: AttachResult; done: Promise<AttachResult> }> {
+    return new Promise((resolve, reject) => {
+      const done: Promise<AttachResult> = this.attach(req, signal, (planned) => resolve({ planned, done }));
+      // Before `planned`, a failure is the caller's answer; after it, `done` carries it.
+      done.catch(reject);
     });
   }
 

@@ -37,14 +37,53 @@ export class NetworkStore {
     }
   }
 
+  /** Per network: the write in progress, and the one queued after it that later callers share. */
+  private readonly writes = new Map<string, { current: Promise<void>; next?: Promise<void> }>();
+
+  /**
+   * Makes `rec` the network's record and resolves once a write that began after this call is on
+   * disk. Writes of one network never overlap, and each writes the record as it is when it
+   * begins, so callers that come while one is in progress share the next one (a burst of
+   * containers joining one network pays one write per round, not one per container).
+   */
   async saveNetwork(rec: NetworkRecord): Promise<void> {
-    await writeJsonAtomic(path.join(this.root, `${rec.id}.json`), rec);
+    if (!this.networks.has(rec.id)) {
+      // A new network is known only once it is on disk.
+      await writeJsonAtomic(path.join(this.root, `${rec.id}.json`), rec);
+      this.networks.set(rec.id, rec);
+      return;
+    }
     this.networks.set(rec.id, rec);
+    const w = this.writes.get(rec.id);
+    if (!w) {
+      const entry: { current: Promise<void>; next?: Promise<void> } = { current: Promise.resolve() };
+      entry.current = this.writeNetwork(rec.id, entry);
+      this.writes.set(rec.id, entry);
+      return entry.current;
+    }
+    w.next ??= w.current.catch(() => undefined).then(() => {
+      w.current = w.next!;
+      w.next = undefined;
+      return this.writeNetwork(rec.id, w);
+    });
+    return w.next;
+  }
+
+  private async writeNetwork(id: string, entry: { current: Promise<void>; next?: Promise<void> }): Promise<void> {
+    try {
+      const rec = this.networks.get(id);
+      // Deleted meanwhile: nothing to write (deleteNetwork waited for the write before it).
+      if (rec) await writeJsonAtomic(path.join(this.root, `${id}.json`), rec);
+    } finally {
+      if (this.writes.get(id) === entry && !entry.next) this.writes.delete(id);
+    }
   }
 
   async deleteNetwork(id: string): Promise<void> {
-    await rmFile(path.join(this.root, `${id}.json`));
     this.networks.delete(id);
+    // A write queued or running must not put the file back after it is gone.
+    for (let w = this.writes.get(id); w; w = this.writes.get(id)) await (w.next ?? w.current).catch(() => undefined);
+    await rmFile(path.join(this.root, `${id}.json`));
   }
 
   async saveSandbox(rec: SandboxRecord): Promise<void> {

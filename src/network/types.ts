@@ -21,6 +21,8 @@ export interface EndpointRecord {
   ipv6Address?: string;
   /** `--ip6`. */
   requestedIp6?: string;
+  /** `--link-local-ip`: extra addresses on the container's interface (/16, IPv6 /64), as dockerd adds them. */
+  linkLocalIps?: string[];
 }
 
 /** `networks/<id>.json`. */
@@ -108,6 +110,8 @@ export interface EndpointRequest {
   ipv6Address?: string;
   /** `--mac-address`. */
   macAddress?: string;
+  /** `--link-local-ip`. */
+  linkLocalIps?: string[];
 }
 
 export interface AttachRequest {

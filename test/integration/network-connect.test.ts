@@ -8,7 +8,7 @@ import { importBusybox, out, removeContainers } from '../helpers/containers.js';
 import { needsDocker, startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { assertNothingLeft } from '../helpers/network.js';
 
-interface Endpoint { IPAddress: string; MacAddress: string; NetworkID: string; Aliases: string[] | null; DNSNames: string[] | null; IPAMConfig: { IPv4Address?: string } | null }
+interface Endpoint { IPAddress: string; MacAddress: string; NetworkID: string; Aliases: string[] | null; DNSNames: string[] | null; IPAMConfig: { IPv4Address?: string; LinkLocalIPs?: string[] } | null }
 interface Inspected { NetworkSettings: { Networks: Record<string, Endpoint> } }
 
 /** busybox httpd serving `text` on port 80. */
@@ -168,6 +168,36 @@ describe('network connect and disconnect', needsDocker, () => {
     assert.match(noContainer.stderr, new RegExp(`No such container: ghost-${tag}`));
   });
 
+  test('--link-local-ip puts its addresses on the container\'s interface (/16, IPv6 /64), at run and at connect', async (t) => {
+    const net = `ll-${tag}`;
+    await network(t, net);
+    const addrs = async (id: string, dev: string) => out(await d.docker(['exec', id, 'ip', '-o', 'addr', 'show', dev]));
+    const c = out(await d.docker(['run', '-d', '--name', `ll-${tag}`, '--network', net, '--link-local-ip', '169.254.10.10', '--link-local-ip', 'fe80::a:10', 'busybox', 'sleep', '300'])).trim();
+    t.after(() => removeContainers(d, c));
+    const eth0 = await addrs(c, 'eth0');
+    assert.match(eth0, /inet 169\.254\.10\.10\/16 /);
+    assert.match(eth0, /inet6 fe80::a:10\/64 /);
+    assert.deepEqual((await inspect(c)).NetworkSettings.Networks[net]!.IPAMConfig, { LinkLocalIPs: ['169.254.10.10', 'fe80::a:10'] });
+
+    // Connected later to the default bridge, with its own.
+    await d.docker(['network', 'connect', '--link-local-ip', '169.254.20.20', 'bridge', c]);
+    assert.match(await addrs(c, 'eth1'), /inet 169\.254\.20\.20\/16 /);
+    assert.deepEqual((await inspect(c)).NetworkSettings.Networks.bridge!.IPAMConfig, { LinkLocalIPs: ['169.254.20.20'] });
+    // Reached on it from another container of the network (same link).
+    const ping = await d.docker(['run', '--rm', '--network', net, '--link-local-ip', '169.254.10.11', 'busybox', 'ping', '-c', '1', '-W', '5', '169.254.10.10'], { allowFailure: true });
+    assert.equal(ping.code, 0, ping.stderr);
+
+    // A stopped container keeps them in its record and gets them again at its next start.
+    await d.docker(['stop', '-t', '0', c]);
+    assert.deepEqual((await inspect(c)).NetworkSettings.Networks[net]!.IPAMConfig, { LinkLocalIPs: ['169.254.10.10', 'fe80::a:10'] });
+    await d.docker(['start', c]);
+    assert.match(await addrs(c, 'eth0'), /inet 169\.254\.10\.10\/16 /);
+
+    const bad = await d.docker(['run', '--rm', '--link-local-ip', 'nope', 'busybox', 'true'], { allowFailure: true });
+    assert.equal(bad.code, 125);
+    assert.match(bad.stderr, /invalid link-local IP address: nope/);
+  });
+
   test('network settings berth cannot honour, or that conflict, are refused with dockerd\'s words', async (t) => {
     const net = `x-${tag}`;
     await network(t, net, ['--subnet', '10.237.230.0/24']);
@@ -183,7 +213,7 @@ describe('network connect and disconnect', needsDocker, () => {
     assert.deepEqual(await create({ HostConfig: { ...peer, ExtraHosts: ['a:192.0.2.1'] } }), [400, { message: 'conflicting options: custom host-to-IP mapping and the network mode' }]);
     const ep = (e: Record<string, unknown>) => create({ HostConfig: { NetworkMode: net }, NetworkingConfig: { EndpointsConfig: { [net]: e } } });
     assert.deepEqual(await ep({ IPAMConfig: { IPv6Address: 'fd00::5' } }), [400, { message: 'invalid endpoint settings:\nno configured subnet or ip-range contain the IP address fd00::5' }], 'a network without IPv6');
-    assert.deepEqual(await ep({ IPAMConfig: { LinkLocalIPs: ['169.254.1.1'] } }), [501, { message: 'berth does not support link-local IP addresses on endpoints' }]);
+    assert.deepEqual(await ep({ IPAMConfig: { LinkLocalIPs: ['169.254.1.1', 'foo', '0.0.0.0'] } }), [400, { message: 'invalid endpoint settings:\ninvalid link-local IP address: foo\ninvalid link-local IP address: 0.0.0.0' }]);
     assert.deepEqual(await ep({ DriverOpts: { 'com.docker.network.endpoint.sysctls': 'net.ipv4.conf.IFNAME.forwarding=1' } }), [501, { message: 'berth does not support endpoint driver options' }]);
     assert.deepEqual(await ep({ GwPriority: 5 }), [501, { message: 'berth does not support gateway priorities of endpoints' }]);
     const [status, body] = await create({ HostConfig: { NetworkMode: 'host', PortBindings: { '80/tcp': [{ HostPort: '8080' }] } } });

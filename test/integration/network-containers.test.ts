@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { removeIdleNetavarkChains } from '../../src/network/index.js';
@@ -70,6 +71,38 @@ describe('containers on networks', () => {
     const unknown = await d.docker(['run', '--rm', '--network', 'nope', 'busybox', 'true'], { allowFailure: true });
     assert.equal(unknown.code, 125);
     assert.match(unknown.stderr, /network nope not found/);
+  });
+
+  test('eight containers started together on one network all get their interface and resolve each other by name', async (t) => {
+    // The first setup makes the bridge and aardvark-dns's file; the next ones share netavark (ADR 20, 2026-12-08).
+    const net = `many-${tag}`;
+    const bridge = `br-${out(await d.docker(['network', 'create', net])).trim().slice(0, 12)}`;
+    bridges.push(bridge);
+    t.after(() => d.docker(['network', 'rm', net], { allowFailure: true }));
+    const names = Array.from({ length: 8 }, (_, i) => `many${i}-${tag}`);
+    const ids = await Promise.all(names.map(async (name) => out(await d.docker(['run', '-d', '--name', name, '--network', net, 'busybox', 'sleep', '300'])).trim()));
+    t.after(() => removeContainers(d, ...ids));
+    const ips = await Promise.all(ids.map(async (id) => (await inspect(id)).NetworkSettings.Networks[net]!.IPAddress));
+    assert.equal(new Set(ips).size, 8, `eight addresses: ${ips.join(' ')}`);
+    // Its MAC is set (NET_ADDR_SET), so it does not follow its lowest port's as containers come and go.
+    assert.equal(readFileSync(`/sys/class/net/${bridge}/addr_assign_type`, 'utf8').trim(), '3');
+    for (const [i, id] of ids.entries()) {
+      assert.match(out(await d.docker(['exec', id, 'ip', '-o', '-4', 'addr', 'show', 'eth0'])), new RegExp(`inet ${ips[i]!.replace(/\./g, '\\.')}/24`));
+    }
+    // Every name answered, by one of them: no line of aardvark-dns's file was lost.
+    for (const [i, name] of names.entries()) {
+      const r = await d.docker(['exec', ids[0]!, 'nslookup', name], { allowFailure: true });
+      assert.match(out(r), new RegExp(`Address: ${ips[i]!.replace(/\./g, '\\.')}`), `${name}: ${out(r)}${r.stderr}`);
+    }
+    // Removed together, then one more: the network still works (teardowns wait for the setups).
+    await Promise.all(ids.slice(1).map((id) => d.docker(['rm', '-f', id])));
+    const last = out(await d.docker(['run', '-d', '--name', `many-last-${tag}`, '--network', net, 'busybox', 'sleep', '300'])).trim();
+    t.after(() => removeContainers(d, last));
+    const r = await d.docker(['exec', ids[0]!, 'nslookup', `many-last-${tag}`], { allowFailure: true });
+    assert.match(out(r), new RegExp(`Address: ${(await inspect(last)).NetworkSettings.Networks[net]!.IPAddress.replace(/\./g, '\\.')}`), out(r) + r.stderr);
+    const gone = await d.docker(['exec', ids[0]!, 'nslookup', names[1]!], { allowFailure: true });
+    assert.doesNotMatch(out(gone), /Address: 10\.234\./, 'a removed container\'s name no longer answers');
+    assert.doesNotMatch(d.log(), /aardvark-dns did not come back/, 'every reload of aardvark-dns was seen');
   });
 
   test('a published port answers on 127.0.0.1 and on the host\'s address; a taken one fails the start', async (t) => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { removeIdleNetavarkChains } from '../../src/network/index.js';
 import { silentLogger, waitFor } from '../../src/util/index.js';
@@ -12,6 +13,23 @@ interface Inspected {
   Config: { ExposedPorts: Record<string, object> | null };
   HostConfig: { PortBindings: Bindings | null; PublishAllPorts: boolean };
   NetworkSettings: { Ports: Bindings; Networks: Record<string, { IPAMConfig: unknown; IPAddress: string; Gateway: string; IPPrefixLen: number }> };
+}
+
+/** Two consecutive TCP ports nothing listens on, the first one the kernel picked. */
+async function freeTcpPair(): Promise<number> {
+  const listen = (port: number) => new Promise<net.Server | undefined>((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(undefined));
+    srv.listen(port, () => resolve(srv));
+  });
+  for (let i = 0; i < 20; i++) {
+    const a = await listen(0);
+    const port = (a!.address() as net.AddressInfo).port;
+    const b = port < 65535 ? await listen(port + 1) : undefined;
+    await Promise.all([a, b].map((srv) => new Promise((r) => (srv ? srv.close(r) : r(undefined)))));
+    if (b) return port;
+  }
+  throw new Error('no two consecutive free ports');
 }
 
 /** A TCP server on `port` that answers `text` (busybox nc in a loop). */
@@ -83,6 +101,19 @@ describe('published ports in inspect, ps and docker port', needsDocker, () => {
     assert.deepEqual(stopped.HostConfig.PortBindings, ins.HostConfig.PortBindings);
     assert.equal(out(await d.docker(['ps', '-a', '--filter', `id=${id}`, '--format', '{{.Ports}}'])).trim(), '');
     assert.equal(out(await d.docker(['port', id])), '');
+  });
+
+  test('-p with host and container port ranges publishes each port of the range, reached on 127.0.0.1', async (t) => {
+    const base = await freeTcpPair();
+    const id = out(await d.docker(['run', '-d', '-p', `${base}-${base + 1}:80-81`, 'busybox', 'sh', '-c', `(${SERVE(80, `r80-${tag}`)[2]}) & ${SERVE(81, `r81-${tag}`)[2]}`])).trim();
+    t.after(() => removeContainers(d, id));
+    const ins = await inspect(id);
+    assert.deepEqual(ins.HostConfig.PortBindings, { '80/tcp': [{ HostIp: '', HostPort: `${base}` }], '81/tcp': [{ HostIp: '', HostPort: `${base + 1}` }] });
+    assert.equal(out(await d.docker(['port', id])), `80/tcp -> 0.0.0.0:${base}\n81/tcp -> 0.0.0.0:${base + 1}\n`);
+    for (const [port, text] of [[base, `r80-${tag}`], [base + 1, `r81-${tag}`]] as const) {
+      const body = await waitFor(`127.0.0.1:${port} to answer`, () => fetchTcp('127.0.0.1', port).catch(() => undefined), { timeoutMs: 20_000, intervalMs: 100 });
+      assert.equal(body.trim(), text);
+    }
   });
 
   test('after removal only the default bridge is kept, and after a stop nothing is left on the host', async () => {

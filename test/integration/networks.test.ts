@@ -8,7 +8,7 @@ import { startDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { ownNetState } from '../helpers/network.js';
 
 interface NetworkJson {
-  Name: string; Id: string; Driver: string; Scope: string; Internal: boolean; EnableIPv6: boolean;
+  Name: string; Id: string; Driver: string; Scope: string; Internal: boolean; Attachable: boolean; EnableIPv6: boolean;
   IPAM: { Driver: string; Config: Array<Record<string, string>> }; Labels: Record<string, string>; Options: Record<string, string>; Containers: Record<string, unknown>;
 }
 
@@ -59,8 +59,12 @@ describe('networks through the docker CLI and berth', () => {
     assert.deepEqual(n1.IPAM.Config, [{ Subnet: '10.232.50.0/24', IPRange: '10.232.50.128/25', Gateway: '10.232.50.254' }]);
     assert.deepEqual(n1.Labels, { team: 'a' });
     assert.deepEqual(n1.Containers, {});
-    await d.docker(['network', 'create', `n2 ${tag}`]);
+    assert.equal(n1.Attachable, false);
+    await d.docker(['network', 'create', '--attachable', `n2 ${tag}`]);
     assert.deepEqual((await inspect(`n2 ${tag}`)).IPAM.Config, [{ Subnet: '10.232.1.0/24', Gateway: '10.232.1.1' }], 'the next free subnet of the pool; a name with a space');
+    assert.equal((await inspect(`n2 ${tag}`)).Attachable, true);
+    assert.equal(text(await d.docker(['network', 'ls', '--filter', 'dangling=true', '--format', '{{.Name}}'])), `n1-${tag}\nn2 ${tag}`, 'custom networks without containers');
+    assert.equal(text(await d.docker(['network', 'ls', '--filter', 'dangling=false', '--format', '{{.Name}}'])), 'bridge\nhost\nnone');
     assert.equal(text(await d.docker(['network', 'ls', '--filter', 'label=team=a', '--format', '{{.Name}}'])), `n1-${tag}`);
     assert.equal(text(await d.docker(['network', 'ls', '--filter', 'type=custom', '-q'])).split('\n').length, 2);
     assert.equal(text(await d.docker(['network', 'ls', '--filter', `id=${id.slice(0, 10)}`, '--format', '{{.Name}} {{.Internal}} {{.Labels}}'])), `n1-${tag} true team=a`);

@@ -17,6 +17,12 @@ export interface StartContext {
   /** Legacy links' variables, from the network step. */
   linkedEnv?: string[];
   rootfsPropagation?: string;
+  /**
+   * Work a step started and left running (netavark making the container's interfaces): the
+   * start path awaits it before the container's process runs, and lets it settle before
+   * undoing a failed start. Each rejects with what went wrong, after undoing its own part.
+   */
+  beforeProcess: Array<Promise<unknown>>;
 }
 
 /**
