@@ -51,6 +51,9 @@ export class BuildCache {
   /** Images running builds hold (refcounted), which prune must not delete under them. */
   private readonly held = new Map<string, number>();
 
+  /** Use counts being written (lookup does not wait for them). */
+  private readonly counting = new Set<Promise<void>>();
+
   constructor(private readonly d: BuildCacheDeps) {}
 
   hold(imageId: string): void { this.held.set(imageId, (this.held.get(imageId) ?? 0) + 1); }
@@ -66,7 +69,12 @@ export class BuildCache {
   async lookup(key: string): Promise<string | undefined> {
     const rec = await readJson<CacheRecordFile>(this.file(key));
     if (!rec || !this.d.store.get(rec.imageId)) return undefined;
-    await writeJsonAtomic(this.file(key), { ...rec, lastUsedAt: new Date().toISOString(), usageCount: (rec.usageCount ?? 0) + 1 });
+    // The use is counted on the side, unsynced: `builder prune --filter until` and `system df -v`
+    // read it, and losing one count in a crash costs nothing; a cached build does not wait for it.
+    const counting: Promise<void> = writeJsonAtomic(this.file(key), { ...rec, lastUsedAt: new Date().toISOString(), usageCount: (rec.usageCount ?? 0) + 1 }, { sync: false })
+      .catch((err: unknown) => this.d.logger.warn({ component: 'build', err }, 'counting a build cache use failed'))
+      .finally(() => this.counting.delete(counting));
+    this.counting.add(counting);
     return rec.imageId;
   }
 
@@ -77,6 +85,8 @@ export class BuildCache {
   }
 
   private async records(): Promise<Array<{ key: string; rec: CacheRecordFile; mtime: Date }>> {
+    // Uses still being counted land first: df and prune read what the builds did.
+    await Promise.all([...this.counting]);
     const names = await fsp.readdir(this.d.dir).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return [] as string[];
       throw err;
