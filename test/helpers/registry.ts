@@ -234,6 +234,8 @@ export interface FaultProxy {
   blobGets: Array<{ path: string; range?: string }>;
   /** Stalled responses whose client has since closed the connection. */
   stalledClosed(): number;
+  /** Responses that reached their stall point (half sent, then silence). */
+  stalled(): number;
   stop(): Promise<void>;
 }
 
@@ -245,6 +247,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let faultStatus = 500;
   const blobGets: FaultProxy['blobGets'] = [];
   let stalledClosed = 0;
+  let stalled = 0;
   const server = http.createServer((req, res) => {
     let reqPath = req.url ?? '/';
     const isRedirected = reqPath.startsWith('/redirected/');
@@ -284,6 +287,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           ur.destroy();
           // cut: the connection drops; stall: it stays open and silent.
           if (active === 'cut') res.socket?.destroy();
+          else stalled++;
           return;
         }
         if (active === 'corrupt' && seen <= half && seen + c.length > half) {
@@ -307,6 +311,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     set: (f, o = {}) => { fault = f; times = o.times ?? Infinity; faultStatus = o.status ?? 500; },
     blobGets,
     stalledClosed: () => stalledClosed,
+    stalled: () => stalled,
     stop: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

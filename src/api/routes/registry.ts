@@ -15,21 +15,42 @@ export interface RegistryBackend {
   registry: Pick<RegistryService, 'pull' | 'push' | 'login' | 'search' | 'inspectDistribution'>;
 }
 
-function lazyJsonStream(res: ServerResponse): (msg: unknown) => void {
-  return (msg) => {
-    if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.write(JSON.stringify(msg) + '\n');
-  };
-}
+/** How long a progress stream may stay silent before its last message is sent again. */
+const PROGRESS_REPEAT_MS = 1000;
 
 /**
  * Runs a pull or push whose progress streams to the response (the head goes with the first
  * message), then ends the response, with a bare 200 head if nothing was streamed.
+ *
+ * While nothing moves (a stalled download), the last message is sent again each second. A
+ * client that went away is then noticed by the failed write, and the pull is cancelled with
+ * its request: its closing alone looks like a half-close (the client's end of the request),
+ * after which a client may still read the answer, so it cannot cancel anything by itself.
+ * The repeat changes nothing for a reader: the same progress line again.
  */
 async function streamProgress(ctx: Ctx, run: (emit: (msg: unknown) => void) => Promise<void>): Promise<void> {
-  await run(lazyJsonStream(ctx.res));
-  if (!ctx.res.headersSent) ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
-  ctx.res.end();
+  const res: ServerResponse = ctx.res;
+  let last: string | undefined;
+  let lastWriteMs = 0;
+  const write = (line: string): void => {
+    if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.write(line);
+    lastWriteMs = Date.now();
+  };
+  const repeat = setInterval(() => {
+    if (last !== undefined && !res.destroyed && Date.now() - lastWriteMs >= PROGRESS_REPEAT_MS) write(last);
+  }, PROGRESS_REPEAT_MS);
+  repeat.unref();
+  try {
+    await run((msg) => {
+      last = JSON.stringify(msg) + '\n';
+      write(last);
+    });
+  } finally {
+    clearInterval(repeat);
+  }
+  if (!res.headersSent) res.writeHead(200, { 'Content-Type': 'application/json' });
+  res.end();
 }
 
 function authOf(ctx: Ctx): AuthConfig {
