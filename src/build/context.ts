@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../errors/index.js';
 import { decompressed, detectCompression } from '../image/index.js';
 import { exec } from '../util/index.js';
 import { resolveWithin } from '../store/index.js';
+import { peekStream } from './peek.js';
 
 /**
  * Unpacks a build context (plain or compressed tar) into `dir`, keeping modes and owners, so
@@ -68,7 +69,7 @@ export async function extractContext(source: Readable, dir: string, signal?: Abo
  * dockerd's DecompressStream also takes) through the system's `bzip2 -dc` / `xz -dc`.
  */
 async function contextStream(source: Readable, signal: AbortSignal | undefined): Promise<Readable> {
-  const { first, stream } = await peek(source);
+  const { first, stream } = await peekStream(source, 6);
   const kind = detectCompression(first);
   if (kind !== 'bzip2' && kind !== 'xz') return decompressed(stream);
   const out = new PassThrough();
@@ -77,29 +78,6 @@ async function contextStream(source: Readable, signal: AbortSignal | undefined):
     (err: unknown) => out.destroy(new InvalidArgumentError(`failed to read build context: ${kind}: ${(err as Error).message}`, { cause: err })),
   );
   return out;
-}
-
-/** The first bytes of `source` (enough for a compression magic) and a stream of all of it. */
-async function peek(source: Readable): Promise<{ first: Buffer; stream: Readable }> {
-  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const pending: Buffer[] = [];
-  let have = 0;
-  let isDone = false;
-  while (have < 6) {
-    const r = await it.next();
-    if (r.done) { isDone = true; break; }
-    pending.push(r.value);
-    have += r.value.length;
-  }
-  const stream = Readable.from((async function* () {
-    yield* pending;
-    while (!isDone) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  })(), { objectMode: false });
-  return { first: Buffer.concat(pending), stream };
 }
 
 /**

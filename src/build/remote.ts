@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../errors/index.js';
 import type { ProgressMessage } from '../registry/index.js';
 import { resolveWithin } from '../store/index.js';
 import { exec } from '../util/index.js';
+import { peekStream } from './peek.js';
 
 /** The build context a `remote` URL gave: a tar stream, or a Dockerfile's text alone. */
 export type RemoteContext = { kind: 'archive'; body: Readable } | { kind: 'dockerfile'; text: string };
@@ -38,43 +39,28 @@ export async function openRemoteContext(url: string, signal: AbortSignal, emit: 
   const total = Number(res.headers.get('content-length') ?? -1);
   const action = `Downloading build context from remote url: ${url}`;
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  const it = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let isDone = false;
-  while (size < 512) {
-    const r = await it.next();
-    if (r.done) { isDone = true; break; }
-    chunks.push(r.value);
-    size += r.value.length;
-  }
-  const head = Buffer.concat(chunks);
+  const { first: head, stream: all } = await peekStream(body, 512);
   if (head.length === 0) throw new InvalidArgumentError(`error detecting content type for remote ${url}: empty response`);
   const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const isText = type === 'text/plain' || ((type === '' || type === 'application/octet-stream') && looksLikeText(head));
   const progress = (current: number): ProgressMessage => ({ status: action, progressDetail: { current, ...(total > 0 ? { total } : {}) } });
   if (isText) {
-    let text = head;
-    while (!isDone) {
-      const r = await it.next();
-      if (r.done) break;
-      text = Buffer.concat([text, r.value]);
-      if (text.length > MAX_DOCKERFILE_BYTES) throw new InvalidArgumentError(`error downloading remote context ${url}: the Dockerfile is larger than ${MAX_DOCKERFILE_BYTES} bytes`);
+    const parts: Buffer[] = [];
+    let size = 0;
+    for await (const c of all as AsyncIterable<Buffer>) {
+      parts.push(c);
+      size += c.length;
+      if (size > MAX_DOCKERFILE_BYTES) throw new InvalidArgumentError(`error downloading remote context ${url}: the Dockerfile is larger than ${MAX_DOCKERFILE_BYTES} bytes`);
     }
-    emit(progress(text.length));
-    return { kind: 'dockerfile', text: text.toString('utf8') };
+    emit(progress(size));
+    return { kind: 'dockerfile', text: Buffer.concat(parts).toString('utf8') };
   }
   emit(progress(head.length));
   let sent = 0;
   const stream = Readable.from((async function* () {
-    sent += head.length;
-    yield head;
-    if (isDone) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) break;
-      sent += r.value.length;
-      yield r.value;
+    for await (const c of all as AsyncIterable<Buffer>) {
+      sent += c.length;
+      yield c;
     }
     // The tar reader may stop at the end blocks; reaching the end is reported when it is read.
     if (sent !== head.length) emit(progress(sent));
