@@ -289,7 +289,8 @@ describe('berthd listeners', () => {
     await waitForPort;
     const d = await daemon;
     t.after(() => d.stop());
-    assert.match(d.log(), /API listen on fd 3/);
+    // The UNIX socket answers /_ping before the fd listener is up and its line is logged.
+    await waitFor('berthd to log its fd listener', () => (/API listen on fd 3/.test(d.log()) ? true : undefined), { timeoutMs: 15_000 });
     assert.doesNotMatch(d.log(), /LISTEN_FDS/);
     await importBusybox(d);
     const r = await exec(dockerBin, ['run', '--rm', 'busybox', 'echo', 'activated'], { env, timeoutMs: 60_000 });
