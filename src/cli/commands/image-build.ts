@@ -20,6 +20,7 @@ import type { Command, Invocation } from '../framework/command.js';
 import { StatusError } from '../framework/errors.js';
 import { humanSize } from '../format/units.js';
 import { parseNormalizedNamed } from '../reference.js';
+import { displayBuildProgress } from '../stream/build-progress.js';
 import { displayJsonMessages } from '../stream/json-message.js';
 import { bytesFlag, swapBytesFlag, ulimitFlag } from '../opts/flag-values.js';
 import { platformParam } from './common.js';
@@ -393,11 +394,17 @@ async function send(ctx: Cli, flags: Inv['flags'], context: BuildContext, body: 
     signal: ctx.signal,
   });
   sent();
+  const onAux = (aux: unknown): void => { const id = (aux as { ID?: unknown } | null)?.ID; if (typeof id === 'string') onId(id); };
+  if (!quiet && progressIsTty(flags.string('progress'), ctx.io.stdoutIsTerminal)) {
+    // A terminal gets the live view; the legacy lines stay for pipes, files and --progress plain.
+    await displayBuildProgress(res.body, { write: (t) => ctx.out(t), columns: ctx.io.columns, onAux });
+    return;
+  }
   await displayJsonMessages(res.body, {
     write: (t) => { if (quiet) keep(t); else return ctx.out(t); },
-    isTerminal: progressIsTty(flags.string('progress'), ctx.io.stdoutIsTerminal),
+    isTerminal: false,
     columns: ctx.io.columns,
-    onAux: (aux) => { const id = (aux as { ID?: unknown } | null)?.ID; if (typeof id === 'string') onId(id); },
+    onAux,
   });
 }
 
@@ -420,7 +427,7 @@ function limitsQuery(flags: Inv['flags']): Record<string, string | undefined> {
   };
 }
 
-/** `--progress`: auto follows the terminal; plain prints lines; tty redraws progress bars in place. */
+/** `--progress`: auto follows the terminal; plain prints the legacy builder's lines; tty the live view. */
 function progressIsTty(mode: string, isTerminal: boolean): boolean {
   if (mode === 'plain') return false;
   if (mode === 'tty') return true;
