@@ -145,28 +145,55 @@ describe('namespaces and the remaining run flags', needsDocker, () => {
     }
   });
 
-  test('system prune: stopped containers, dangling images, and with --volumes anonymous volumes; -a all unused images', async (t) => {
-    t.after(() => d.docker(['volume', 'rm', '-f', 'keep-named'], { allowFailure: true }));
-    await importBusybox(d, 'spare:1');
-    await d.docker(['volume', 'create', 'keep-named']);
-    const stopped = out(await d.docker(['run', '-d', '-v', '/anon', 'busybox', 'true'])).trim();
-    await d.docker(['wait', stopped]);
-    const anon = (JSON.parse(out(await d.docker(['inspect', stopped]))) as Array<{ Mounts: Array<{ Name: string }> }>)[0]!.Mounts[0]!.Name;
-    const running = out(await d.docker(['run', '-d', 'busybox', 'sleep', '300'])).trim();
-    t.after(() => removeContainers(d, running));
-    const labelled = out(await d.docker(['create', '--label', 'keep=1', 'busybox'])).trim();
-    t.after(() => removeContainers(d, labelled));
-    const filtered = out(await d.docker(['system', 'prune', '-f', '--filter', 'label!=keep=1']));
-    assert.match(filtered, new RegExp(`Deleted Containers:\\n(.*\\n)*${stopped}\\n`));
-    assert.doesNotMatch(filtered, new RegExp(labelled));
-    const ids = out(await d.docker(['ps', '-aq', '--no-trunc'])).split('\n').filter(Boolean);
-    assert.ok(ids.includes(running) && ids.includes(labelled) && !ids.includes(stopped));
-    const withVolumes = out(await d.docker(['system', 'prune', '-af', '--volumes']));
-    assert.match(withVolumes, new RegExp(`Deleted Volumes:\\n${anon}\\n`));
-    assert.match(withVolumes, /untagged: spare:1/);
-    const vols = out(await d.docker(['volume', 'ls', '-q'])).split('\n');
-    assert.ok(vols.includes('keep-named') && !vols.includes(anon), 'named volumes stay, as docker 23+ keeps them');
-    assert.ok(out(await d.docker(['images', '-q', 'busybox'])).trim() !== '', 'an image a container uses stays');
+  for (const cli of ['docker', 'berth'] as const) {
+    test(`system prune with ${cli}: stopped containers, unused networks, dangling images, build cache; --volumes anonymous volumes; -a all unused images`, async (t) => {
+      const net = `prune-net-${cli}`;
+      t.after(() => d.docker(['volume', 'rm', '-f', 'keep-named'], { allowFailure: true }));
+      t.after(() => d.docker(['network', 'rm', net], { allowFailure: true }));
+      await importBusybox(d, 'spare:1');
+      await d.docker(['volume', 'create', 'keep-named']);
+      await d.docker(['network', 'create', net]);
+      const stopped = out(await d.docker(['run', '-d', '-v', '/anon', 'busybox', 'true'])).trim();
+      await d.docker(['wait', stopped]);
+      const anon = (JSON.parse(out(await d.docker(['inspect', stopped]))) as Array<{ Mounts: Array<{ Name: string }> }>)[0]!.Mounts[0]!.Name;
+      const running = out(await d.docker(['run', '-d', 'busybox', 'sleep', '300'])).trim();
+      t.after(() => removeContainers(d, running));
+      const labelled = out(await d.docker(['create', '--label', 'keep=1', 'busybox'])).trim();
+      t.after(() => removeContainers(d, labelled));
+      // A build leaves step cache behind, in use while its image is tagged.
+      const ctx = await fsp.mkdtemp(path.join(d.dir, 'prune-ctx-'));
+      await fsp.writeFile(path.join(ctx, 'Dockerfile'), `FROM busybox\nRUN echo ${cli} > /made-by\n`);
+      await d.berth(['build', '-q', '-t', `built:${cli}`, ctx]);
+      const filtered = out(await d[cli](['system', 'prune', '-f', '--filter', 'label!=keep=1']));
+      assert.match(filtered, new RegExp(`^Deleted Containers:\\n(.*\\n)*${stopped}\\n\\nDeleted Networks:\\n${net}\\n\\n(.*\\n)*Total reclaimed space: .*\\n$`));
+      assert.doesNotMatch(filtered, new RegExp(labelled));
+      assert.doesNotMatch(filtered, /Deleted Volumes:|untagged: spare:1|Deleted build cache objects:/);
+      const ids = out(await d.docker(['ps', '-aq', '--no-trunc'])).split('\n').filter(Boolean);
+      assert.ok(ids.includes(running) && ids.includes(labelled) && !ids.includes(stopped));
+      const withVolumes = out(await d[cli](['system', 'prune', '-af', '--volumes']));
+      assert.match(withVolumes, new RegExp(`^Deleted Containers:\\n${labelled}\\n\\nDeleted Volumes:\\n${anon}\\n\\nDeleted Images:\\n(.*\\n)*untagged: (spare:1|built:${cli})\\n(.*\\n)*\\nDeleted build cache objects:\\n([0-9a-z]+\\n)+\\nTotal reclaimed space: \\d`));
+      const vols = out(await d.docker(['volume', 'ls', '-q'])).split('\n');
+      assert.ok(vols.includes('keep-named') && !vols.includes(anon), 'named volumes stay, as docker 23+ keeps them');
+      assert.ok(out(await d.docker(['images', '-q', 'busybox'])).trim() !== '', 'an image a container uses stays');
+      assert.equal(out(await d[cli](['system', 'prune', '-af', '--volumes'])), 'Total reclaimed space: 0B\n');
+    });
+  }
+
+  test('system prune: berth asks what docker asks (flags, filters), and a "no" removes nothing', async (t) => {
+    const stopped = out(await d.docker(['create', 'busybox'])).trim();
+    t.after(() => removeContainers(d, stopped));
+    for (const args of [[], ['-a'], ['--volumes'], ['-a', '--volumes', '--filter', 'label=b', '--filter', 'label=a10', '--filter', 'label=a9', '--filter', 'label!=x'], ['--filter', 'until=1h']]) {
+      const dr = await d.docker(['system', 'prune', ...args], { input: 'n\n', allowFailure: true });
+      const br = await d.berth(['system', 'prune', ...args], { input: 'n\n', allowFailure: true });
+      assert.equal(out(br), out(dr), args.join(' '));
+      assert.equal(br.code, dr.code, args.join(' '));
+      assert.match(out(br), /^WARNING! This will remove:\n/);
+    }
+    const refused = await d.berth(['system', 'prune', '-f', '--volumes', '--filter', 'until=1h'], { allowFailure: true });
+    const dockerRefused = await d.docker(['system', 'prune', '-f', '--volumes', '--filter', 'until=1h'], { allowFailure: true });
+    assert.equal(refused.stderr, dockerRefused.stderr);
+    assert.equal(refused.code, dockerRefused.code);
+    assert.ok(out(await d.docker(['ps', '-aq', '--no-trunc'])).includes(stopped), 'nothing was pruned');
   });
 });
 

@@ -5,9 +5,9 @@
  */
 import type { Cli } from '../context.js';
 import type { Command, Invocation } from '../framework/command.js';
-import { humanSize } from '../format/units.js';
 import { bytesFlag } from '../opts/flag-values.js';
 import { CancelledError, confirm } from './common.js';
+import { pruneBuildCache, prunedText } from './prune.js';
 import { buildCommand } from './image-build.js';
 
 type Cmd = Command<Cli>;
@@ -20,16 +20,7 @@ async function runPrune({ ctx, flags }: Invocation<Cli>): Promise<void> {
   if (!flags.bool('force') && !(await confirm(ctx, all ? ALL_WARNING : DANGLING_WARNING))) {
     throw new CancelledError('builder prune has been cancelled');
   }
-  const keep = flags.value<number>('keep-storage');
-  const report = await ctx.client.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune', {
-    query: { all: all ? '1' : undefined, filters: flags.filters('filter').toQuery(), 'keep-storage': keep ? String(keep) : undefined },
-    signal: ctx.signal,
-  });
-  let out = '';
-  const deleted = report?.CachesDeleted ?? [];
-  if (deleted.length > 0) out += `Deleted build cache objects:\n${deleted.map((id) => `${id}\n`).join('')}\n`;
-  out += `Total reclaimed space: ${humanSize(report?.SpaceReclaimed ?? 0)}\n`;
-  await ctx.out(out);
+  await ctx.out(prunedText(await pruneBuildCache(ctx, flags.filters('filter'), all, flags.value<number>('keep-storage'))));
 }
 
 const pruneCommand: Cmd = {

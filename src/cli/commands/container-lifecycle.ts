@@ -4,16 +4,16 @@
  * several containers at once, print each name that succeeded in argument order, and fail
  * with the daemon's messages joined by newlines (exit 1).
  */
-import { ApiError, type ContainerInspect, type ContainerPruneReport, type ContainerUpdateResponse } from '../../client/index.js';
+import { ApiError, type ContainerInspect, type ContainerUpdateResponse } from '../../client/index.js';
 import type { Command, Invocation } from '../framework/command.js';
 import { StatusError } from '../framework/errors.js';
 import type { FlagSpec } from '../framework/flags.js';
 import { bytesFlag, cpusFlag, swapBytesFlag, uint16Flag } from '../opts/flag-values.js';
 import { parseRestartPolicy } from '../opts/values.js';
 import { DetachError } from '../stream/escape.js';
-import { humanSize } from '../format/units.js';
 import type { Cli } from '../context.js';
 import { CancelledError, confirm, pathName, withConfigPruneFilters } from './common.js';
+import { pruneContainers, prunedText } from './prune.js';
 import { ttySize } from '../stream/terminal.js';
 import { attachContainer, detachKeysOf, monitorTtySize, proxySignals, resizeTty, waitContainer, waitExitOrRemoved, type AttachSession } from './container-session.js';
 
@@ -416,12 +416,7 @@ const pruneCommand: Cmd = {
   run: async ({ ctx, flags }) => {
     const filters = withConfigPruneFilters(ctx, flags.filters('filter').clone());
     if (!flags.bool('force') && !(await confirm(ctx, PRUNE_WARNING))) throw new CancelledError('container prune has been cancelled');
-    const report = await ctx.client.json<ContainerPruneReport>('POST', '/containers/prune', { query: { filters: filters.toQuery() }, signal: ctx.signal });
-    const deleted = report?.ContainersDeleted ?? [];
-    let out = '';
-    if (deleted.length) out += `Deleted Containers:\n${deleted.map((id) => `${id}\n`).join('')}\n`;
-    out += `Total reclaimed space: ${humanSize(deleted.length ? (report?.SpaceReclaimed ?? 0) : 0)}\n`;
-    await ctx.out(out);
+    await ctx.out(prunedText(await pruneContainers(ctx, filters)));
   },
 };
 

@@ -4,17 +4,17 @@
  * import). Behaviour follows docker/cli cli/command/image/*.go; load, save and import
  * live in image-archive.ts.
  */
-import { ApiError, type ImageDeleteItem, type ImageHistoryItem, type ImagePruneReport, type ImageSummary } from '../../client/index.js';
+import { ApiError, type ImageDeleteItem, type ImageHistoryItem, type ImageSummary } from '../../client/index.js';
 import type { Command, Invocation } from '../framework/command.js';
 import type { FlagSpec } from '../framework/flags.js';
 import { renderRows, TABLE } from '../format/formatter.js';
 import { HISTORY_HEADER, historyFormat, historyRow } from '../format/history.js';
 import { IMAGE_HEADER, imageFormat, imageRows } from '../format/image.js';
-import { humanSize } from '../format/units.js';
 import { runInspect } from '../inspect.js';
 import { parseAnyReference, parseNormalizedNamed, ReferenceError } from '../reference.js';
 import type { Cli } from '../context.js';
 import { CancelledError, confirm, formatFlag, INSPECT_FORMAT_HELP, pathName, platformParam, withConfigPruneFilters } from './common.js';
+import { pruneImages, prunedText } from './prune.js';
 import { importCommand, loadCommand, saveCommand } from './image-archive.js';
 import { buildCommand } from './image-build.js';
 import { registryImageSubcommands } from './registry.js';
@@ -204,21 +204,11 @@ const DANGLING_WARNING = 'WARNING! This will remove all dangling images.\nAre yo
 
 async function runPrune({ ctx, flags }: Inv): Promise<void> {
   const all = flags.bool('all');
-  const filters = flags.filters('filter').clone().add('dangling', String(!all));
-  withConfigPruneFilters(ctx, filters);
+  const filters = withConfigPruneFilters(ctx, flags.filters('filter').clone());
   if (!flags.bool('force') && !(await confirm(ctx, all ? ALL_IMAGES_WARNING : DANGLING_WARNING))) {
     throw new CancelledError('image prune has been cancelled');
   }
-  const report = await ctx.client.json<ImagePruneReport>('POST', '/images/prune', { query: { filters: filters.toQuery() }, signal: ctx.signal });
-  const deleted = report?.ImagesDeleted ?? [];
-  let out = '';
-  if (deleted.length > 0) {
-    out += 'Deleted Images:\n';
-    for (const d of deleted) out += d.Untagged ? `untagged: ${d.Untagged}\n` : `deleted: ${d.Deleted ?? ''}\n`;
-    out += '\n';
-  }
-  out += `Total reclaimed space: ${humanSize(deleted.length > 0 ? (report?.SpaceReclaimed ?? 0) : 0)}\n`;
-  await ctx.out(out);
+  await ctx.out(prunedText(await pruneImages(ctx, filters, all)));
 }
 
 const pruneCommand: Cmd = {

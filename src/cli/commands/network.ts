@@ -11,6 +11,7 @@ import { mapFlag } from '../opts/flag-values.js';
 import { validateLabel } from '../opts/validators.js';
 import type { Cli } from '../context.js';
 import { CancelledError, confirm, formatFlag, INSPECT_FORMAT_HELP, pathName, withConfigPruneFilters } from './common.js';
+import { pruneNetworks } from './prune.js';
 import { naturalLess } from './volume.js';
 
 type Cmd = Command<Cli>;
@@ -269,9 +270,8 @@ async function runPrune({ ctx, flags }: Inv): Promise<void> {
   const filters = flags.filters('filter').clone();
   withConfigPruneFilters(ctx, filters);
   if (!flags.bool('force') && !(await confirm(ctx, PRUNE_WARNING))) throw new CancelledError('network prune has been cancelled');
-  const report = await ctx.client.json<{ NetworksDeleted?: string[] | null }>('POST', '/networks/prune', { query: { filters: filters.toQuery() }, signal: ctx.signal });
-  const deleted = report?.NetworksDeleted ?? [];
-  if (deleted.length > 0) await ctx.out(`Deleted Networks:\n${deleted.map((d) => `${d}\n`).join('')}\n`);
+  const { output } = await pruneNetworks(ctx, filters);
+  if (output) await ctx.out(`${output}\n`);
 }
 
 const pruneCommand: Cmd = {

@@ -14,13 +14,13 @@ import type { Command, Invocation } from '../framework/command.js';
 import { StatusError } from '../framework/errors.js';
 import type { FlagSpec } from '../framework/flags.js';
 import { renderRows, TABLE } from '../format/formatter.js';
-import { humanSize } from '../format/units.js';
 import { VOLUME_HEADER, volumeRow } from '../format/volume.js';
 import { compactJson, indentJson } from '../inspect.js';
 import { bytesFlag, mapFlag } from '../opts/flag-values.js';
 import { validateLabel } from '../opts/validators.js';
 import type { Cli } from '../context.js';
 import { CancelledError, confirm, formatFlag, INSPECT_FORMAT_HELP, pathName, withConfigPruneFilters } from './common.js';
+import { pruneVolumes, prunedText } from './prune.js';
 
 type Cmd = Command<Cli>;
 type Inv = Invocation<Cli>;
@@ -33,10 +33,6 @@ interface VolumeListResponse {
   Warnings?: string[] | null;
 }
 
-interface VolumePruneReport {
-  VolumesDeleted?: string[] | null;
-  SpaceReclaimed?: number;
-}
 
 /** Go's sort of strings: by UTF-8 bytes. */
 function byteCompare(a: string, b: string): number {
@@ -389,12 +385,7 @@ async function runPrune({ ctx, flags }: Inv): Promise<void> {
     warning = ALL_WARNING;
   }
   if (!flags.bool('force') && !(await confirm(ctx, warning))) throw new CancelledError('volume prune has been cancelled');
-  const report = await ctx.client.json<VolumePruneReport>('POST', '/volumes/prune', { query: { filters: filters.toQuery() }, signal: ctx.signal });
-  const deleted = report?.VolumesDeleted ?? [];
-  let out = '';
-  if (deleted.length > 0) out += `Deleted Volumes:\n${deleted.map((d) => `${d}\n`).join('')}\n`;
-  out += `Total reclaimed space: ${humanSize(deleted.length > 0 ? (report?.SpaceReclaimed ?? 0) : 0)}\n`;
-  await ctx.out(out);
+  await ctx.out(prunedText(await pruneVolumes(ctx, filters)));
 }
 
 const pruneCommand: Cmd = {
