@@ -48,6 +48,12 @@ describe('containers on networks', () => {
     await removeIdleNetavarkChains(silentLogger());
   });
 
+  /** The network's /24 in the pool, as its first three octets ("10.234.1"). */
+  const subnet24 = async (net: string): Promise<string> => {
+    const subnet = out(await d.docker(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}}{{end}}', net])).trim();
+    assert.match(subnet, /^10\.234\.\d+\.0\/24$/);
+    return subnet.replace(/\.0\/24$/, '');
+  };
   const inspect = async (id: string): Promise<Inspected> => (JSON.parse(out(await d.docker(['inspect', id]))) as Inspected[])[0]!;
 
   test('two containers on a user network fetch from each other by name', async (t) => {
@@ -57,8 +63,10 @@ describe('containers on networks', () => {
     t.after(() => removeContainers(d, web));
     const ins = await inspect(web);
     const ep = ins.NetworkSettings.Networks[`app-${tag}`]!;
-    assert.equal(ep.IPAddress, '10.234.1.2');
-    assert.equal(ep.Gateway, '10.234.1.1');
+    // The first free /24 of the pool (another engine on the host may hold some): .1 and .2 of it.
+    const net24 = await subnet24(`app-${tag}`);
+    assert.equal(ep.IPAddress, `${net24}.2`);
+    assert.equal(ep.Gateway, `${net24}.1`);
     assert.deepEqual(ep.DNSNames, [`web-${tag}`, web.slice(0, 12)]);
     const got = await waitFor('web to answer by name', async () => {
       const r = await d.docker(['run', '--rm', '--network', `app-${tag}`, 'busybox', 'wget', '-qO-', `http://web-${tag}/`], { allowFailure: true });
@@ -66,8 +74,8 @@ describe('containers on networks', () => {
     }, { timeoutMs: 20_000, intervalMs: 200 });
     assert.equal(got, `hi-${tag}`);
     const resolv = out(await d.docker(['exec', web, 'cat', '/etc/resolv.conf']));
-    assert.equal(resolv, 'nameserver 10.234.1.1\n');
-    assert.match(out(await d.docker(['exec', web, 'cat', '/etc/hosts'])), new RegExp(`10\\.234\\.1\\.2\\s+${web.slice(0, 12)}`));
+    assert.equal(resolv, `nameserver ${net24}.1\n`);
+    assert.match(out(await d.docker(['exec', web, 'cat', '/etc/hosts'])), new RegExp(`${net24.replace(/\./g, '\\.')}\\.2\\s+${web.slice(0, 12)}`));
     const unknown = await d.docker(['run', '--rm', '--network', 'nope', 'busybox', 'true'], { allowFailure: true });
     assert.equal(unknown.code, 125);
     assert.match(unknown.stderr, /network nope not found/);
@@ -111,7 +119,7 @@ describe('containers on networks', () => {
     const ins = await inspect(web);
     const binding = ins.NetworkSettings.Ports['80/tcp']![0]!;
     assert.equal(binding.HostIp, '0.0.0.0');
-    assert.equal(ins.NetworkSettings.IPAddress, '10.234.0.2', 'the default bridge\'s endpoint in the top-level fields');
+    assert.equal(ins.NetworkSettings.IPAddress, `${await subnet24('bridge')}.2`, 'the default bridge\'s endpoint in the top-level fields');
     const port = Number(binding.HostPort);
     const body = await waitFor('httpd to answer on 127.0.0.1', () => httpGet('127.0.0.1', port).catch(() => undefined), { timeoutMs: 20_000, intervalMs: 100 });
     assert.equal(body.trim(), `pub-${tag}`);
