@@ -46,8 +46,10 @@ export async function startBerthd({ repoRoot, tmp, signal, config = {} }) {
     log: join(tmp, 'berthd.log'),
   };
   // A daemon.json of its own (empty unless a suite gives keys), so the host's
-  // /etc/berth/daemon.json cannot change the run.
-  await writeFile(d.configFile, `${JSON.stringify(config)}\n`);
+  // /etc/berth/daemon.json cannot change the run; and a default bridge device of its own:
+  // berth0 may belong to another berthd here (a quick start's), whose bridge this one would
+  // share and, stopping, remove.
+  await writeFile(d.configFile, `${JSON.stringify({ bridge: `bb${process.pid}`.slice(0, 15), ...config })}\n`);
   const logFd = openSync(d.log, 'a');
   // BERTH_BENCH_NODE_ARGS: node flags for the bench's berthd, e.g. a CPU profile of a suite:
   // BERTH_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (written when berthd stops).

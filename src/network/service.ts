@@ -3,7 +3,7 @@ import { ConflictError, ForbiddenError, InvalidArgumentError, NotFoundError, Not
 import type { EventBus } from '../events/index.js';
 import { KeyedLock } from '../store/index.js';
 import type { Filters, Logger } from '../util/index.js';
-import { parsePrefix, type Prefix } from './cidr.js';
+import { overlaps, parsePrefix, type Prefix } from './cidr.js';
 import { OPT_ICC, OPT_MASQUERADE, parseBoolOption } from './bridge-options.js';
 import { removeIdleNetavarkChains } from './firewall.js';
 import { checkEndpointSettings, type EndpointCheck } from './endpoint-check.js';
@@ -43,7 +43,7 @@ export interface NetworkServiceDeps {
   netavarkBinary?: string;
   aardvarkBinary?: string;
   /** Subnets the host already uses; tests replace it. */
-  hostSubnets?: () => Promise<Prefix[]>;
+  hostSubnets?: (exceptDevice?: string) => Promise<Prefix[]>;
 }
 
 /**
@@ -108,9 +108,20 @@ export class NetworkService {
     }
     const current = byName(DEFAULT_BRIDGE);
     const wantBip = this.d.bip ? planFromBip(this.d.bip) : undefined;
-    const isStale = current && Object.keys(current.endpoints).length === 0
+    const idle = current !== undefined && Object.keys(current.endpoints).length === 0;
+    const isStale = idle
       && ((wantBip && (current.subnets[0]?.subnet !== wantBip.subnet || current.subnets[0]?.gateway !== wantBip.gateway)) || current.bridge !== this.d.defaultBridgeName);
-    if (current && !isStale) return;
+    // As dockerd makes its default bridge anew at each start: a subnet someone else took
+    // meanwhile (another engine's bridge made while ours was down, a new LAN) is given up for a
+    // free one, unless bip asks for it. Routes on our own bridge device do not count.
+    const isTaken = idle && !wantBip && !isStale && await this.overlapsHost(current, this.d.defaultBridgeName);
+    if (current && !isStale && !isTaken) return;
+    if (isTaken) {
+      // The old device may still hold the old address (and its route, beside the other's).
+      this.d.logger.warn({ component: 'network', subnet: current.subnets[0]?.subnet }, 'the default bridge\'s subnet is used elsewhere on the host now: choosing another');
+      await this.netavark.removeBridge(netavarkNetwork(current))
+        .catch((err: unknown) => this.d.logger.warn({ component: 'network', err }, 'could not remove the idle default bridge'));
+    }
     const used = [...await this.usedSubnets(current?.id)];
     const subnets = wantBip ? [wantBip] : planSubnets([], this.d.defaultAddressPools, used);
     const rec = this.newRecord({ name: DEFAULT_BRIDGE, driver: 'bridge', isPredefined: true });
@@ -134,6 +145,14 @@ export class NetworkService {
       subnets: [], ipamConfig: [], ipamDriver: 'default', ipamOptions: null, internal: false, attachable: false,
       enableIPv6: false, options: {}, labels: {}, isPredefined: o.isPredefined, dnsEnabled: false, endpoints: {},
     };
+  }
+
+  private async overlapsHost(rec: NetworkRecord, ownDevice: string): Promise<boolean> {
+    const host = await (this.d.hostSubnets ?? readHostSubnets)(ownDevice);
+    return rec.subnets.some((s) => {
+      const p = parsePrefix(s.subnet);
+      return p !== undefined && host.some((h) => overlaps(h, p));
+    });
   }
 
   /** Subnets a new network must not overlap: every network's, and the host's. */

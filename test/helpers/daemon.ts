@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -81,7 +82,11 @@ export async function startDaemon(name: string, extraArgs: string[] = [], opts: 
   const socket = path.join(dir, 'berth.sock');
   const logFile = path.join(dir, 'berthd.log');
   const configFile = path.join(dir, 'daemon.json');
-  if (!existsSync(configFile)) await fsp.writeFile(configFile, JSON.stringify(opts.config ?? {}));
+  // A default bridge device of its own unless the test names one: berth0 belongs to the
+  // quick start's berthd (CI runs the suite beside it), which a test daemon would share and,
+  // stopping, remove from under it.
+  if (!existsSync(configFile)) await fsp.writeFile(configFile, JSON.stringify({ bridge: `bt${randomBytes(4).toString('hex')}`.slice(0, 15), ...opts.config }));
+  const bridge = (JSON.parse(readFileSync(configFile, 'utf8')) as { bridge?: unknown }).bridge;
   // Appended, so a daemon restarted on the same directory (live restore) keeps the old log.
   const fh = await fsp.open(logFile, 'a');
   // Every path of its own, so nothing on the machine's defaults (/var/lib/berth, /run/berth,
@@ -137,6 +142,8 @@ export async function startDaemon(name: string, extraArgs: string[] = [], opts: 
         }
       }
       await sweepRuntime(path.join(dir, 'exec'));
+      // A berthd that did not stop cleanly (killed, hung) leaves its bridge: this test's own.
+      if (typeof bridge === 'string' && /^[\w.-]{1,15}$/.test(bridge) && existsSync(`/sys/class/net/${bridge}`)) await exec('ip', ['link', 'del', bridge], { allowFailure: true });
       await cleanupMounts(dir);
       await fsp.rm(dir, { recursive: true, force: true });
       if (hung) throw new Error(`berthd ${name} did not exit within ${STOP_TIMEOUT_MS} ms of ${signal}`);
