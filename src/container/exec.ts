@@ -94,7 +94,7 @@ export class ExecService {
    * the process runs) and the promise resolves when the process has exited; without, it
    * resolves once the process runs and its exit is recorded in the background.
    */
-  async start(id: string, o: { detach: boolean; consoleSize?: unknown }, io?: { input: Readable | undefined; output: Writable; options: AttachOptions; signal: AbortSignal }): Promise<void> {
+  async start(id: string, o: { detach: boolean; consoleSize?: unknown; tty?: boolean }, io?: { input: Readable | undefined; output: Writable; options: AttachOptions; signal: AbortSignal }): Promise<void> {
     const e = this.get(id);
     if (e.isStarted) throw new ConflictError(`Error: Exec command ${id} has already run`);
     const rec = this.d.store.get(e.containerId);
@@ -105,8 +105,8 @@ export class ExecService {
     if (size) e.consoleSize = size;
     const paths = this.d.store.paths(rec.id);
     const execDir = path.join(paths.run, 'exec', id.slice(0, 16));
-    // The terminal is the create's choice: dockerd ignores the start body's Tty (docker-py
-    // sends false there for an exec created with one, and still gets a terminal).
+    // The terminal is the create's choice: the start body's Tty does not give or take one
+    // (it decides the framing of the output, below).
     const hasTty = e.config.Tty;
     let streams: AttachStreams | undefined;
     const started = await this.d.driver.exec({
@@ -128,7 +128,12 @@ export class ExecService {
     this.d.events.publish('container', `exec_start: ${e.config.Cmd.join(' ')}`, rec.id, { ...this.d.attributes(rec), execID: id });
     const finished = this.watch(rec, e, execDir);
     if (!io || o.detach || !streams) return;
-    const end = await pump(streams, io.options, hasTty, true, io.input, io.output, io.signal);
+    // The framing is the start body's choice, as dockerd's: raw when it asks for a TTY (and
+    // then, from a process without one, stdout only: dockerd has no stderr writer for it),
+    // framed otherwise, also around a terminal's output.
+    const isRaw = o.tty === true;
+    const options = isRaw && !hasTty ? { ...io.options, stderr: false } : io.options;
+    const end = await pump(streams, options, hasTty, true, io.input, io.output, io.signal, isRaw);
     if (end === 'detached') {
       // The session ends and the process goes on, as dockerd's exec_detach.
       this.d.events.publish('container', 'exec_detach', rec.id, { ...this.d.attributes(rec), execID: id });

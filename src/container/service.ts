@@ -177,7 +177,7 @@ export class ContainerService {
   inspectExec(id: string): Record<string, unknown> { return this.execs.inspect(id); }
   /** An exec as `start` needs it: its attach settings and terminal. */
   getExec(id: string): ExecRecord { return this.execs.get(id); }
-  startExec(id: string, o: { detach: boolean; consoleSize?: unknown }, io?: { input: Readable | undefined; output: Writable; options: AttachOptions; signal: AbortSignal }): Promise<void> {
+  startExec(id: string, o: { detach: boolean; consoleSize?: unknown; tty?: boolean }, io?: { input: Readable | undefined; output: Writable; options: AttachOptions; signal: AbortSignal }): Promise<void> {
     return this.execs.start(id, o, io);
   }
   async resizeExec(id: string, height: number, width: number): Promise<void> {

@@ -231,7 +231,7 @@ export class Attachments {
 export type PumpEnd = 'ended' | 'detached' | 'aborted';
 
 /** Copies a session's output to `output` (framed without a TTY) and `input` to its stdin until it ends. */
-export async function pump(streams: AttachStreams, o: AttachOptions, isTty: boolean, isStdinOnce: boolean, input: Readable | undefined, output: Writable, signal: AbortSignal): Promise<PumpEnd> {
+export async function pump(streams: AttachStreams, o: AttachOptions, isTty: boolean, isStdinOnce: boolean, input: Readable | undefined, output: Writable, signal: AbortSignal, isRawOutput = isTty): Promise<PumpEnd> {
   return new Promise<PumpEnd>((resolve) => {
     let isDone = false;
     const finish = (how: PumpEnd) => {
@@ -246,7 +246,7 @@ export async function pump(streams: AttachStreams, o: AttachOptions, isTty: bool
     const forward = (src: Readable, kind: 1 | 2, wanted: boolean) => {
       src.on('data', (chunk: Buffer) => {
         if (!wanted) return;
-        if (!output.write(isTty ? chunk : frame(kind, chunk))) {
+        if (!output.write(isRawOutput ? chunk : frame(kind, chunk))) {
           src.pause();
           output.once('drain', () => src.resume());
         }

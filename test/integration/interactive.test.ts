@@ -337,11 +337,12 @@ describe('interactive: terminals, pipes and exec', needsDocker, () => {
 });
 
 /**
- * Regression (issue 11, finding 5): an exec's terminal is decided when it is created. The
- * `Tty` in the start body changes nothing (docker-py sends `Tty: false` for an exec created
- * with a TTY); output is what the terminal writes, `\r\n` and stdout and stderr in order,
- * in the upgraded and the plain form alike. The detach keys end an upgraded TTY session
- * while the process goes on, as they do an attach.
+ * Regression (issue 11, finding 5): an exec's terminal is decided when it is created; the
+ * start body's `Tty` decides the framing, as dockerd's (checked against dockerd 20.10): raw
+ * with `Tty: true` (from a process without a terminal: its stdout only), framed otherwise (a
+ * terminal's output as stdout frames). A terminal's output is what it writes, `\r\n` and
+ * stdout and stderr in order, in the upgraded and the plain form alike. The detach keys end
+ * an upgraded TTY session while the process goes on, as they do an attach.
  */
 describe('interactive: exec with a TTY through the raw API', () => {
   let d: TestDaemon;
@@ -373,8 +374,8 @@ describe('interactive: exec with a TTY through the raw API', () => {
   }
 
   const CMD = ['sh', '-c', 'echo a; echo b >&2; echo c'];
-  for (const startBody of ['{"Tty":false}', '{}', '{"Tty":true}', '{"Detach":false,"Tty":false}']) {
-    test(`created with Tty: start body ${startBody} answers the terminal's bytes, upgraded and plain`, async () => {
+  for (const startBody of ['{"Tty":true}', '{"Detach":false,"Tty":true}']) {
+    test(`created with Tty: start body ${startBody} answers the terminal's bytes raw, upgraded and plain`, async () => {
       const up = await createExec({ Cmd: CMD, Tty: true, AttachStdout: true, AttachStderr: true });
       const raw = await upgradedStart(up, startBody).ended;
       const text = raw.toString('latin1');
@@ -388,14 +389,31 @@ describe('interactive: exec with a TTY through the raw API', () => {
     });
   }
 
-  test('created without a TTY, a start body asking for one still gets the framed streams', async () => {
-    const e = await createExec({ Cmd: ['sh', '-c', 'echo out; echo err >&2'], AttachStdout: true, AttachStderr: true });
-    const raw = await upgradedStart(e, '{"Tty":true}').ended;
-    const text = raw.toString('latin1');
-    assert.match(text, /Content-Type: application\/vnd.docker.multiplexed-stream\r\n/);
-    const frames = demux(raw.subarray(raw.indexOf('\r\n\r\n') + 4));
-    assert.deepEqual(frames.filter(([s]) => s === 1).map(([, x]) => x).join(''), 'out\n');
-    assert.deepEqual(frames.filter(([s]) => s === 2).map(([, x]) => x).join(''), 'err\n');
+  for (const startBody of ['{"Tty":false}', '{}']) {
+    test(`created with Tty: start body ${startBody} frames the terminal's bytes as stdout (docker-py's low-level exec_start)`, async () => {
+      const up = await createExec({ Cmd: CMD, Tty: true, AttachStdout: true, AttachStderr: true });
+      const raw = await upgradedStart(up, startBody).ended;
+      assert.match(raw.toString('latin1'), /^HTTP\/1.1 101 UPGRADED\r\nContent-Type: application\/vnd.docker.multiplexed-stream\r\n/);
+      const frames = demux(raw.subarray(raw.indexOf('\r\n\r\n') + 4));
+      assert.deepEqual([...new Set(frames.map(([st]) => st))], [1]);
+      assert.equal(frames.map(([, x]) => x).join(''), 'a\r\nb\r\nc\r\n');
+    });
+  }
+
+  test('created without a TTY: the start body\'s Tty gets stdout raw (no stderr), its absence the framed streams', async () => {
+    const cmd = ['sh', '-c', 'echo out; echo err >&2'];
+    const rawStart = await upgradedStart(await createExec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }), '{"Tty":true}').ended;
+    const rawText = rawStart.toString('latin1');
+    assert.match(rawText, /Content-Type: application\/vnd.docker.raw-stream\r\n/);
+    assert.equal(rawText.slice(rawText.indexOf('\r\n\r\n') + 4), 'out\n');
+    const plain = await d.request('POST', `/exec/${await createExec({ Cmd: cmd, AttachStdout: true, AttachStderr: true })}/start`, '{"Tty":true}', { 'Content-Type': 'application/json' });
+    assert.equal(plain.headers['content-type'], 'application/vnd.docker.raw-stream');
+    assert.equal(plain.body, 'out\n');
+    const framed = await upgradedStart(await createExec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }), '{"Tty":false}').ended;
+    assert.match(framed.toString('latin1'), /Content-Type: application\/vnd.docker.multiplexed-stream\r\n/);
+    const frames = demux(framed.subarray(framed.indexOf('\r\n\r\n') + 4));
+    assert.deepEqual(frames.filter(([st]) => st === 1).map(([, x]) => x).join(''), 'out\n');
+    assert.deepEqual(frames.filter(([st]) => st === 2).map(([, x]) => x).join(''), 'err\n');
   });
 
   for (const [keys, typed] of [['', '\x10\x11'], ['ctrl-x,x', '\x18x']] as const) {

@@ -172,7 +172,7 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
     sendNoContent(ctx.res, 200);
   });
   r.add('POST', '/exec/{id}/start', async (ctx) => {
-    const body = (await readJsonBody(ctx.req, 'ExecStart') ?? {}) as { Detach?: boolean; ConsoleSize?: unknown };
+    const body = (await readJsonBody(ctx.req, 'ExecStart') ?? {}) as { Detach?: boolean; Tty?: boolean; ConsoleSize?: unknown };
     const e = c.getExec(ctx.params.id!);
     if (body.Detach) {
       await c.startExec(e.id, { detach: true, consoleSize: body.ConsoleSize });
@@ -180,10 +180,10 @@ export function containerRoutes(r: Router, b: ContainersBackend): void {
       return;
     }
     // The plain (non-upgraded) form can carry output only. The terminal is the create's
-    // choice: the body's Tty changes nothing, as in dockerd.
-    ctx.res.writeHead(200, { 'Content-Type': e.config.Tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+    // choice; the body's Tty picks raw or framed output, as in dockerd.
+    ctx.res.writeHead(200, { 'Content-Type': execStreamType(body.Tty === true, ctx.version) });
     ctx.res.flushHeaders();
-    await c.startExec(e.id, { detach: false, consoleSize: body.ConsoleSize }, { input: undefined, output: ctx.res, options: execAttach(e), signal: ctx.signal });
+    await c.startExec(e.id, { detach: false, consoleSize: body.ConsoleSize, tty: body.Tty === true }, { input: undefined, output: ctx.res, options: execAttach(e), signal: ctx.signal });
     ctx.res.end();
   });
   r.add('POST', '/containers/{id}/attach', async (ctx) => {
@@ -211,7 +211,7 @@ function execAttach(e: { config: { AttachStdin: boolean; AttachStdout: boolean; 
 export async function upgradeExecStart(b: ContainersBackend, ctx: { params: Record<string, string>; version: string; signal: AbortSignal }, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   const length = Number(req.headers['content-length'] ?? 0);
   const bodyBytes = await readExactly(socket, head, length);
-  let body: { Detach?: boolean; ConsoleSize?: unknown } = {};
+  let body: { Detach?: boolean; Tty?: boolean; ConsoleSize?: unknown } = {};
   if (bodyBytes.body.length) {
     try { body = JSON.parse(bodyBytes.body.toString('utf8')) as typeof body; } catch (err) {
       throw new InvalidArgumentError(`invalid JSON in request body: ${(err as Error).message}`);
@@ -219,19 +219,28 @@ export async function upgradeExecStart(b: ContainersBackend, ctx: { params: Reco
     checkBody('ExecStart', body);
   }
   const e = b.containers.getExec(ctx.params.id!);
-  const type = e.config.Tty || !versionAtLeast(ctx.version, '1.42') ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
+  const isRaw = body.Tty === true;
+  const type = execStreamType(isRaw, ctx.version);
   socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${type}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
   if (bodyBytes.rest.length) socket.unshift(bodyBytes.rest);
   try {
-    await b.containers.startExec(e.id, { detach: body.Detach === true, consoleSize: body.ConsoleSize }, { input: e.config.AttachStdin ? socket : undefined, output: socket, options: execAttach(e), signal: ctx.signal });
+    await b.containers.startExec(e.id, { detach: body.Detach === true, consoleSize: body.ConsoleSize, tty: isRaw }, { input: e.config.AttachStdin ? socket : undefined, output: socket, options: execAttach(e), signal: ctx.signal });
   } catch (err) {
     // After the 101 the only channel is the stream: dockerd writes the error there, and the
     // CLI takes the exit code (126/127) from `GET /exec/{id}/json`.
     const msg = Buffer.from(`OCI runtime exec failed: ${(err as Error).message}: unknown\r\n`);
-    socket.write(type.endsWith('raw-stream') ? msg : frame(1, msg));
+    socket.write(isRaw ? msg : frame(1, msg));
   } finally {
     socket.end();
   }
+}
+
+/**
+ * An exec's stream type, by the start body's Tty as dockerd's: raw with one, and before API
+ * 1.42 always (the framing is the same; only the header changed).
+ */
+function execStreamType(isRaw: boolean, version: string): string {
+  return isRaw || !versionAtLeast(version, '1.42') ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream';
 }
 
 /** The first `n` bytes of a hijacked connection (the request body), and what followed. */
