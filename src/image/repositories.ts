@@ -30,6 +30,9 @@ export class Repositories {
   /** Points `ref` at `id`; returns the id it pointed at before, if another. */
   async set(ref: string, id: string): Promise<string | undefined> {
     const old = this.refs.get(ref);
+    // Unchanged (a rebuild tagging the same image): nothing to write, as moby's reference
+    // store returns early for a reference that already points at the id.
+    if (old === id) return undefined;
     this.refs.set(ref, id);
     await this.save();
     return old !== id ? old : undefined;
