@@ -83,6 +83,19 @@ test('paths resolve inside the tree: links are followed from its root, .. stops 
   await assert.rejects(receiveContext(await tarOf([{ name: '../escape', body: 'x' }]), tree), /points outside the context/);
 });
 
+test('an archive read below a prefix (COPY --from\'s getArchive) keeps its hard links inside the prefix', async (t) => {
+  const tree = new ContextTree({ tmpDir: tmp(t), memoryBytes: 1 << 20 });
+  const into = tree.ensureDir(tree.resolve('/usr'));
+  await receiveContext(await tarOf([
+    { name: 'bin/', type: 'directory' },
+    { name: 'bin/busybox', body: 'the binary', mode: 0o755 },
+    { name: 'bin/sh', type: 'link', linkname: 'bin/busybox' },
+  ]), tree, { prefix: into });
+  assert.deepEqual(tree.list('usr/bin'), ['busybox', 'sh']);
+  assert.equal(tree.get('usr/bin/sh')!.digest, sha('the binary'));
+  assert.equal(tree.get('usr/bin/sh')!.mode, 0o755);
+});
+
 test('COPY checksums: contents, modes and link targets count, mtimes do not; memory and spill agree', async (t) => {
   const dir = tmp(t);
   const sum = async (entries: Entry[], memoryBytes = 1 << 20): Promise<string> => {

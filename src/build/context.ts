@@ -48,8 +48,11 @@ export async function receiveContext(source: Readable, tree: ContextTree, o: { p
           entry.resume();
           break;
         case 'link': {
-          const linked = tree.get(tree.resolve(cleanName(h.linkname ?? '') ?? '', false));
-          const src = linked?.type === 'symlink' ? tree.get(tree.resolve(cleanName(h.linkname ?? '') ?? '')) : linked;
+          // The target is named from the archive's root, as the entries are.
+          const to = cleanName(h.linkname ?? '') ?? '';
+          const linkRel = o.prefix ? `${o.prefix}/${to}` : to;
+          const linked = tree.get(tree.resolve(linkRel, false));
+          const src = linked?.type === 'symlink' ? tree.get(tree.resolve(linkRel)) : linked;
           if (src?.type !== 'file') throw new InvalidArgumentError(`failed to read build context: hard link ${JSON.stringify(h.name)} to ${JSON.stringify(h.linkname)}: no such file`);
           tree.set(target(), { ...src, ...meta, mtime: tree.receivedAt });
           entry.resume();
