@@ -58,10 +58,11 @@ export class BuildCache {
   private readonly counting = new Set<Promise<void>>();
 
   /**
-   * The records by key, read from the directory once: lookups answer from memory. This class
-   * is the directory's only writer (save, the use counts, prune), so it stays the disk's truth.
+   * Records by key, each read from its file once (absent ones too): later lookups answer from
+   * memory. This class is the directory's only writer (save, the use counts, prune), so what
+   * it holds stays the disk's truth.
    */
-  private index: Promise<Map<string, CacheRecordFile>> | undefined;
+  private readonly known = new Map<string, Promise<CacheRecordFile | undefined>>();
 
   /** Keys whose use count changed in memory since it was last written. */
   private readonly dirty = new Set<string>();
@@ -78,23 +79,20 @@ export class BuildCache {
 
   private file(key: string): string { return path.join(this.d.dir, `${key}.json`); }
 
-  private records$(): Promise<Map<string, CacheRecordFile>> {
-    this.index ??= (async () => {
-      const map = new Map<string, CacheRecordFile>();
-      for (const key of await this.keysOnDisk()) {
-        const rec = await readJson<CacheRecordFile>(this.file(key));
-        if (rec) map.set(key, rec);
-      }
-      return map;
-    })();
-    // A failed read is tried again by the next caller rather than remembered.
-    this.index.catch(() => { this.index = undefined; });
-    return this.index;
+  private record(key: string): Promise<CacheRecordFile | undefined> {
+    let rec = this.known.get(key);
+    if (!rec) {
+      rec = readJson<CacheRecordFile>(this.file(key));
+      this.known.set(key, rec);
+      // A failed read is tried again by the next lookup rather than remembered.
+      rec.catch(() => { if (this.known.get(key) === rec) this.known.delete(key); });
+    }
+    return rec;
   }
 
   /** The image of a step, when its record and its image are both there; counts the use. */
   async lookup(key: string): Promise<string | undefined> {
-    const rec = (await this.records$()).get(key);
+    const rec = await this.record(key);
     if (!rec || !this.d.store.get(rec.imageId)) return undefined;
     // The use is counted in memory and written shortly after, unsynced and in one batch: `builder
     // prune --filter until` and `system df -v` read it (they write pending counts first), and
@@ -113,9 +111,9 @@ export class BuildCache {
     this.dirty.clear();
     if (keys.length === 0) return Promise.all([...this.counting]).then(() => undefined);
     const counting: Promise<void> = (async () => {
-      const index = await this.records$();
       for (const key of keys) {
-        const rec = index.get(key);
+        // A record pruned meanwhile is not written back.
+        const rec = await this.known.get(key);
         if (rec) await writeJsonAtomic(this.file(key), rec, { sync: false });
       }
     })()
@@ -130,7 +128,7 @@ export class BuildCache {
     const now = new Date().toISOString();
     const rec: CacheRecordFile = { imageId, description, createdAt: now, lastUsedAt: now, usageCount: 0 };
     await writeJsonAtomic(this.file(key), rec);
-    (await this.records$()).set(key, rec);
+    this.known.set(key, Promise.resolve(rec));
     this.dirty.delete(key);
   }
 
@@ -252,7 +250,7 @@ export class BuildCache {
     for (const { key, rec } of chosen) {
       candidates.set(rec.imageId, entries[records.findIndex((r) => r.key === key)]!.Size);
       await fsp.rm(this.file(key), { force: true });
-      (await this.records$()).delete(key);
+      this.known.delete(key);
       this.dirty.delete(key);
     }
     const stillCached = new Set((await this.records()).map((r) => r.rec.imageId));
