@@ -84,7 +84,8 @@ async function receiveFile(entry: Readable, size: number, tree: ContextTree): Pr
     const chunks: Buffer[] = [];
     let n = 0;
     for await (const c of entry) { hash.update(c as Buffer); chunks.push(c as Buffer); n += (c as Buffer).length; }
-    return { size: n, digest: hash.digest('hex'), data: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n) };
+    // Copied, also from a single chunk: a slice would keep the whole network buffer it is in.
+    return { size: n, digest: hash.digest('hex'), data: Buffer.concat(chunks, n) };
   }
   const file = await tree.spillPath();
   let n = 0;
