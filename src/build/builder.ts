@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { createWriteStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,12 +9,12 @@ import { EngineError, InvalidArgumentError, NotFoundError } from '../errors/inde
 import type { ContainerConfigJson, ContentStore, ImageConfigJson, ImageService, ImageStore, Snapshots } from '../image/index.js';
 import { decompressed, parseNormalizedNamed, writeImage } from '../image/index.js';
 import { registryDomain, type AuthConfig, type ProgressMessage, type RegistryService } from '../registry/index.js';
-import { resolveWithin } from '../store/index.js';
 import type { Logger } from '../util/index.js';
 import type { BuildCache } from './cache.js';
 import { restoreFromSources, type CacheFromDeps } from './cache-from.js';
 import { applyConfigInstruction } from './config-steps.js';
-import { extractContext, ignoreMatcher } from './context.js';
+import { ignoreMatcher, receiveContext } from './context.js';
+import { ContextTree, openNode, readNodeText } from './context-tree.js';
 import { packEntries, planCopy } from './copy.js';
 import { expandWord } from './expand.js';
 import { parseDockerfile, type Instruction } from './parser.js';
@@ -76,7 +76,15 @@ export interface BuildServiceDeps {
   registry?: Pick<RegistryService, 'pull'>;
   tmpDir: string;
   logger: Logger;
+  /** File contents of a context kept in memory (the rest goes to files); CONTEXT_MEMORY_BYTES by default. */
+  contextMemoryBytes?: number;
 }
+
+/**
+ * How much of a build context's file contents a build keeps in memory. A context is sent
+ * whole before the first step, so this bounds a build's memory; larger contexts spill.
+ */
+export const CONTEXT_MEMORY_BYTES = 16 * 1024 * 1024;
 
 /** A failing RUN, with Docker's sentence and the exit code the CLI reports. */
 export class BuildStepError extends EngineError {
@@ -111,31 +119,34 @@ export class BuildService {
   constructor(private readonly d: BuildServiceDeps) {}
 
   async build(context: Readable, o: BuildOptions, emit: (m: BuildMessage) => void, signal: AbortSignal): Promise<string> {
-    const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-'));
     const intermediates: string[] = [];
     const held: string[] = [];
+    let tree = this.newTree();
+    let cloneDir: string | undefined;
     try {
       let dockerfile = o.dockerfile || 'Dockerfile';
       let text: string;
-      let contextDir = dir;
       const isGit = o.remote !== undefined && isGitUrl(o.remote);
       const remote = o.remote && !isGit ? await this.openRemote(context, o, emit, signal) : undefined;
       if (isGit) {
         context.resume();
-        contextDir = await cloneGitContext(o.remote!, dir, signal);
-        text = await this.readDockerfile(contextDir, dockerfile);
+        cloneDir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-'));
+        tree = await ContextTree.fromDirectory(await cloneGitContext(o.remote!, cloneDir, signal), this.treeOptions());
+        text = await this.readDockerfile(tree, dockerfile);
       } else if (remote?.kind === 'dockerfile') {
         // A Dockerfile alone: the context is empty, the `dockerfile` parameter unused (dockerd's newURLRemote).
         text = remote.text;
         dockerfile = 'Dockerfile';
       } else {
-        await extractContext(remote?.body ?? context, dir, signal);
-        text = await this.readDockerfile(dir, dockerfile);
+        // The context stays in memory (up to contextMemoryBytes, then in files): a step that
+        // hits the cache hashes what arrived and never reads the context back from disk.
+        await receiveContext(remote?.body ?? context, tree, { signal });
+        text = await this.readDockerfile(tree, dockerfile);
       }
       const df = parseDockerfile(text);
-      const ignoreText = await fsp.readFile(path.join(contextDir, '.dockerignore'), 'utf8').catch(() => '');
-      const isIgnored = ignoreMatcher(ignoreText);
-      const run = new BuildRun(this.d, o, emit, signal, contextDir, df.escape, isIgnored, intermediates, (id) => { this.d.cache.hold(id); held.push(id); });
+      const ignoreNode = tree.get(tree.resolve('.dockerignore'));
+      const isIgnored = ignoreMatcher(ignoreNode?.type === 'file' ? await readNodeText(ignoreNode) : '');
+      const run = new BuildRun(this.d, o, emit, signal, tree, df.escape, isIgnored, intermediates, (id) => { this.d.cache.hold(id); held.push(id); });
       const id = await run.execute(df.instructions);
       for (const t of o.tags) {
         const { repo, tag } = splitTag(t);
@@ -157,17 +168,22 @@ export class BuildService {
           });
         }
       }
-      await fsp.rm(dir, { recursive: true, force: true });
+      await tree.dispose();
+      if (cloneDir) await fsp.rm(cloneDir, { recursive: true, force: true });
       for (const id of held) this.d.cache.release(id);
     }
   }
 
-  private async readDockerfile(contextDir: string, dockerfile: string): Promise<string> {
-    const dfPath = resolveWithin(contextDir, path.posix.normalize(dockerfile).replace(/^\/+/, ''));
-    return fsp.readFile(dfPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'EISDIR') throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${dockerfile}`);
-      throw err;
-    });
+  private newTree(): ContextTree { return new ContextTree(this.treeOptions()); }
+
+  private treeOptions(): { tmpDir: string; memoryBytes: number } {
+    return { tmpDir: this.d.tmpDir, memoryBytes: this.d.contextMemoryBytes ?? CONTEXT_MEMORY_BYTES };
+  }
+
+  private async readDockerfile(tree: ContextTree, dockerfile: string): Promise<string> {
+    const node = tree.get(tree.resolve(path.posix.normalize(dockerfile).replace(/^\/+/, '')));
+    if (node?.type !== 'file') throw new InvalidArgumentError(`Cannot locate specified Dockerfile: ${dockerfile}`);
+    return readNodeText(node);
   }
 
   /** `remote=<url>`: the request's own body is not the context then, and is drained. */
@@ -204,7 +220,7 @@ class BuildRun {
 
   constructor(
     private readonly d: BuildServiceDeps, private readonly o: BuildOptions, private readonly emit: (m: BuildMessage) => void,
-    private readonly signal: AbortSignal, private readonly contextDir: string, private readonly escape: string,
+    private readonly signal: AbortSignal, private readonly context: ContextTree, private readonly escape: string,
     private readonly isIgnored: (rel: string) => boolean, private readonly intermediates: string[],
     private readonly hold: (imageId: string) => void,
   ) {
@@ -530,27 +546,27 @@ class BuildRun {
           await fsp.mkdir(into);
           remote.set(u, path.join(into, await this.download(u, into, ins.flags.checksum === undefined ? undefined : this.expand(ins.flags.checksum, stage))));
         }
-        return await this.copyFrom(stage, ins, upper, words, dest, this.contextDir, this.isIgnored, { remote });
+        return await this.copyFrom(stage, ins, upper, words, dest, this.context, this.isIgnored, { remote });
       } finally {
         await fsp.rm(dir, { recursive: true, force: true });
       }
     }
-    if (ins.flags.from === undefined) return this.copyFrom(stage, ins, upper, words, dest, this.contextDir, this.isIgnored);
-    const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-from-'));
+    if (ins.flags.from === undefined) return this.copyFrom(stage, ins, upper, words, dest, this.context, this.isIgnored);
+    const tree = new ContextTree({ tmpDir: this.d.tmpDir, memoryBytes: this.d.contextMemoryBytes ?? CONTEXT_MEMORY_BYTES });
     try {
-      await this.fetchFrom(stage, this.expand(ins.flags.from, stage), words, dir);
-      return await this.copyFrom(stage, ins, upper, words.map((w) => w.replace(/^\/+/, '')), dest, dir, () => false);
+      await this.fetchFrom(stage, this.expand(ins.flags.from, stage), words, tree);
+      return await this.copyFrom(stage, ins, upper, words.map((w) => w.replace(/^\/+/, '')), dest, tree, () => false);
     } finally {
-      await fsp.rm(dir, { recursive: true, force: true });
+      await tree.dispose();
     }
   }
 
   /**
    * `COPY --from=<stage|index|image>`: the sources are read out of a container of that image
-   * (`getArchive`, below the part of each path before any wildcard) into `dir`, which then
+   * (`getArchive`, below the part of each path before any wildcard) into `tree`, which then
    * serves as the context. Owners are not kept (root, or `--chown`'s).
    */
-  private async fetchFrom(stage: StageState, from: string, sources: string[], dir: string): Promise<void> {
+  private async fetchFrom(stage: StageState, from: string, sources: string[], tree: ContextTree): Promise<void> {
     const named = this.stages.find((s: StageState | undefined) => s?.name === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
     if (named === stage) throw new InvalidArgumentError(`invalid from flag value ${from}: circular dependency detected on stage: ${from}`);
     const imageId = named ? await this.baseFor(named) : this.d.store.lookup(from)?.id;
@@ -565,9 +581,8 @@ class BuildRun {
           if (err instanceof NotFoundError) throw new NotFoundError(`COPY failed: stat ${fetch}: file does not exist`, { cause: err });
           throw err;
         });
-        const into = path.join(dir, path.posix.dirname(fetch));
-        await fsp.mkdir(into, { recursive: true });
-        await extractContext(tar, into, this.signal);
+        const into = tree.ensureDir(tree.resolve(path.posix.dirname(fetch)));
+        await receiveContext(tar, tree, { prefix: into, signal: this.signal });
       }
     } finally {
       await this.dropContainer(id);
@@ -577,21 +592,16 @@ class BuildRun {
   /** `COPY <<EOF /path`: each document becomes a file (mode 0644) named after its marker. */
   private async copyHeredocs(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string): Promise<void> {
     const docs = ins.heredocs!;
-    const dir = await fsp.mkdtemp(path.join(this.d.tmpDir, 'build-heredoc-'));
-    try {
-      const names: string[] = [];
-      for (const w of words) {
-        const m = /^<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1$/.exec(w);
-        const doc = m ? docs.find((d) => d.name === m[2]) : undefined;
-        if (!doc) throw new InvalidArgumentError(`${upper} with heredocs: ${w} is not a heredoc; berth copies heredocs only without other sources`);
-        await fsp.writeFile(path.join(dir, doc.name), doc.isQuoted ? doc.content : this.expandDoc(doc.content, stage), { mode: 0o644 });
-        await fsp.chmod(path.join(dir, doc.name), 0o644);
-        names.push(doc.name);
-      }
-      return await this.copyFrom(stage, ins, upper, names, dest, dir, () => false, { isExtracting: false });
-    } finally {
-      await fsp.rm(dir, { recursive: true, force: true });
+    const tree = new ContextTree({ tmpDir: this.d.tmpDir, memoryBytes: Number.MAX_SAFE_INTEGER });
+    const names: string[] = [];
+    for (const w of words) {
+      const m = /^<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1$/.exec(w);
+      const doc = m ? docs.find((d) => d.name === m[2]) : undefined;
+      if (!doc) throw new InvalidArgumentError(`${upper} with heredocs: ${w} is not a heredoc; berth copies heredocs only without other sources`);
+      tree.addFile(doc.name, Buffer.from(doc.isQuoted ? doc.content : this.expandDoc(doc.content, stage)), 0o644);
+      names.push(doc.name);
     }
+    return this.copyFrom(stage, ins, upper, names, dest, tree, () => false, { isExtracting: false });
   }
 
   /** `$VAR` and `${VAR}` in an unquoted heredoc, from the stage's ARGs and ENV. */
@@ -632,7 +642,7 @@ class BuildRun {
     return name;
   }
 
-  private async copyFrom(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string, sourceDir: string, isIgnored: (rel: string) => boolean, o: { isExtracting?: boolean; remote?: Map<string, string> } = {}): Promise<void> {
+  private async copyFrom(stage: StageState, ins: Instruction, upper: 'COPY' | 'ADD', words: string[], dest: string, context: ContextTree, isIgnored: (rel: string) => boolean, o: { isExtracting?: boolean; remote?: Map<string, string> } = {}): Promise<void> {
     const workdir = stage.image.config?.WorkingDir ?? '/';
     const base = await this.baseFor(stage);
     // The destination's type is read from a container of the current image, made once here.
@@ -645,7 +655,7 @@ class BuildRun {
       } catch (err) { if (err instanceof NotFoundError) return undefined; throw err; }
     };
     // A downloaded archive is copied as it is; only local ones are extracted.
-    const plan = await planCopy({ contextDir: sourceDir, sources: words, dest, workdir, isIgnored, cmd: upper, isExtracting: upper === 'ADD' && o.isExtracting !== false, ...(o.remote ? { remote: o.remote } : {}), destIsDir: async (abs) => (await exists(abs))?.isDir ?? false });
+    const plan = await planCopy({ context, sources: words, dest, workdir, isIgnored, cmd: upper, isExtracting: upper === 'ADD' && o.isExtracting !== false, ...(o.remote ? { remote: o.remote } : {}), destIsDir: async (abs) => (await exists(abs))?.isDir ?? false });
     const createdBy = `/bin/sh -c #(nop) ${upper} ${plan.sourceWord} in ${dest} `;
     const chmod = ins.flags.chmod === undefined ? undefined : parseChmod(this.expand(ins.flags.chmod, stage));
     const chown = ins.flags.chown ? await this.resolveChown(this.expand(ins.flags.chown, stage), probeId) : undefined;
@@ -669,7 +679,7 @@ class BuildRun {
     parents.sort();
     await this.d.containers.putArchive(id, '/', packEntries(plan.entries, parents, chown, chmod), { noOverwriteDirNonDir: false, copyUIDGID: true, signal: this.signal });
     for (const a of plan.archives) {
-      await this.d.containers.putArchive(id, a.destDir, await decompressed(createReadStream(a.source)), { noOverwriteDirNonDir: false, copyUIDGID: true, signal: this.signal });
+      await this.d.containers.putArchive(id, a.destDir, await decompressed(openNode(a.node)), { noOverwriteDirNonDir: false, copyUIDGID: true, signal: this.signal });
     }
     await this.commit(stage, id);
     await this.saveCache(key, stage.imageId!, createdBy);

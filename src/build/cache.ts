@@ -37,6 +37,9 @@ export interface BuildCacheDeps {
   logger: Logger;
 }
 
+/** How long use counts gather in memory before they are written (a build's lookups come together). */
+const COUNT_FLUSH_DELAY_MS = 200;
+
 export const BUILD_PRUNE_FILTERS = ['until', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private', 'label', 'label!'];
 
 /**
@@ -54,6 +57,17 @@ export class BuildCache {
   /** Use counts being written (lookup does not wait for them). */
   private readonly counting = new Set<Promise<void>>();
 
+  /**
+   * Records by key, each read from its file once (absent ones too): later lookups answer from
+   * memory. This class is the directory's only writer (save, the use counts, prune), so what
+   * it holds stays the disk's truth.
+   */
+  private readonly known = new Map<string, Promise<CacheRecordFile | undefined>>();
+
+  /** Keys whose use count changed in memory since it was last written. */
+  private readonly dirty = new Set<string>();
+  private flushTimer: NodeJS.Timeout | undefined;
+
   constructor(private readonly d: BuildCacheDeps) {}
 
   hold(imageId: string): void { this.held.set(imageId, (this.held.get(imageId) ?? 0) + 1); }
@@ -65,35 +79,72 @@ export class BuildCache {
 
   private file(key: string): string { return path.join(this.d.dir, `${key}.json`); }
 
+  private record(key: string): Promise<CacheRecordFile | undefined> {
+    let rec = this.known.get(key);
+    if (!rec) {
+      rec = readJson<CacheRecordFile>(this.file(key));
+      this.known.set(key, rec);
+      // A failed read is tried again by the next lookup rather than remembered.
+      rec.catch(() => { if (this.known.get(key) === rec) this.known.delete(key); });
+    }
+    return rec;
+  }
+
   /** The image of a step, when its record and its image are both there; counts the use. */
   async lookup(key: string): Promise<string | undefined> {
-    const rec = await readJson<CacheRecordFile>(this.file(key));
+    const rec = await this.record(key);
     if (!rec || !this.d.store.get(rec.imageId)) return undefined;
-    // The use is counted on the side, unsynced: `builder prune --filter until` and `system df -v`
-    // read it, and losing one count in a crash costs nothing; a cached build does not wait for it.
-    const counting: Promise<void> = writeJsonAtomic(this.file(key), { ...rec, lastUsedAt: new Date().toISOString(), usageCount: (rec.usageCount ?? 0) + 1 }, { sync: false })
+    // The use is counted in memory and written shortly after, unsynced and in one batch: `builder
+    // prune --filter until` and `system df -v` read it (they write pending counts first), and
+    // losing a count in a crash costs nothing; a cached build waits for none of it.
+    rec.lastUsedAt = new Date().toISOString();
+    rec.usageCount = (rec.usageCount ?? 0) + 1;
+    this.dirty.add(key);
+    this.flushTimer ??= setTimeout(() => { this.flushTimer = undefined; void this.flushCounts(); }, COUNT_FLUSH_DELAY_MS).unref();
+    return rec.imageId;
+  }
+
+  /** Writes the use counts changed in memory (each record replaced whole, unsynced). */
+  private flushCounts(): Promise<void> {
+    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = undefined; }
+    const keys = [...this.dirty];
+    this.dirty.clear();
+    if (keys.length === 0) return Promise.all([...this.counting]).then(() => undefined);
+    const counting: Promise<void> = (async () => {
+      for (const key of keys) {
+        // A record pruned meanwhile is not written back.
+        const rec = await this.known.get(key);
+        if (rec) await writeJsonAtomic(this.file(key), rec, { sync: false });
+      }
+    })()
       .catch((err: unknown) => this.d.logger.warn({ component: 'build', err }, 'counting a build cache use failed'))
       .finally(() => this.counting.delete(counting));
     this.counting.add(counting);
-    return rec.imageId;
+    return Promise.all([...this.counting]).then(() => undefined);
   }
 
   async save(key: string, imageId: string, description: string): Promise<void> {
     await fsp.mkdir(this.d.dir, { recursive: true });
     const now = new Date().toISOString();
-    await writeJsonAtomic(this.file(key), { imageId, description, createdAt: now, lastUsedAt: now, usageCount: 0 } satisfies CacheRecordFile);
+    const rec: CacheRecordFile = { imageId, description, createdAt: now, lastUsedAt: now, usageCount: 0 };
+    await writeJsonAtomic(this.file(key), rec);
+    this.known.set(key, Promise.resolve(rec));
+    this.dirty.delete(key);
   }
 
-  private async records(): Promise<Array<{ key: string; rec: CacheRecordFile; mtime: Date }>> {
-    // Uses still being counted land first: df and prune read what the builds did.
-    await Promise.all([...this.counting]);
+  private async keysOnDisk(): Promise<string[]> {
     const names = await fsp.readdir(this.d.dir).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return [] as string[];
       throw err;
     });
+    return names.filter((x) => /^[0-9a-f]{64}\.json$/.test(x)).sort().map((n) => n.slice(0, -5));
+  }
+
+  private async records(): Promise<Array<{ key: string; rec: CacheRecordFile; mtime: Date }>> {
+    // Uses still being counted land first: df and prune read what the builds did.
+    await this.flushCounts();
     const out = [];
-    for (const n of names.filter((x) => /^[0-9a-f]{64}\.json$/.test(x)).sort()) {
-      const key = n.slice(0, -5);
+    for (const key of await this.keysOnDisk()) {
       const rec = await readJson<CacheRecordFile>(this.file(key));
       const st = await fsp.stat(this.file(key)).catch(() => undefined);
       if (rec && st) out.push({ key, rec, mtime: st.mtime });
@@ -199,6 +250,8 @@ export class BuildCache {
     for (const { key, rec } of chosen) {
       candidates.set(rec.imageId, entries[records.findIndex((r) => r.key === key)]!.Size);
       await fsp.rm(this.file(key), { force: true });
+      this.known.delete(key);
+      this.dirty.delete(key);
     }
     const stillCached = new Set((await this.records()).map((r) => r.rec.imageId));
     // Children first: an image with a child (another step's image) is deleted once the child is.

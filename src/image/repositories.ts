@@ -30,6 +30,9 @@ export class Repositories {
   /** Points `ref` at `id`; returns the id it pointed at before, if another. */
   async set(ref: string, id: string): Promise<string | undefined> {
     const old = this.refs.get(ref);
+    // Unchanged (a rebuild tagging the same image): the file would be written byte for byte
+    // as it is, so it is not written (moby's reference store rewrites it, with an fsync).
+    if (old === id) return undefined;
     this.refs.set(ref, id);
     await this.save();
     return old !== id ? old : undefined;

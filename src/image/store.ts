@@ -134,7 +134,10 @@ export class ImageStore {
     if (!rec) throw new NotFoundError(`No such image: ${id}`);
     const old = await this.repositories.set(refString(ref), id);
     const updated = { ...rec, lastTagTime: new Date().toISOString() };
-    await writeJsonAtomic(this.recordPath(id), updated);
+    // The record's new bytes are synced before the rename, the directory is not: after a power
+    // loss the record is the old one or the new one, whole either way, and only LastTagTime can
+    // be older (dockerd's lastUpdated write is the same: file synced, directory not).
+    await writeJsonAtomic(this.recordPath(id), updated, { syncDir: false });
     this.records.set(id, updated);
     return old;
   }

@@ -19,8 +19,11 @@ export function tempNameFor(target: string): string {
  * write, fsync, rename, fsync the directory. Readers see the old or the new bytes, never a mix.
  * With `sync: false` the two fsyncs are left out: still all-or-nothing for a process that
  * dies (the page cache outlives it), not for a power loss; for records whose loss costs nothing.
+ * With `syncDir: false` only the directory's fsync is left out: the new bytes are durable before
+ * the rename, so after a power loss `target` holds the old or the new bytes, both whole; for
+ * replacing a record whose older version is still correct (not for a new name that must stay).
  */
-export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o644, o: { sync?: boolean } = {}): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o644, o: { sync?: boolean; syncDir?: boolean } = {}): Promise<void> {
   const sync = o.sync ?? true;
   const tmp = tempNameFor(target);
   const fh = await fsp.open(tmp, 'wx', mode);
@@ -39,10 +42,10 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     await fsp.rm(tmp, { force: true });
     throw err;
   }
-  if (sync) await fsyncDir(path.dirname(target));
+  if (sync && o.syncDir !== false) await fsyncDir(path.dirname(target));
 }
 
-export async function writeJsonAtomic(target: string, value: unknown, o: { sync?: boolean } = {}): Promise<void> {
+export async function writeJsonAtomic(target: string, value: unknown, o: { sync?: boolean; syncDir?: boolean } = {}): Promise<void> {
   await writeFileAtomic(target, JSON.stringify(value, null, 2) + '\n', 0o644, o);
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, promises as fsp } from 'node:fs';
 import http from 'node:http';
@@ -828,5 +828,56 @@ describe('docker build (legacy builder) through the real docker CLI', needsDocke
     await exited;
     d = await startDaemon('build', [], { dir: d.dir, config: netConfig(0) });
     assert.equal(out(await build([c])).match(/Using cache/g)?.length, 2);
+  });
+
+  test('a context past the in-memory bound (16 MiB) builds from its spill files, which go afterwards; a changed byte misses', async () => {
+    const c = path.join(d.dir, 'bigctx');
+    await fsp.mkdir(c, { recursive: true });
+    const big = randomBytes(17 * 1024 * 1024);
+    await fsp.writeFile(path.join(c, 'big.bin'), big);
+    await fsp.writeFile(path.join(c, 'small.txt'), 'small\n');
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nCOPY small.txt big.bin /in/\nRUN sha256sum /in/big.bin | cut -d" " -f1 > /sum\n');
+    const sumIn = async (): Promise<string> => out(await d.docker(['run', '--rm', 'bigctx:1', 'cat', '/sum'])).trim();
+    await build(['-t', 'bigctx:1', c]);
+    assert.equal(await sumIn(), createHash('sha256').update(big).digest('hex'));
+    assert.equal(out(await build(['-t', 'bigctx:1', c])).match(/Using cache/g)?.length, 2);
+    // One byte in the middle of the spilled file, same size: COPY and the RUN after it miss.
+    big[big.length >> 1] ^= 0xff;
+    await fsp.writeFile(path.join(c, 'big.bin'), big);
+    assert.equal(out(await build(['-t', 'bigctx:1', c])).match(/Using cache/g)?.length ?? 0, 0);
+    assert.equal(await sumIn(), createHash('sha256').update(big).digest('hex'));
+    const left = (await fsp.readdir(path.join(d.dataRoot, 'tmp'))).filter((n) => n.startsWith('build'));
+    assert.deepEqual(left, [], 'no context or spill directory is left behind');
+  });
+
+  test('a built tag and its steps survive berthd killed with SIGKILL right after the build answered, also when a rebuild only re-tagged', async () => {
+    const c = path.join(d.dir, 'killed');
+    await fsp.mkdir(c, { recursive: true });
+    await fsp.writeFile(path.join(c, 'f.txt'), 'kept\n');
+    await fsp.writeFile(path.join(c, 'Dockerfile'), 'FROM busybox\nCOPY f.txt /f.txt\nRUN cat /f.txt > /g\nLABEL k=v\n');
+    const id = (): Promise<string> => d.docker(['image', 'inspect', '--format', '{{.Id}}', 'killed:1']).then((r) => out(r).trim());
+    const tagTime = (): Promise<string> => d.docker(['image', 'inspect', '--format', '{{.Metadata.LastTagTime}}', 'killed:1']).then((r) => out(r).trim());
+    const killAndRestart = async (): Promise<void> => {
+      const exited = once(d.proc, 'exit');
+      d.proc.kill('SIGKILL');
+      await exited;
+      d = await startDaemon('build', [], { dir: d.dir, config: netConfig(0) });
+    };
+    await build(['-q', '-t', 'killed:1', c]);
+    const first = await id();
+    await killAndRestart();
+    assert.equal(await id(), first, 'the tag written by the build is there after SIGKILL');
+    const firstTagTime = await tagTime();
+    // A rebuild takes every step from the cache and tags the same image again: the tag is not
+    // rewritten, its LastTagTime is.
+    assert.equal(out(await build(['-t', 'killed:1', c])).match(/Using cache/g)?.length, 3);
+    assert.ok(await tagTime() > firstTagTime, 'LastTagTime moves on a re-tag, as dockerd\'s does');
+    await killAndRestart();
+    assert.equal(await id(), first);
+    assert.equal(out(await build(['-t', 'killed:1', c])).match(/Using cache/g)?.length, 3, 'the step records are there after SIGKILL');
+    // A changed file still misses after all that.
+    await fsp.writeFile(path.join(c, 'f.txt'), 'changed\n');
+    assert.equal(out(await build(['-q', '-t', 'killed:1', c])).trim() === first, false);
+    assert.equal(out(await d.docker(['run', '--rm', 'killed:1', 'cat', '/g'])), 'changed\n');
   });
 });
