@@ -3,6 +3,7 @@ import { createReadStream, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { resolveParts } from '../store/index.js';
 
 /** One object of a build context: its metadata, and its bytes in memory or in a file. */
 export interface ContextNode {
@@ -23,7 +24,6 @@ export interface ContextNode {
   digest?: string;
 }
 
-const MAX_LINKS = 255;
 
 /**
  * A build context as a tree of paths (`a/b`, the root is ''), the Docker context's files
@@ -64,26 +64,10 @@ export class ContextTree {
    * With `followFinal` false the last component is not followed.
    */
   resolve(rel: string, followFinal = true): string {
-    let todo = parts(rel);
-    const done: string[] = [];
-    let links = 0;
-    while (todo.length > 0) {
-      const part = todo.shift()!;
-      if (part === '.' || part === '') continue;
-      if (part === '..') { done.pop(); continue; }
-      const candidate = [...done, part].join('/');
-      const node = (todo.length > 0 || followFinal) ? this.nodes.get(candidate) : undefined;
-      if (node?.type !== 'symlink') { done.push(part); continue; }
-      if (++links > MAX_LINKS) {
-        const err = new Error(`too many levels of symbolic links: ${rel}`) as Error & { code: string };
-        err.code = 'ELOOP';
-        throw err;
-      }
-      const target = node.linkname ?? '';
-      if (target.startsWith('/')) done.length = 0;
-      todo = [...parts(target), ...todo];
-    }
-    return done.join('/');
+    return resolveParts(rel, followFinal, (p) => {
+      const node = this.nodes.get(p.join('/'));
+      return node?.type === 'symlink' ? (node.linkname ?? '') : undefined;
+    }).join('/');
   }
 
   /** Puts `node` at the resolved path `rel`, replacing what was there; missing parents are made 0755. */
@@ -215,7 +199,6 @@ export async function readNodeText(n: ContextNode): Promise<string> {
 
 function sha256(b: Buffer): string { return createHash('sha256').update(b).digest('hex'); }
 
-function parts(p: string): string[] { return p.split('/').filter((s) => s.length > 0); }
 
 /** `a/b` for `./a//b/`, '' for the root. */
 function normal(rel: string): string {

@@ -1,5 +1,5 @@
 export { writeFileAtomic, writeJsonAtomic, readJson, sweepTemps, fsyncDir, tempNameFor } from './atomic.js';
 export { storePaths, type StorePaths } from './paths.js';
 export { KeyedLock } from './keyed-lock.js';
-export { resolveWithin } from './resolve-within.js';
+export { resolveParts, resolveWithin } from './resolve-within.js';
 export { mkdirAll } from './mkdir-all.js';

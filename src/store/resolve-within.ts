@@ -16,6 +16,24 @@ const MAX_LINKS = 255;
  */
 export function resolveWithin(root: string, rel: string, followFinal = true): string {
   const base = path.resolve(root);
+  const done = resolveParts(rel, followFinal, (parts) => {
+    const candidate = path.join(base, ...parts);
+    try {
+      return lstatSync(candidate).isSymbolicLink() ? readlinkSync(candidate) : undefined;
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTDIR')) throw err;
+      return undefined;
+    }
+  });
+  return path.join(base, ...done);
+}
+
+/**
+ * resolveWithin's walk over any tree: `linkAt(parts)` answers the target of the symlink at
+ * those components from the root, or undefined for anything else (missing included). Returns
+ * the resolved components; throws ELOOP past 255 links.
+ */
+export function resolveParts(rel: string, followFinal: boolean, linkAt: (parts: string[]) => string | undefined): string[] {
   let todo = splitParts(rel);
   const done: string[] = [];
   let links = 0;
@@ -23,26 +41,17 @@ export function resolveWithin(root: string, rel: string, followFinal = true): st
     const part = todo.shift()!;
     if (part === '.' || part === '') continue;
     if (part === '..') { done.pop(); continue; }
-    const candidate = path.join(base, ...done, part);
-    const isLast = todo.length === 0;
-    let target: string | undefined;
-    if (!isLast || followFinal) {
-      try {
-        if (lstatSync(candidate).isSymbolicLink()) target = readlinkSync(candidate);
-      } catch (err) {
-        if (!isErrno(err, 'ENOENT') && !isErrno(err, 'ENOTDIR')) throw err;
-      }
-    }
+    const target = todo.length > 0 || followFinal ? linkAt([...done, part]) : undefined;
     if (target === undefined) { done.push(part); continue; }
     if (++links > MAX_LINKS) {
       const err = new Error(`too many levels of symbolic links: ${rel}`) as Error & { code: string };
       err.code = 'ELOOP';
       throw err;
     }
-    if (path.isAbsolute(target)) done.length = 0;
+    if (target.startsWith('/')) done.length = 0;
     todo = [...splitParts(target), ...todo];
   }
-  return path.join(base, ...done);
+  return done;
 }
 
 function splitParts(p: string): string[] {
