@@ -336,7 +336,8 @@ export class NetworkService {
     const removal = removeIdleNetavarkChains(this.d.logger);
     this.chainRemoval = removal;
     try {
-      await removal;
+      // Every network's rules are made again by its next netavark setup.
+      if (await removal) this.netavark.forgetRules();
     } finally {
       if (this.chainRemoval === removal) this.chainRemoval = undefined;
     }
