@@ -64,12 +64,18 @@ export async function plugDirectly(d: DirectPlugDeps, netnsPath: string, opts: N
     `addr add ${address}/${prefix} dev ${ifname}`,
     `route add default via ${gateway} dev ${ifname}`,
   ].join('\n');
-  // Spawned from inside the namespace; the promise settles back in the host's.
+  // Spawned from inside the namespace; the promise settles back in the host's. The interface
+  // is made with autoconf off (new interfaces take `conf/default`'s), which goes back after.
+  let autoconf: string | undefined;
   const ran = inNetns(netnsPath, () => {
-    setIpv6Default('autoconf', '0');
+    autoconf = setIpv6Default('autoconf', '0');
     return exec('ip', ['-batch', '-'], { input: `${script}\n`, timeoutMs: 30_000 });
   });
-  await ran;
+  try {
+    await ran;
+  } finally {
+    if (autoconf !== undefined && autoconf !== '0') inNetns(netnsPath, () => setIpv6Default('autoconf', autoconf!));
+  }
   addToBridge(net.network_interface, hostEnd);
   setLinkUp(hostEnd);
   if (net.dns_enabled) await addDnsEntry(d, opts, net.name, address);
@@ -128,4 +134,34 @@ async function addDnsEntry(d: DirectPlugDeps, opts: NetavarkOptions, network: st
   const pid = aardvarkPid(dir);
   if (pid === undefined) throw new Error('aardvark-dns is not running');
   process.kill(pid, 'SIGHUP');
+}
+
+/**
+ * What netavark 1.4's teardown does for a container whose interfaces go with its namespace and
+ * that published no port: its aardvark-dns lines removed (`delete_entry`: the file rewritten
+ * without the lines naming the container, deleted when only its header is left) and aardvark-dns
+ * told. Its iptables part would find no rule of the container's to remove, and its interface
+ * deletion nothing to delete. The caller holds netavark's exclusive hold: no setup appends meanwhile.
+ */
+export async function unplugDnsEntries(d: DirectPlugDeps, opts: NetavarkOptions): Promise<void> {
+  const dir = path.join(d.configDir, 'aardvark-dns');
+  let isModified = false;
+  for (const net of Object.values(opts.network_info)) {
+    if (!net.dns_enabled) continue;
+    isModified = true;
+    const file = path.join(dir, net.name);
+    let text: string;
+    try {
+      text = await fsp.readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    const kept = text.split('\n').filter((l) => l !== '' && !l.includes(opts.container_id));
+    if (kept.length <= 1) await fsp.rm(file, { force: true });
+    else await fsp.writeFile(file, `${kept.join('\n')}\n`);
+  }
+  if (!isModified) return;
+  const pid = aardvarkPid(dir);
+  if (pid !== undefined) process.kill(pid, 'SIGHUP');
 }

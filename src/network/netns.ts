@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { mount, sysError } from '../sys/index.js';
 
@@ -97,12 +97,19 @@ export function createNetnsInProcess(file: string): void {
   }
 }
 
-/** Sets the IPv6 sysctl `key` of new interfaces (`conf/default`) in the current namespace; quiet where IPv6 is off. */
-export function setIpv6Default(key: string, value: string): void {
+/**
+ * Sets the IPv6 sysctl `key` of new interfaces (`conf/default`) in the current namespace and
+ * returns the value it had; undefined where IPv6 is off.
+ */
+export function setIpv6Default(key: string, value: string): string | undefined {
+  const file = `/proc/sys/net/ipv6/conf/default/${key}`;
   try {
-    writeFileSync(`/proc/sys/net/ipv6/conf/default/${key}`, value);
+    const was = readFileSync(file, 'utf8').trim();
+    if (was !== value) writeFileSync(file, value);
+    return was;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return undefined;
   }
 }
 

@@ -329,6 +329,8 @@ export class NetworkService {
     }
     await this.removeIdleChains().catch((err: unknown) => this.d.logger.warn({ component: 'network', err }, 'could not remove netavark\'s idle chains'));
     await this.netavark.close();
+    // Records of released endpoints are written in the background.
+    await this.store.flush();
   }
 
   private async removeIdleChains(): Promise<void> {
