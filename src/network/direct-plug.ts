@@ -61,8 +61,9 @@ export async function plugDirectly(d: DirectPlugDeps, netnsPath: string, opts: N
   const script = [
     `link add ${ifname} address ${mac}${mtu} type veth peer name ${hostEnd}${mtu} netns ${hostNetnsPath()}`,
     `link set ${ifname} up`,
-    `addr add ${address}/${prefix} dev ${ifname}`,
-    `route add default via ${gateway} dev ${ifname}`,
+    // As netavark: the subnet's broadcast address, the default route at metric 100 (its default).
+    `addr add ${address}/${prefix} brd + dev ${ifname}`,
+    `route add default via ${gateway} dev ${ifname} metric 100`,
   ].join('\n');
   // Spawned from inside the namespace; the promise settles back in the host's. The interface
   // is made with autoconf off (new interfaces take `conf/default`'s), which goes back after.
