@@ -72,7 +72,11 @@ async function main() {
     // A bridge device of the run's own: berthd's default (berth0) may belong to another berthd here.
     const runId = String(process.pid);
     const debug = values.trace ? { debug: true } : {};
-    const { berthd, rootfsTar } = await benchBerthd({ repoRoot: REPO_ROOT, tmp, signal, cleanups, config: { bridge: `bb${runId}`.slice(0, 15), ...debug } });
+    // And address pools of its own: two berthds of one run (--before-repo) would otherwise both
+    // take the first free subnet for their networks (a bridge, and its route, exists only once a
+    // container runs), and the host would route one's DNS queries to the other's bridge.
+    const pools = (second) => ({ 'default-address-pools': [{ base: `10.${180 + (second ? 20 : 0) + (process.pid % 20)}.0.0/16`, size: 24 }] });
+    const { berthd, rootfsTar } = await benchBerthd({ repoRoot: REPO_ROOT, tmp, signal, cleanups, config: { bridge: `bb${runId}`.slice(0, 15), ...pools(false), ...debug } });
     const image = `berth-bench/busybox:net${runId}`;
     const label = `berth-bench=${runId}`;
     const targets = [{ ...dockerTarget('berthd', berthd.host), log: berthd.log }];
@@ -80,7 +84,7 @@ async function main() {
       const dir = join(tmp, 'before');
       await mkdir(dir, { recursive: true });
       progress(`starting the berthd of ${values['before-repo']}`);
-      const before = await startBerthd({ repoRoot: resolve(values['before-repo']), tmp: dir, signal, config: { bridge: `bc${runId}`.slice(0, 15), ...debug } });
+      const before = await startBerthd({ repoRoot: resolve(values['before-repo']), tmp: dir, signal, config: { bridge: `bc${runId}`.slice(0, 15), ...pools(true), ...debug } });
       cleanups.push(async () => {
         await before.stop();
         await removeLeftovers({ tmp: dir, runcRoots: [join(before.execRoot, 'runtime/runc')] });
