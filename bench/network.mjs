@@ -72,7 +72,11 @@ async function main() {
     // A bridge device of the run's own: berthd's default (berth0) may belong to another berthd here.
     const runId = String(process.pid);
     const debug = values.trace ? { debug: true } : {};
-    const { berthd, rootfsTar } = await benchBerthd({ repoRoot: REPO_ROOT, tmp, signal, cleanups, config: { bridge: `bb${runId}`.slice(0, 15), ...debug } });
+    // And address pools of its own: two berthds of one run (--before-repo) would otherwise both
+    // take the first free subnet for their networks (a bridge, and its route, exists only once a
+    // container runs), and the host would route one's DNS queries to the other's bridge.
+    const pools = (second) => ({ 'default-address-pools': [{ base: `10.${180 + (second ? 20 : 0) + (process.pid % 20)}.0.0/16`, size: 24 }] });
+    const { berthd, rootfsTar } = await benchBerthd({ repoRoot: REPO_ROOT, tmp, signal, cleanups, config: { bridge: `bb${runId}`.slice(0, 15), ...pools(false), ...debug } });
     const image = `berth-bench/busybox:net${runId}`;
     const label = `berth-bench=${runId}`;
     const targets = [{ ...dockerTarget('berthd', berthd.host), log: berthd.log }];
@@ -80,7 +84,7 @@ async function main() {
       const dir = join(tmp, 'before');
       await mkdir(dir, { recursive: true });
       progress(`starting the berthd of ${values['before-repo']}`);
-      const before = await startBerthd({ repoRoot: resolve(values['before-repo']), tmp: dir, signal, config: { bridge: `bc${runId}`.slice(0, 15), ...debug } });
+      const before = await startBerthd({ repoRoot: resolve(values['before-repo']), tmp: dir, signal, config: { bridge: `bc${runId}`.slice(0, 15), ...pools(true), ...debug } });
       cleanups.push(async () => {
         await before.stop();
         await removeLeftovers({ tmp: dir, runcRoots: [join(before.execRoot, 'runtime/runc')] });
@@ -105,7 +109,7 @@ async function main() {
         await docker(t, ['rmi', image], { allowFailure: true, timeoutMs: 60_000 });
       });
     }
-    const ctx = { targets, image, label, userNet, signal, rounds, burstRounds };
+    const ctx = { targets, image, label, userNet, signal, rounds, burstRounds, traced: values.trace === true };
     const report = [];
     if (phases.has('runRm')) report.push(await benchRunRm(ctx));
     if (phases.has('burst')) report.push(await benchBurst(ctx));
@@ -166,7 +170,7 @@ async function benchRunRm({ targets, image, label, signal, rounds }) {
 }
 
 /** Figure 2: 50 × run -d at concurrency 10 on one user network against --network none. */
-async function benchBurst({ targets, image, label, userNet, signal, burstRounds }) {
+async function benchBurst({ targets, image, label, userNet, signal, burstRounds, traced }) {
   const samples = {};
   for (const t of targets) for (const k of ['user', 'none']) samples[`${t.key}:${k}`] = [];
   for (let r = 0; r < burstRounds; r++) {
@@ -177,10 +181,12 @@ async function benchBurst({ targets, image, label, userNet, signal, burstRounds 
         const net = mode === 'user' ? userNet : 'none';
         const names = Array.from({ length: BURST.count }, (_, i) => `bench-burst-${process.pid}-${r}-${mode}-${i}`);
         const ids = [];
+        const from = t.log && traced ? (await logLines(t, 'start steps')).length : 0;
         const ms = await timed(() => pool(names, BURST.concurrency, async (name) => {
           ids.push((await docker(t, ['run', '-d', '--network', net, '--label', label, '--name', name, image, 'sleep', '1000'], { signal })).stdout.trim());
         }));
         samples[`${t.key}:${mode}`].push(ms);
+        if (t.log && traced) t.burstMarks = [...(t.burstMarks ?? []), { mode, from, to: (await logLines(t, 'start steps')).length }];
         await pool(ids, BURST.concurrency, (id) => docker(t, ['rm', '-f', id], { signal }));
       }
     }
@@ -235,24 +241,59 @@ async function benchDns({ targets, image, label, userNet, signal }) {
   return text;
 }
 
-/** Median milliseconds of each start step berthd logged ('start steps', debug level), bridge and none apart. */
-async function startTrace(t) {
-  const by = { bridge: new Map(), none: new Map() };
-  const totals = { bridge: [], none: [] };
-  const lines = (await readFile(t.log, 'utf8')).split('\n').filter((l) => l.includes('"start steps"'));
-  // The run --rm rounds come first, one start per run in the order they ran.
-  for (const [i, line] of lines.slice(0, t.startOrder?.length ?? 0).entries()) {
-    const kind = t.startOrder[i];
-    let entry;
-    try { entry = JSON.parse(line); } catch { continue; }
+/** The JSON lines of berthd's log with one message (debug level: --trace). */
+async function logLines(t, msg) {
+  const out = [];
+  for (const line of (await readFile(t.log, 'utf8')).split('\n')) {
+    if (!line.includes(`"${msg}"`)) continue;
+    try { out.push(JSON.parse(line)); } catch { /* a line cut by a write in progress */ }
+  }
+  return out;
+}
+
+/** Median milliseconds of each step of `entries` (each with its kind), per kind, as a table. */
+function stepTable(entries, kinds) {
+  const by = Object.fromEntries(kinds.map((k) => [k, new Map()]));
+  const totals = Object.fromEntries(kinds.map((k) => [k, []]));
+  for (const { kind, entry } of entries) {
     totals[kind].push(entry.totalMs);
     for (const [step, ms] of Object.entries(entry.stepsMs ?? {})) by[kind].set(step, [...(by[kind].get(step) ?? []), ms]);
   }
-  if (totals.bridge.length === 0) return `\nstart trace (${t.key}): no "start steps" lines in its log\n`;
-  const steps = [...new Set([...by.bridge.keys(), ...by.none.keys()])];
-  const rows = [['step', 'bridge', 'none'], ...steps.map((s) => [s, ...['bridge', 'none'].map((k) => (by[k].has(s) ? `${median(by[k].get(s)).toFixed(1)} ms` : '—'))])];
-  rows.push(['total', `${median(totals.bridge).toFixed(1)} ms`, `${median(totals.none).toFixed(1)} ms`]);
-  return `\n${t.key}'s start path, median per step over the run --rm starts:\n${table(rows)}`;
+  const steps = [...new Set(kinds.flatMap((k) => [...by[k].keys()]))];
+  const cell = (v) => (v && v.length ? `${median(v).toFixed(1)} ms` : '—');
+  const rows = [['step', ...kinds], ...steps.map((s) => [s, ...kinds.map((k) => cell(by[k].get(s)))])];
+  rows.push(['total', ...kinds.map((k) => cell(totals[k]))]);
+  return table(rows);
+}
+
+/**
+ * Median milliseconds of each start step berthd logged ('start steps', debug level), bridge and
+ * none apart; the same of each exit step of the run --rm containers ('exit steps': the runtime's
+ * delete, each step's release, the auto-removal), and of the burst's starts, user network and none.
+ */
+async function startTrace(t) {
+  const starts = await logLines(t, 'start steps');
+  const exits = await logLines(t, 'exit steps');
+  const order = t.startOrder ?? [];
+  if (starts.length === 0) return `\nstart trace (${t.key}): no "start steps" lines in its log\n`;
+  // The run --rm rounds come first, one start and one exit per run in the order they ran.
+  let text = `\n${t.key}'s start path, median per step over the run --rm starts:\n`;
+  text += stepTable(starts.slice(0, order.length).map((entry, i) => ({ kind: order[i], entry })), ['bridge', 'none']);
+  text += `\n${t.key}'s exit path of the run --rm containers (exit to removal), median per step:\n`;
+  text += stepTable(exits.slice(0, order.length).map((entry, i) => ({ kind: order[i], entry })), ['bridge', 'none']);
+  if (t.burstMarks?.length) {
+    const burst = t.burstMarks.flatMap((m) => starts.slice(m.from, m.to).map((entry) => ({ kind: m.mode, entry })));
+    text += `\n${t.key}'s start path in the bursts, median per step:\n${stepTable(burst, ['user', 'none'])}`;
+  }
+  const calls = await logLines(t, 'netavark call');
+  if (calls.length) {
+    const kindOf = (e) => (e.cmd === 'setup' ? `setup (${e.how ?? (e.isShared ? 'shared' : 'exclusive')})` : e.cmd);
+    const kinds = [...new Set(calls.map(kindOf))].sort();
+    text += `\n${t.key}'s netavark calls (all of the run; "direct": made without netavark), median per step and count:\n`;
+    text += stepTable(calls.map((entry) => ({ kind: kindOf(entry), entry })), kinds);
+    text += `  count: ${kinds.map((k) => `${k} ${calls.filter((e) => kindOf(e) === k).length}`).join(', ')}\n`;
+  }
+  return text;
 }
 
 main().catch((err) => { process.stderr.write(`bench: ${err.stack ?? err}\n`); process.exitCode = 1; });

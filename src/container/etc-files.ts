@@ -17,25 +17,24 @@ export interface HostsExtras {
  * start) the files are replaced by rename without fsync: a host crash loses nothing that the
  * next start would not write anew, and a start spares six fsyncs.
  */
-export async function writeEtcFiles(rec: ContainerRecord, paths: ContainerPaths, containerIps: string[] = [], extras: HostsExtras = {}, o: { isDurable?: boolean } = {}): Promise<void> {
+export async function writeEtcFiles(rec: ContainerRecord, paths: ContainerPaths, containerIps: string[] = [], extras: HostsExtras = {}, o: { isDurable?: boolean; resolvConf?: string } = {}): Promise<void> {
   const write = o.isDurable === false ? replaceFile : writeFileDurably;
   const isHostNet = rec.hostConfig.NetworkMode === 'host';
   const hostname = rec.config.Hostname ?? rec.id.slice(0, 12);
-  await write(paths.hostname, buildHostnameFile(hostname));
-  await write(paths.hosts, buildHostsFile({
+  // Three files apart: written together.
+  await Promise.all([write(paths.hostname, buildHostnameFile(hostname)), write(paths.hosts, buildHostsFile({
     extraHosts: rec.hostConfig.ExtraHosts ?? [],
     ...hostsExtrasInput(extras),
     hostname,
     domainname: rec.config.Domainname ?? '',
     containerIps,
     ...(isHostNet ? { hostNetworkHosts: readOr('/etc/hosts', '') } : {}),
-  }));
-  await write(paths.resolvConf, buildResolvConf(readOr('/etc/resolv.conf', ''), {
+  })), write(paths.resolvConf, o.resolvConf ?? buildResolvConf(readOr('/etc/resolv.conf', ''), {
     dns: rec.hostConfig.Dns ?? [],
     dnsSearch: rec.hostConfig.DnsSearch ?? [],
     dnsOptions: rec.hostConfig.DnsOptions ?? [],
     keepLocalhost: isHostNet,
-  }));
+  }))]);
 }
 
 /**

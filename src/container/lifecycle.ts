@@ -197,8 +197,9 @@ export class Lifecycle {
       }
       const paths = this.d.store.paths(id);
       const oomKilled = existsSync(path.join(paths.run, 'oom'));
+      const trace = new StepTrace();
       await this.rotator.finish(id);
-      await this.cleanupRuntime(rec!);
+      await this.cleanupRuntime(rec!, trace);
       const next = await this.d.store.update(id, (cur) => ({
         ...cur,
         state: { ...cur.state, status: shouldRestart(cur, exitCode) ? 'restarting' : 'exited', pid: 0, conmonPid: 0, exitCode, finishedAt: finishedAt.toISOString(), oomKilled, pausedForCommit: undefined },
@@ -209,20 +210,26 @@ export class Lifecycle {
       this.d.waiters.exited(id, { StatusCode: exitCode, Error: null });
       if (next.state.status === 'restarting') this.scheduleRestart(id);
       else if (next.hostConfig.AutoRemove) {
+        trace.mark('exited');
         await this.removeLocked(next, { removeVolumes: true }).catch((err: unknown) => this.d.logger.warn({ component: 'container', containerId: id, err }, 'auto-remove failed'));
+        trace.mark('removed');
       }
+      // Where an exit's time goes (bench/network.mjs --trace reads these).
+      this.d.logger.debug({ component: 'container', containerId: id, stepsMs: trace.steps, totalMs: trace.totalMs() }, 'exit steps');
     });
   }
 
   /** Tears down what a run of the container holds: runtime state, then each preparer's resource. */
-  private async cleanupRuntime(rec: ContainerRecord): Promise<void> {
+  private async cleanupRuntime(rec: ContainerRecord, trace?: StepTrace): Promise<void> {
     this.d.health.stop(rec.id);
     const paths = this.d.store.paths(rec.id);
     await this.d.driver.delete(rec.id, rec.runtime, { force: true }).catch((err: unknown) => {
       this.d.logger.debug({ component: 'container', containerId: rec.id, err }, 'runtime delete after exit');
     });
+    trace?.mark('delete');
     for (const p of [...this.preparers].reverse()) {
       await p.release(rec, paths).catch((err: unknown) => this.d.logger.warn({ component: 'container', containerId: rec.id, err }, `releasing ${p.name} left something behind`));
+      trace?.mark(p.name);
     }
   }
 

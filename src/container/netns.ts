@@ -1,8 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { isErrno } from '../errors/index.js';
+import { createNetnsInProcess } from '../network/index.js';
 import { unmount } from '../sys/index.js';
-import { exec } from '../util/index.js';
 
 /**
  * A container's own network namespace, made by berthd before the runtime starts, bound to a
@@ -14,8 +14,8 @@ export async function createNetns(file: string): Promise<void> {
   await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   await fsp.writeFile(file, '', { mode: 0o444 });
   try {
-    // One process: unshare binds the new namespace to `file`, then runs ip inside it.
-    await exec('unshare', [`--net=${file}`, 'ip', 'link', 'set', 'lo', 'up'], { timeoutMs: 10_000 });
+    // No process: berthd's main thread makes it, binds it and brings lo up there (ADR 20).
+    createNetnsInProcess(file);
   } catch (err) {
     await removeNetns(file);
     throw err;

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, NotFoundError, NotImplementedError } from '../errors/index.js';
 import type { AttachResult, NetworkService } from '../network/index.js';
 import type { ContainerConfig, EndpointSettings, HostConfig, NetworkingConfig, PortMap } from '../types/container.js';
-import { replaceFile, writeEtcFiles, type HostsExtras } from './etc-files.js';
+import { writeEtcFiles, type HostsExtras } from './etc-files.js';
 import type { Preparer, StartContext } from './prepare/index.js';
 import type { ContainerEndpointConfig, ContainerRecord } from './record.js';
 import { linkedChildren, linkEnv, linkHostsEntry, parseLink, type LinkedChild } from './links.js';
@@ -219,9 +219,8 @@ export function hostGatewayIps(networks: ContainerNetworks | undefined): string[
 }
 
 async function writeNetworkEtcFiles(rec: ContainerRecord, ctx: StartContext, result: AttachResult, extras: HostsExtras): Promise<void> {
-  await writeEtcFiles(rec, ctx.paths, result.addresses, extras, { isDurable: false });
-  if (!result.dnsServer) return;
-  await replaceFile(ctx.paths.resolvConf, resolvConfFor(rec, result.dnsServer, result.dnsSearchDomains));
+  // On a network with DNS, resolv.conf names aardvark-dns instead of the host's servers.
+  await writeEtcFiles(rec, ctx.paths, result.addresses, extras, { isDurable: false, ...(result.dnsServer ? { resolvConf: resolvConfFor(rec, result.dnsServer, result.dnsSearchDomains) } : {}) });
 }
 
 /**

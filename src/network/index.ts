@@ -8,3 +8,4 @@ export { removeIdleNetavarkChains } from './firewall.js';
 export { enableIPv4Forwarding } from './host-routes.js';
 export { checkEndpointSettings, type EndpointCheck } from './endpoint-check.js';
 export { readInterfaceStats, parseNetDev, type InterfaceStats } from './net-dev.js';
+export { createNetnsInProcess } from './netns.js';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InternalError, isErrno } from '../errors/index.js';
 import { unmount } from '../sys/index.js';
 import { exec, ExecError, type Logger } from '../util/index.js';
+import { canPlugDirectly, plugDirectly, unplugDnsEntries } from './direct-plug.js';
 
 /** netavark 1.4's description of one network (its `network_info` entries). */
 export interface NetavarkNetwork {
@@ -107,6 +108,13 @@ export class Netavark {
    * aardvark-dns file, a SIGHUP), and run together (ADR 20, 2026-12-08).
    */
   private readonly lock = new SharedLock();
+  /**
+   * Networks whose bridge and iptables rules a netavark setup made (or found) in this daemon's
+   * life, and that no call since may have removed (a full teardown, which removes them with the
+   * network's last interface, or a bridge's removal): a container's setup on them may skip
+   * netavark (`plugDirectly`). Not kept across restarts: the first setup after one checks again.
+   */
+  private readonly rulesMade = new Set<string>();
 
   constructor(private readonly d: NetavarkDeps) {}
 
@@ -114,8 +122,9 @@ export class Netavark {
     await fsp.mkdir(this.d.configDir, { recursive: true, mode: 0o700 });
     try {
       const r = await this.run('setup', netnsPath, opts, signal);
-      return JSON.parse(r) as NetavarkStatus;
+      return typeof r === 'string' ? JSON.parse(r) as NetavarkStatus : r;
     } catch (err) {
+      for (const n of Object.values(opts.network_info)) this.rulesMade.delete(n.name);
       await this.teardown(netnsPath, opts).catch((e: unknown) => this.d.logger.warn({ component: 'network', containerId: opts.container_id, err: e }, 'teardown after a failed setup failed'));
       throw err;
     }
@@ -155,8 +164,9 @@ export class Netavark {
     const deadline = Date.now() + DNS_RELOAD_WAIT_MS;
     for (;;) {
       // A teardown of a network's last entry may stop it: then its listeners go.
-      if (!(await isAlive(path.join(this.d.configDir, 'aardvark-dns', 'aardvark.pid')))) return;
-      const now = await dnsListeners();
+      const seen = await this.dnsSight();
+      if (!seen.isAlive) return;
+      const now = seen.listeners;
       const reloaded = nets.every((n) => (existsSync(n.file)
         ? n.gateways.every((g) => now.has(g) && now.get(g) !== before.get(g))
         : n.gateways.every((g) => !now.has(g))));
@@ -167,6 +177,25 @@ export class Netavark {
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
+  }
+
+  private sight: Promise<{ isAlive: boolean; listeners: Map<string, string> }> | undefined;
+
+  /**
+   * Whether aardvark-dns runs and the port 53 listeners, read once for every waiter that asks
+   * while a read is under way: ten containers started together poll together (each read of
+   * /proc/net/udp lists every UDP socket of the host).
+   */
+  private dnsSight(): Promise<{ isAlive: boolean; listeners: Map<string, string> }> {
+    this.sight ??= (async () => {
+      try {
+        const isUp = await isAlive(path.join(this.d.configDir, 'aardvark-dns', 'aardvark.pid'));
+        return { isAlive: isUp, listeners: isUp ? await dnsListeners() : new Map<string, string>() };
+      } finally {
+        this.sight = undefined;
+      }
+    })();
+    return this.sight;
   }
 
   /**
@@ -181,6 +210,13 @@ export class Netavark {
     await fsp.mkdir(this.d.configDir, { recursive: true, mode: 0o700 });
     let ns = netnsPath;
     let standIn: string | undefined;
+    // netavark removes a network's bridge and rules with the last interface it deletes itself.
+    if (!o.interfacesGo) for (const n of Object.values(opts.network_info)) this.rulesMade.delete(n.name);
+    if (o.interfacesGo && (opts.port_mappings?.length ?? 0) === 0) {
+      // Nothing of netavark's own is left to undo but aardvark-dns's lines (`unplugDnsEntries`).
+      await this.lock.run(true, () => this.withDnsReload('teardown', opts, () => unplugDnsEntries({ configDir: this.d.configDir }, opts)));
+      return;
+    }
     if (o.interfacesGo) {
       ns = await this.emptyNetns();
     } else if (!existsSync(netnsPath)) {
@@ -213,6 +249,7 @@ export class Netavark {
    * Nothing happens when the bridge is not there (netavark removed it with its chains).
    */
   async removeBridge(network: NetavarkNetwork): Promise<void> {
+    this.rulesMade.delete(network.name);
     const brif = `/sys/class/net/${network.network_interface}/brif`;
     if (!existsSync(brif)) return;
     // Ports of namespaces dropped a moment ago are still going away with them.
@@ -237,6 +274,11 @@ export class Netavark {
     }
   }
 
+  /** After netavark's shared chains were removed: every network's rules are made again by its next setup. */
+  forgetRules(): void {
+    this.rulesMade.clear();
+  }
+
   /** Unbinds the empty namespace (made again on the next use). */
   async close(): Promise<void> {
     this.emptyNs = undefined;
@@ -259,14 +301,52 @@ export class Netavark {
     return this.emptyNs;
   }
 
-  private async run(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<string> {
-    if (cmd === 'setup' && this.addsOnly(opts)) {
-      // Checked again under the shared hold: an exclusive call before it may have removed a bridge.
-      const shared = await this.lock.run(false, async () => (this.addsOnly(opts) ? { out: await this.withDnsReload(cmd, opts, () => this.runNow(cmd, netnsPath, opts, signal)) } : undefined));
-      if (shared) return shared.out;
+  /** netavark's output, or the status of a setup made without it (`plugDirectly`). */
+  private async run(cmd: 'setup' | 'teardown', netnsPath: string, opts: NetavarkOptions, signal?: AbortSignal): Promise<string | NetavarkStatus> {
+    const asked = performance.now();
+    let held = asked;
+    let ran = asked;
+    let how = 'exclusive';
+    const call = <T>(kind: string, fn: () => Promise<T>) => async (): Promise<T> => {
+      held = performance.now();
+      how = kind;
+      try {
+        return await this.withDnsReload(cmd, opts, async () => {
+          try {
+            return await fn();
+          } finally {
+            ran = performance.now();
+          }
+        });
+      } finally {
+        // Where a call's time goes: the hold, netavark (or the direct plug), aardvark-dns's reload (bench/network.mjs --trace).
+        const end = performance.now();
+        this.d.logger.debug({ component: 'network', containerId: opts.container_id, cmd, how, stepsMs: { hold: round(held - asked), run: round(ran - held), dnsReload: round(end - ran) }, totalMs: round(end - asked) }, 'netavark call');
+      }
+    };
+    const netavark = async () => {
+      const out = await this.runNow(cmd, netnsPath, opts, signal);
+      // Known before the hold is let go: the setups waiting behind may then skip netavark.
+      if (cmd === 'setup') for (const n of Object.values(opts.network_info)) this.rulesMade.add(n.name);
+      return out;
+    };
+    const deps = { configDir: this.d.configDir };
+    for (;;) {
+      if (cmd === 'setup' && this.addsOnly(opts)) {
+        // Checked again under the shared hold: an exclusive call before it may have removed a bridge.
+        const shared = await this.lock.run(false, async () => {
+          if (!this.addsOnly(opts)) return undefined;
+          if (canPlugDirectly(deps, opts, (n) => this.rulesMade.has(n))) return { out: await call('direct', () => plugDirectly(deps, netnsPath, opts))() };
+          return { out: await call('shared', netavark)() };
+        });
+        if (shared) return shared.out;
+      }
+      // The reload is awaited under the hold: the next call's "before" is then a settled listener.
+      // A setup that waited for another one making the same bridge goes the shared way after all
+      // (containers started together on a new network: one makes it, the others join).
+      const out = await this.lock.run(true, async () => (cmd === 'setup' && this.addsOnly(opts) ? undefined : { out: await call('exclusive', netavark)() }));
+      if (out) return out.out;
     }
-    // The reload is awaited under the hold: the next call's "before" is then a settled listener.
-    return this.lock.run(true, () => this.withDnsReload(cmd, opts, () => this.runNow(cmd, netnsPath, opts, signal)));
   }
 
   /** Whether a setup finds everything it would create already there (see `lock`). */
@@ -309,6 +389,10 @@ async function makeStandInNetns(file: string, ifnames: readonly string[]): Promi
 export function errorParts(message: string): string[] {
   const m = /^netavark encountered multiple errors:\n\t- ([\s\S]*)$/.exec(message);
   return m ? m[1]!.split('\n\t- ') : [message];
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }
 
 async function removeNetnsFile(file: string): Promise<void> {

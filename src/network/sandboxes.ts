@@ -166,7 +166,9 @@ export class Sandboxes {
     // aardvark-dns entries: a container with neither (the default bridge, no -p) needs no netavark.
     const hasNothingElse = (part.port_mappings ?? []).length === 0 && Object.values(part.network_info).every((n) => !n.dns_enabled);
     if (!(o.namespaceGoes && hasNothingElse)) await this.d.netavark.teardown(netnsPath ?? sb.netnsPath, part, { interfacesGo: o.namespaceGoes === true });
-    for (const id of ids) await this.dropEndpoint(id, containerId);
+    // A stopped container's endpoints: the records are current at once, written in the
+    // background (ADR 20, 2026-12-08 "second pass"); the sandbox record goes last.
+    for (const id of ids) await this.dropEndpoint(id, containerId, { isDurable: !o.namespaceGoes });
     if (isAll) {
       this.d.ports.release(containerId);
       await this.d.store.deleteSandbox(containerId);
@@ -198,12 +200,19 @@ export class Sandboxes {
     return portMapOf(this.d.store.sandboxes.get(containerId)?.ports ?? []);
   }
 
-  private async dropEndpoint(networkId: string, containerId: string): Promise<void> {
+  /**
+   * Without `isDurable` the caller does not wait for the network's record to be written: a
+   * daemon killed before leaves the endpoint in it with no sandbox record behind once the
+   * caller deleted that, and `NetworkService.init` drops such endpoints.
+   */
+  private async dropEndpoint(networkId: string, containerId: string, o: { isDurable?: boolean } = {}): Promise<void> {
     await this.d.lockNetwork(networkId, async () => {
       const rec = this.d.store.networks.get(networkId);
       if (!rec || !(containerId in rec.endpoints)) return;
       delete rec.endpoints[containerId];
-      await this.d.store.saveNetwork(rec);
+      const saved = this.d.store.saveNetwork(rec);
+      if (o.isDurable !== false) await saved;
+      else saved.catch((err: unknown) => this.d.logger.warn({ component: 'network', network: rec.name, containerId, err }, 'writing the network record failed'));
     });
   }
 }

@@ -348,6 +348,8 @@ export class NetworkService {
     }
     await this.removeIdleChains().catch((err: unknown) => this.d.logger.warn({ component: 'network', err }, 'could not remove netavark\'s idle chains'));
     await this.netavark.close();
+    // Records of released endpoints are written in the background.
+    await this.store.flush();
   }
 
   private async removeIdleChains(): Promise<void> {
@@ -355,7 +357,8 @@ export class NetworkService {
     const removal = removeIdleNetavarkChains(this.d.logger);
     this.chainRemoval = removal;
     try {
-      await removal;
+      // Every network's rules are made again by its next netavark setup.
+      if (await removal) this.netavark.forgetRules();
     } finally {
       if (this.chainRemoval === removal) this.chainRemoval = undefined;
     }

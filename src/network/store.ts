@@ -79,6 +79,11 @@ export class NetworkStore {
     }
   }
 
+  /** Resolves once every network write asked for so far is on disk (daemon shutdown). */
+  async flush(): Promise<void> {
+    for (const w of [...this.writes.values()]) await (w.next ?? w.current).catch(() => undefined);
+  }
+
   async deleteNetwork(id: string): Promise<void> {
     this.networks.delete(id);
     // A write queued or running must not put the file back after it is gone.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { removeIdleNetavarkChains } from '../../src/network/index.js';
@@ -128,6 +128,49 @@ describe('containers on networks', () => {
     t.after(() => d.docker(['rm', '-f', `clash-${tag}`], { allowFailure: true }));
     assert.equal(clash.code, 125);
     assert.match(clash.stderr, new RegExp(`Bind for 0\\.0\\.0\\.0:${port} failed: port is already allocated`));
+  });
+
+  test('a container plugged in without netavark gets the interface netavark gives the first one', async (t) => {
+    // The first container of a network is set up by netavark (it makes the bridge and its
+    // rules); the next ones, publishing no port, by berth itself (ADR 20, 2026-12-08 "second
+    // pass"). Both must look the same from inside, on the bridge and to aardvark-dns.
+    const net = `plug-${tag}`;
+    const bridge = `br-${out(await d.docker(['network', 'create', '-o', 'com.docker.network.driver.mtu=1400', net])).trim().slice(0, 12)}`;
+    bridges.push(bridge);
+    t.after(() => d.docker(['network', 'rm', net], { allowFailure: true }));
+    const names = [`plug1-${tag}`, `plug2-${tag}`];
+    const ids: string[] = [];
+    t.after(() => removeContainers(d, ...ids));
+    for (const name of names) ids.push(out(await d.docker(['run', '-d', '--name', name, '--network', net, 'busybox', 'sleep', '1000'])).trim());
+    const view = async (id: string) => {
+      const ep = (await inspect(id)).NetworkSettings.Networks[net]!;
+      const text = out(await d.docker(['exec', id, 'sh', '-c', [
+        'ip -o link show lo', 'ip -o link show eth0', 'ip -o -4 addr show', 'ip route',
+        'cat /proc/sys/net/ipv6/conf/eth0/autoconf /proc/sys/net/ipv6/conf/default/autoconf /proc/sys/net/ipv6/conf/eth0/disable_ipv6',
+      ].join('; ')]));
+      const mac = (JSON.parse(out(await d.docker(['inspect', '-f', '{{json .NetworkSettings.Networks}}', id]))) as Record<string, { MacAddress: string }>)[net]!.MacAddress;
+      // Interface indexes and the peer's differ from container to container; the rest must not.
+      return text.replace(new RegExp(`${ep.IPAddress.replace(/\./g, '\\.')}(?!\\d)`, 'g'), '<ip>').split(mac).join('<mac>').replace(/^\d+: /gm, '').replace(/eth0@if\d+/g, 'eth0@if<peer>');
+    };
+    const [first, second] = [await view(ids[0]!), await view(ids[1]!)];
+    assert.match(first, /eth0@if<peer>: <BROADCAST,MULTICAST,UP,LOWER_UP[^>]*> mtu 1400 .*link\/ether <mac>/);
+    assert.match(first, /default via 10\.234\.\d+\.1 dev eth0 +metric 100/);
+    assert.equal(second, first);
+    // On the host: both ends on the bridge, up, with the network's MTU; the second one is berth's (named vb…).
+    const ports = readdirSync(`/sys/class/net/${bridge}/brif`).sort();
+    assert.equal(ports.length, 2, `ports of ${bridge}: ${ports.join(', ')}`);
+    assert.ok(ports.some((p) => p.startsWith('vb')), `one port made by berth: ${ports.join(', ')}`);
+    for (const p of ports) {
+      assert.equal(readFileSync(`/sys/class/net/${p}/mtu`, 'utf8').trim(), '1400', p);
+      assert.equal(readFileSync(`/sys/class/net/${p}/operstate`, 'utf8').trim(), 'up', p);
+    }
+    // aardvark-dns answers for both, each asking for the other; once the second is removed, not for it.
+    for (const [from, to] of [[names[0]!, names[1]!], [names[1]!, names[0]!]] as const) {
+      assert.equal((await d.docker(['exec', from, 'nslookup', to], { allowFailure: true })).code, 0, `${from} resolves ${to}`);
+    }
+    await removeContainers(d, ids[1]!);
+    assert.notEqual((await d.docker(['exec', names[0]!, 'nslookup', names[1]!], { allowFailure: true })).code, 0, `${names[1]} is not resolved after its removal`);
+    assert.equal((await d.docker(['exec', names[0]!, 'nslookup', names[0]!], { allowFailure: true })).code, 0, 'the first one still resolves itself');
   });
 
   test('after removal only the default bridge is kept, and after a stop nothing is left on the host', async () => {

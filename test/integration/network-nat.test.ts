@@ -37,15 +37,28 @@ function hostReaches(url: string, timeoutMs = 10_000): Promise<string | true> {
   });
 }
 
-/** The packet counters of the MASQUERADE rules in the NAT chain that POSTROUTING sends `subnet` to. */
-async function masqueradedPackets(subnet: string): Promise<number> {
+/**
+ * The packet counters of the MASQUERADE rules in netavark's NAT chain of the network with this
+ * id. Found by the network's id, not by its subnet: another daemon on the host (a test of
+ * another checkout run at the same time, with the same fixed pool) may have a network on the
+ * same subnet, whose jump from POSTROUTING would come first.
+ */
+async function masqueradedPackets(networkId: string): Promise<number> {
+  const chain = natChainOf(networkId);
   const lines = (await exec('iptables-save', ['-c', '-t', 'nat'])).stdout.toString().split('\n');
-  const jump = lines.find((l) => l.includes(`-A POSTROUTING -s ${subnet} -j NETAVARK-`));
-  const chain = jump?.split(' -j ')[1]?.trim();
-  if (!chain) return 0;
   return lines.filter((l) => l.includes(`-A ${chain} `) && l.endsWith('-j MASQUERADE'))
     .reduce((n, l) => n + Number(/^\[(\d+):/.exec(l)?.[1] ?? 0), 0);
 }
+
+/** The packet counter of berth's RETURN rule (enable_ip_masquerade=false) in the network's NAT chain; undefined when it is not there. */
+async function returnedPackets(networkId: string): Promise<number | undefined> {
+  const chain = natChainOf(networkId);
+  const rules = (await exec('iptables-save', ['-c', '-t', 'nat'])).stdout.toString().split('\n');
+  const returned = rules.find((l) => l.includes('berth: enable_ip_masquerade=false') && l.includes(`-A ${chain} `));
+  return returned === undefined ? undefined : Number(/^\[(\d+):/.exec(returned)?.[1] ?? 0);
+}
+
+const networkIdOf = async (d: TestDaemon, name: string) => (JSON.parse((await d.request('GET', `/networks/${name}`)).body) as { Id: string }).Id;
 
 /**
  * Outbound NAT (issue 12): a container on the default bridge fetches the Release file of the
@@ -70,12 +83,12 @@ describe('outbound NAT', needsDocker, () => {
 
   test('a container on the default bridge fetches from the package mirror, masqueraded', async (t) => {
     if (unreachable || !url) { t.skip(unreachable); return; }
-    const subnet = (JSON.parse((await d.request('GET', '/networks/bridge')).body) as { IPAM: { Config: Array<{ Subnet: string }> } }).IPAM.Config[0]!.Subnet;
-    const before = await masqueradedPackets(subnet);
+    const bridgeId = await networkIdOf(d, 'bridge');
+    const before = await masqueradedPackets(bridgeId);
     const r = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', `timeout 30 wget -q -O /tmp/r '${url}' && head -c 2000 /tmp/r`], { allowFailure: true, timeoutMs: 60_000 });
     assert.equal(r.code, 0, `wget failed: ${r.stderr}`);
     assert.match(out(r), /^(Origin|Label|Suite|Codename):/m, 'a Release file');
-    assert.ok(await masqueradedPackets(subnet) > before, 'the connection went through the bridge\'s MASQUERADE rule');
+    assert.ok(await masqueradedPackets(bridgeId) > before, 'the connection went through the bridge\'s MASQUERADE rule');
   });
 
   test('with enable_ip_masquerade=false the same fetch does not go through MASQUERADE', async (t) => {
@@ -83,21 +96,14 @@ describe('outbound NAT', needsDocker, () => {
     const net = `nomasq-${tag}`;
     await d.docker(['network', 'create', '-o', 'com.docker.network.bridge.enable_ip_masquerade=false', net]);
     t.after(() => d.docker(['network', 'rm', net], { allowFailure: true }).then(() => undefined));
-    const subnet = (JSON.parse((await d.request('GET', `/networks/${net}`)).body) as { IPAM: { Config: Array<{ Subnet: string }> } }).IPAM.Config[0]!.Subnet;
+    const netId = await networkIdOf(d, net);
     // Leaving unmasqueraded, from a private address, the fetch may fail or not (the host's
     // upstream may translate it): what is checked is that berth did not masquerade it.
     const id = out(await d.docker(['run', '-d', '--network', net, 'busybox', 'timeout', '10', 'wget', '-q', '-O', '/dev/null', url])).trim();
     t.after(() => removeContainers(d, id));
     // An unanswered connection may outlive wget's timeout: the first packets are what count.
-    await waitFor('the connection attempt to be counted', async () => {
-      const lines = (await exec('iptables-save', ['-c', '-t', 'nat'])).stdout.toString().split('\n');
-      return lines.some((l) => l.includes('berth: enable_ip_masquerade=false') && /^\[[1-9]/.test(l)) ? true : undefined;
-    }, { timeoutMs: 30_000 });
-    assert.equal(await masqueradedPackets(subnet), 0);
-    const chain = natChainOf((JSON.parse((await d.request('GET', `/networks/${net}`)).body) as { Id: string }).Id);
-    const rules = (await exec('iptables-save', ['-c', '-t', 'nat'])).stdout.toString().split('\n');
-    const returned = rules.find((l) => l.includes('berth: enable_ip_masquerade=false') && l.includes(`-A ${chain} `));
-    assert.ok(Number(/^\[(\d+):/.exec(returned ?? '')?.[1] ?? 0) > 0, `the RETURN rule counted the connection: ${returned}`);
+    await waitFor('the connection attempt to be counted by the network\'s RETURN rule', async () => ((await returnedPackets(netId) ?? 0) > 0 ? true : undefined), { timeoutMs: 30_000 });
+    assert.equal(await masqueradedPackets(netId), 0);
   });
 
   test('nothing is left after the daemon stops', async () => {
