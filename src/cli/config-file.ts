@@ -4,7 +4,7 @@
  * credentials) as docker. Only read, never written, by the commands here.
  */
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
+import { homedir } from 'node:os';
 import path from 'node:path';
 
 export interface ConfigFile {
@@ -21,7 +21,7 @@ export interface ClientConfig {
 }
 
 export function defaultConfigDir(env: NodeJS.ProcessEnv): string {
-  return env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker');
+  return env.DOCKER_CONFIG || path.join(env.HOME || homedir(), '.docker');
 }
 
 export function loadClientConfig(dirFlag: string | undefined, env: NodeJS.ProcessEnv): ClientConfig {
