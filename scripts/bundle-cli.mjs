@@ -75,10 +75,15 @@ const lazyBuiltins = {
     b.onResolve({ filter: /^(node:)?[a-z_/0-9-]+$/ }, (args) => {
       const name = args.path.replace(/^node:/, '');
       if (args.namespace === 'lazy-builtin') return LAZY_PACKAGES.has(name) ? undefined : { path: `node:${name}`, external: true };
-      if (!LAZY_PACKAGES.has(name) && (!builtins.has(name) || EAGER.has(name))) return builtins.has(name) ? { path: `node:${name}`, external: true } : undefined;
+      if (!LAZY_PACKAGES.has(name) && !builtins.has(name)) return undefined;
       // One lazy module per set of names imported (`crypto|createHash,randomBytes`; `http|` for a
-      // default import only), or one with every name.
+      // default import only), or one with every name. The modules loaded at once (EAGER) get
+      // one only for named imports (`fs|promises,readFileSync`): esbuild's namespace of the
+      // real one copies each of its exports (fs: ~100) at each start.
       const names = args.importer ? importedNames(args.importer, args.path) : undefined;
+      // A module that is a function (assert, events) cannot be a proxy over an object.
+      const callable = !LAZY_PACKAGES.has(name) && typeof requireHere(`node:${name}`) === 'function';
+      if ((EAGER.has(name) && names === undefined) || (callable && !(names?.length > 0))) return { path: `node:${name}`, external: true };
       return { path: names ? `${name}|${names.join(',')}` : name, namespace: 'lazy-builtin' };
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
@@ -220,8 +225,8 @@ async function bundle(group) {
   if (/[^\x00-\x7f]/.test(text)) throw new Error(`${file}: not ASCII; bin/berth reads it as latin1`);
   if (!text.startsWith(WRAPPER_START) || !/\n\}\)\n(\/\/# sourceMappingURL=\S+\n)?$/.test(text)) throw new Error(`${file}: not one function expression`);
 }
-const ALONE_BUNDLES = process.env.ALONE_BUNDLES === '1';
-const bundled = [undefined, ...groupModules, ...(ALONE_BUNDLES ? aloneModules.keys() : [])];
+// Every group's bundle, and one for each command that loads alone (berth-container-ps.cjs).
+const bundled = [undefined, ...groupModules, ...aloneModules.keys()];
 await Promise.all(bundled.map(bundle));
 
 // bin/berth answers `berth --version` from this file without loading a bundle, and picks a
@@ -229,7 +234,7 @@ await Promise.all(bundled.map(bundle));
 writeFileSync(`${out}.version`, VERSION);
 const claims = new Map();
 commandGroups.forEach((g, i) => { for (const name of g.names) claims.set(name, claims.has(name) ? null : groupModules[i]); });
-if (ALONE_BUNDLES) for (const [module, name] of aloneModules) claims.set(name, module);
+for (const [module, name] of aloneModules) claims.set(name, module);
 writeFileSync(`${out}.groups`, `${JSON.stringify(Object.fromEntries([...claims].filter(([, g]) => g !== null).map(([name, g]) => [name, path.basename(outFor(g))])))}\n`);
 
 // The code caches hold what V8 compiled while the CLI ran: made from `ps` and `inspect` against
