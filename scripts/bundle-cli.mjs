@@ -46,24 +46,65 @@ const versionLiteral = {
   },
 };
 const EAGER = new Set(['events', 'assert', 'assert/strict', 'path', 'fs', 'buffer', 'util']);
+/**
+ * The names a module imports from `spec` when it only imports names (`import { randomBytes }
+ * from 'node:crypto'`), else undefined (a default or namespace import, a re-export, a dynamic
+ * import: it may read any). The lazy module such an importer gets defines only those: defining
+ * a getter for each of crypto's ~90 exports, and copying them into esbuild's namespace, cost
+ * more at each start than the rest of the module's handling (ADR 0014).
+ */
+const importedNames = (() => {
+  const sources = new Map();
+  return (importer, spec) => {
+    if (!sources.has(importer)) sources.set(importer, readFileSync(importer, 'utf8'));
+    const text = sources.get(importer);
+    const quoted = `['"]${spec.replace(/[/]/g, '\\/')}['"]`;
+    if (new RegExp(`(export[^;'"]*from|import\\s*\\()\\s*${quoted}`).test(text)) return undefined;
+    const clauses = [...text.matchAll(new RegExp(`import\\s*([^;'"]*?)\\s*from\\s*${quoted}`, 'g'))].map((m) => m[1]);
+    // Only a default import (`import http from 'node:http'`, read as `http.request`): no names.
+    if (clauses.length > 0 && clauses.every((c) => /^[A-Za-z_$][\w$]*$/.test(c))) return [];
+    if (clauses.length === 0 || clauses.some((c) => !/^\{[^}]*\}$/.test(c))) return undefined;
+    const names = clauses.flatMap((c) => c.slice(1, -1).split(',').map((n) => n.trim().split(/\s+as\s+/)[0]).filter(Boolean));
+    return [...new Set(names)].sort();
+  };
+})();
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
     const builtins = new Set(builtinModules);
     b.onResolve({ filter: /^(node:)?[a-z_/0-9-]+$/ }, (args) => {
       const name = args.path.replace(/^node:/, '');
-      if (LAZY_PACKAGES.has(name)) return args.namespace === 'lazy-builtin' ? undefined : { path: name, namespace: 'lazy-builtin' };
-      if (!builtins.has(name)) return undefined;
-      if (args.namespace === 'lazy-builtin' || EAGER.has(name)) return { path: `node:${name}`, external: true };
-      return { path: name, namespace: 'lazy-builtin' };
+      if (args.namespace === 'lazy-builtin') return LAZY_PACKAGES.has(name) ? undefined : { path: `node:${name}`, external: true };
+      if (!LAZY_PACKAGES.has(name) && !builtins.has(name)) return undefined;
+      // One lazy module per set of names imported (`crypto|createHash,randomBytes`; `http|` for a
+      // default import only), or one with every name. The modules loaded at once (EAGER) get
+      // one only for named imports (`fs|promises,readFileSync`): esbuild's namespace of the
+      // real one copies each of its exports (fs: ~100) at each start.
+      const names = args.importer ? importedNames(args.importer, args.path) : undefined;
+      // A module that is a function (assert, events) cannot be a proxy over an object.
+      const callable = !LAZY_PACKAGES.has(name) && typeof requireHere(`node:${name}`) === 'function';
+      if ((EAGER.has(name) && names === undefined) || (callable && !(names?.length > 0))) return { path: `node:${name}`, external: true };
+      return { path: names ? `${name}|${names.join(',')}` : name, namespace: 'lazy-builtin' };
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
-      const spec = LAZY_PACKAGES.has(args.path) ? args.path : `node:${args.path}`;
-      const keys = Object.keys(requireHere(spec)).filter((k) => k !== 'default');
+      const [name, list] = args.path.split('|');
+      const spec = LAZY_PACKAGES.has(name) ? name : `node:${name}`;
+      const all = Object.keys(requireHere(spec)).filter((k) => k !== 'default');
+      const keys = list === undefined ? all : list.split(',').filter(Boolean);
+      for (const k of keys) if (!all.includes(k)) throw new Error(`${spec} has no export '${k}'`);
+      // Read through its default import only: the module object is a proxy to the real one,
+      // with no property of its own for esbuild's namespace to copy.
+      if (list === '') {
+        return {
+          loader: 'js',
+          contents: `let m;\nconst load = () => m ??= require(${JSON.stringify(LAZY_PACKAGES.get(name) ?? spec)});\n`
+            + 'module.exports = new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() });\n',
+        };
+      }
       return {
         loader: 'js',
         resolveDir: root,
-        contents: `let m;\nconst load = () => m ??= require(${JSON.stringify(LAZY_PACKAGES.get(args.path) ?? spec)});\n`
+        contents: `let m;\nconst load = () => m ??= require(${JSON.stringify(LAZY_PACKAGES.get(name) ?? spec)});\n`
           + `for (const k of ${JSON.stringify(keys)}) Object.defineProperty(exports, k, { enumerable: true, get: () => load()[k] });\n`,
       };
     });
@@ -116,23 +157,29 @@ for (const side of SIDE_BUNDLES) {
 // module it loads (`() => import('./container.js')`, in the same order in the emitted file).
 const GROUPS_FILE = path.join(root, 'dist', 'src', 'cli', 'commands', 'index.js');
 const GROUP_IMPORT = /\(\) => import\('\.\/([a-z-]+)\.js'\)/g;
-const { commandGroups } = await import(GROUPS_FILE);
-const groupModules = [...readFileSync(GROUPS_FILE, 'utf8').matchAll(GROUP_IMPORT)].map((m) => m[1]);
-if (groupModules.length !== commandGroups.length) throw new Error(`${GROUPS_FILE}: ${groupModules.length} group imports for ${commandGroups.length} groups`);
+// Then the commands that load alone (`ps`: container-ps.js), in the order of aloneCommands.
+const { commandGroups, aloneCommands } = await import(GROUPS_FILE);
+const imported = [...readFileSync(GROUPS_FILE, 'utf8').matchAll(GROUP_IMPORT)].map((m) => m[1]);
+if (imported.length !== commandGroups.length + aloneCommands.size) throw new Error(`${GROUPS_FILE}: ${imported.length} imports for ${commandGroups.length} groups and ${aloneCommands.size} commands that load alone`);
+const groupModules = imported.slice(0, commandGroups.length);
+const aloneModules = new Map([...aloneCommands.keys()].map((name, i) => [imported[commandGroups.length + i], name]));
 
 /**
- * The CLI with only `keep`'s command group (all of them when undefined): the other groups'
- * imports become a rejection, which bin/berth never reaches, since it runs a group's bundle
- * only for a first word that group alone claims (loadCommands then loads that group only).
+ * The CLI with only `keep`'s command group (all of them when undefined), or only the command
+ * that loads alone from module `keep`: the other imports become a rejection, which bin/berth
+ * never reaches, since it runs such a bundle only for a first word that group alone claims, or
+ * that names that command (loadCommands then loads that group, or that command, only). A
+ * group's bundle keeps the modules of its commands that load alone (`ps` in container's).
  */
 function onlyGroup(keep) {
+  const kept = (module) => module === keep || (aloneModules.has(module) && commandGroups[groupModules.indexOf(keep)]?.names.includes(aloneModules.get(module)));
   return {
     name: 'only-group',
     setup(b) {
       if (keep === undefined) return;
       b.onLoad({ filter: /[\\/]dist[\\/]src[\\/]cli[\\/]commands[\\/]index\.js$/ }, (args) => ({
         loader: 'js',
-        contents: readFileSync(args.path, 'utf8').replace(GROUP_IMPORT, (call, group) => (group === keep ? call : `() => Promise.reject(new Error('berth: the ${group} commands are not in ${path.basename(outFor(keep))}'))`)),
+        contents: readFileSync(args.path, 'utf8').replace(GROUP_IMPORT, (call, module) => (kept(module) ? call : `() => Promise.reject(new Error('berth: ${module}.js is not in ${path.basename(outFor(keep))}'))`)),
       }));
     },
   };
@@ -154,11 +201,12 @@ async function bundle(group) {
     entryPoints: [path.join(root, 'dist', 'src', 'berth.js')],
     outfile: file,
     plugins: [onlyGroup(group), sideBundles, lazyBuiltins, versionLiteral],
-    // The CLI's modules read their own location (version, build time) through import.meta.url.
-    define: { 'import.meta.url': '__berthImportMetaUrl' },
+    // The CLI's modules read their own location through import.meta.url: made on first read
+    // (pathToFileURL costs more than the rest of the banner; `ps` never reads it).
+    define: { 'import.meta.url': '__berthImportMeta.url' },
     // The file is the function CommonJS would wrap it in: bin/berth compiles it as read, with
     // no wrapped copy of the source to make (ADR 0014).
-    banner: { js: `${WRAPPER_START}var __berthImportMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
+    banner: { js: `${WRAPPER_START}var __berthImportMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };` },
     footer: { js: '})' },
   });
   for (const o of outputFiles) {
@@ -177,13 +225,16 @@ async function bundle(group) {
   if (/[^\x00-\x7f]/.test(text)) throw new Error(`${file}: not ASCII; bin/berth reads it as latin1`);
   if (!text.startsWith(WRAPPER_START) || !/\n\}\)\n(\/\/# sourceMappingURL=\S+\n)?$/.test(text)) throw new Error(`${file}: not one function expression`);
 }
-await Promise.all([undefined, ...groupModules].map(bundle));
+// Every group's bundle, and one for each command that loads alone (berth-container-ps.cjs).
+const bundled = [undefined, ...groupModules, ...aloneModules.keys()];
+await Promise.all(bundled.map(bundle));
 
 // bin/berth answers `berth --version` from this file without loading a bundle, and picks a
 // group's bundle by the first word from the other: each name only one group claims.
 writeFileSync(`${out}.version`, VERSION);
 const claims = new Map();
 commandGroups.forEach((g, i) => { for (const name of g.names) claims.set(name, claims.has(name) ? null : groupModules[i]); });
+for (const [module, name] of aloneModules) claims.set(name, module);
 writeFileSync(`${out}.groups`, `${JSON.stringify(Object.fromEntries([...claims].filter(([, g]) => g !== null).map(([name, g]) => [name, path.basename(outFor(g))])))}\n`);
 
 // The code caches hold what V8 compiled while the CLI ran: made from `ps` and `inspect` against
@@ -193,7 +244,7 @@ writeFileSync(`${out}.groups`, `${JSON.stringify(Object.fromEntries([...claims].
 // group would cost each `berth ps` more than it saves the rarer commands, which compile what
 // they run as they run it. The first word picks the bundle (bin/berth): `-l info ps` runs all.
 const CODE_CACHE_RUNS = [['--help'], ['-l', 'info', 'ps'], ['ps'], ['inspect', 'web'], ['ps', '--help'], ['inspect', '--help'],
-  ...commandGroups.map((g) => [g.names[0], '--help']).filter(([name]) => name !== 'container' && name !== 'inspect')];
+  ...commandGroups.map((g) => [g.names[0], '--help']).filter(([name]) => name !== 'inspect')];
 const { startFakeEngine, sendJson } = await import(path.join(root, 'dist', 'src', 'cli', 'testing', 'fake-engine.js'));
 const id = 'c'.repeat(64);
 const engine = await startFakeEngine({
@@ -201,7 +252,7 @@ const engine = await startFakeEngine({
   'GET /containers/web/json': (_req, res) => sendJson(res, 200, { Id: id, Name: '/web', Config: { Tty: false, Env: ['A=b'] }, State: { Running: true } }),
 });
 try {
-  for (const group of [undefined, ...groupModules]) rmSync(`${outFor(group)}.cache`, { force: true });
+  for (const group of bundled) rmSync(`${outFor(group)}.cache`, { force: true });
   for (const args of CODE_CACHE_RUNS) {
     const child = spawn(process.execPath, [path.join(root, 'bin', 'berth'), ...args], {
       env: { PATH: process.env.PATH, HOME: '/nonexistent', BERTH_WRITE_CODE_CACHE: '1', BERTH_HOST: engine.host }, stdio: ['ignore', 'ignore', 'inherit'],

@@ -29,9 +29,11 @@ async function main(): Promise<number> {
     io: {
       // process.stdin is made on first read (a stream over fd 0 loads fs's streams): only
       // the commands that read stdin or ask whether it is a terminal pay for it (ADR 0014).
+      // stderr likewise: a command that succeeds without a warning never makes it (over a
+      // pipe it is a net.Socket).
       get stdin() { return process.stdin; },
       stdout: process.stdout,
-      stderr: process.stderr,
+      get stderr() { return process.stderr; },
       get stdinIsTerminal() { return process.stdin.isTTY === true; },
       stdoutIsTerminal: process.stdout.isTTY === true,
       columns: process.stdout.columns,

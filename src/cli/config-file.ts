@@ -3,8 +3,8 @@
  * ~/.docker, so berth reads the same config.json (and, later, the same registry
  * credentials) as docker. Only read, never written, by the commands here.
  */
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 
 export interface ConfigFile {
@@ -21,12 +21,19 @@ export interface ClientConfig {
 }
 
 export function defaultConfigDir(env: NodeJS.ProcessEnv): string {
-  return env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker');
+  return env.DOCKER_CONFIG || path.join(env.HOME || homedir(), '.docker');
 }
 
 export function loadClientConfig(dirFlag: string | undefined, env: NodeJS.ProcessEnv): ClientConfig {
   const dir = dirFlag || defaultConfigDir(env);
   const file = path.join(dir, 'config.json');
+  // No config file is the normal case: asked without an exception (whose making costs more
+  // than the stat, ADR 0014). Any other answer is left to the read, which reports it.
+  let absent = false;
+  try {
+    absent = statSync(file, { throwIfNoEntry: false }) === undefined;
+  } catch { /* reported by the read below */ }
+  if (absent) return { dir, file: {} };
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

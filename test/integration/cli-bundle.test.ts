@@ -17,7 +17,8 @@ test('berth runs from dist/berth.cjs, or a group\'s bundle, with the build\'s co
   assert.ok(existsSync(path.join(dist, 'berth.cjs')), 'npm run build bundles the CLI');
   assert.ok(existsSync(path.join(dist, 'berth.cjs.map')), 'with its source map');
   const groups = JSON.parse(readFileSync(path.join(dist, 'berth.cjs.groups'), 'utf8')) as Record<string, string>;
-  assert.equal(groups.ps, 'berth-container.cjs');
+  assert.equal(groups.ps, 'berth-container-ps.cjs');
+  assert.equal(groups.run, 'berth-container.cjs');
   assert.equal(groups.inspect, 'berth-inspect.cjs');
   for (const file of new Set(Object.values(groups))) {
     assert.ok(existsSync(path.join(dist, file)) && existsSync(path.join(dist, `${file}.cache`)) && existsSync(path.join(dist, `${file}.map`)), `${file}, its code cache and source map`);

@@ -1,11 +1,12 @@
 /**
  * The container group: `berth container run|create|start|stop|ps|logs|…` and the top-level
  * shortcuts docker keeps for each (run, ps, start, stop, rm, logs, …). The commands live in
- * container-run.ts, container-lifecycle.ts, container-info.ts and container-stats.ts.
+ * container-run.ts, container-lifecycle.ts, container-info.ts, container-ps.ts and container-stats.ts.
  */
 import type { Command } from '../framework/command.js';
 import type { Cli } from '../context.js';
 import { infoCommands } from './container-info.js';
+import { psShortcut } from './container-ps.js';
 import { lifecycleCommands } from './container-lifecycle.js';
 import { createCommand, runCommand } from './container-run.js';
 import { statsCommand } from './container-stats.js';
@@ -52,7 +53,7 @@ export const containerGroup: Cmd = {
 export const containerShortcuts: Cmd[] = [
   { ...runCommand, categoryTop: 1 },
   { ...execCommand, categoryTop: 2 },
-  { ...i.psCommand('ps [OPTIONS]'), categoryTop: 3 },
+  psShortcut,
   l.attachCommand,
   i.commitCommand,
   cpCommand,

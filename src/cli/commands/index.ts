@@ -35,11 +35,30 @@ export const commandGroups: LazyCommands[] = [
 ];
 
 /**
- * The root's commands needed to run `name` (the first word after the global flags): the
- * groups that define it, or every group when no group claims it (an unknown command's error)
- * or when there is no name (root help, `berth help`).
+ * Root commands whose module loads without the rest of their group: `berth ps` loads
+ * container-ps.js, not every container command's module (run's flag tables, cp, exec, …).
+ * Each is one line: the name, its module and the command in it, which is the very object
+ * the group lists (index.test.ts checks it), so it runs, and prints its help and errors, as
+ * from the group. Running it needs nothing of its siblings: a leaf's dispatch reads only the
+ * leaf (framework/dispatch.ts). The build bundles each alone (ADR 0014).
+ */
+export const aloneCommands = new Map<string, () => Promise<Cmd>>([
+  alone('ps', () => import('./container-ps.js'), (m) => m.psShortcut),
+]);
+
+function alone<M>(name: string, load: () => Promise<M>, pick: (m: M) => Cmd): [string, () => Promise<Cmd>] {
+  return [name, async () => pick(await load())];
+}
+
+/**
+ * The root's commands needed to run `name` (the first word after the global flags): that
+ * command alone when it loads alone, else the groups that define it, or every group when no
+ * group claims it (an unknown command's error) or when there is no name (root help,
+ * `berth help`).
  */
 export async function loadCommands(name?: string): Promise<Cmd[]> {
+  const only = name === undefined ? undefined : aloneCommands.get(name);
+  if (only !== undefined) return [await only()];
   const claimed = name === undefined ? [] : commandGroups.filter((g) => g.names.includes(name));
   const lists = await Promise.all((claimed.length > 0 ? claimed : commandGroups).map((g) => g.load()));
   return lists.flat();

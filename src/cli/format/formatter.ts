@@ -54,9 +54,53 @@ export function headerContext(titles: Record<string, string>): Record<string, un
   };
 }
 
+/**
+ * A template of text and `{{.Field}}` actions only (the default tables of ps, images, ls…):
+ * its text and field names alternately, else undefined. Text holding a `{` is left to the
+ * engine (where an action starts is then its business).
+ */
+function fieldsOnly(template: string): string[] | undefined {
+  const parts = template.split(/\{\{\.([A-Za-z_][A-Za-z0-9_]*)\}\}/);
+  for (let i = 0; i < parts.length; i += 2) if (parts[i]!.includes('{')) return undefined;
+  return parts;
+}
+
+/** `parts` filled from `data`'s own string fields, as the engine prints them; undefined if one is not. */
+function fillFields(parts: string[], data: object): string | undefined {
+  let out = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) {
+    const v = Object.prototype.hasOwnProperty.call(data, parts[i]!) ? (data as Record<string, unknown>)[parts[i]!] : undefined;
+    if (typeof v !== 'string') return undefined;
+    out += v + parts[i + 1]!;
+  }
+  return out;
+}
+
+/**
+ * renderRows without the template engine, for a template of `{{.Field}}` actions on fields
+ * that are strings: what the engine prints, without its first use's cost (lexer, parser,
+ * function tables: more than the rest of `berth ps`'s output, ADR 0014). Undefined otherwise.
+ */
+function renderFields(template: string, format: string, rows: object[], header: Record<string, string>): string | undefined {
+  const parts = fieldsOnly(template);
+  if (parts === undefined) return undefined;
+  let body = '';
+  for (const row of rows) {
+    const line = fillFields(parts, row);
+    if (line === undefined) return undefined;
+    body += `${line}\n`;
+  }
+  if (!isTable(format)) return body;
+  const head = fillFields(parts, headerContext(header));
+  return head === undefined ? undefined : tabulate(`${head}\n${body}`);
+}
+
 /** Renders `rows` with `format`; `header` titles the columns of a table. */
 export function renderRows(format: string, rows: object[], header: Record<string, string>, funcs?: FuncMap): string {
-  const tmpl = parseFormat(preFormat(format), funcs);
+  const template = preFormat(format);
+  const plain = renderFields(template, format, rows, header);
+  if (plain !== undefined) return plain;
+  const tmpl = parseFormat(template, funcs);
   let body = '';
   for (const row of rows) {
     try {

@@ -27,7 +27,9 @@ export class TemplateSyntaxError extends Error {
 }
 
 const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
-const isAlnum = (c: string): boolean => c === '_' || /[\p{L}\p{Nd}]/u.test(c);
+// ASCII is answered without the Unicode property regular expression, whose first use
+// compiles it (ADR 0014): a letter or digit below U+0080 is one of these.
+const isAlnum = (c: string): boolean => c === '_' || (c.length === 1 && c < '\x80' ? /^[A-Za-z0-9]$/.test(c) : /[\p{L}\p{Nd}]/u.test(c));
 
 class Lexer {
   readonly tokens: Token[] = [];
