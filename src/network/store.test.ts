@@ -16,13 +16,19 @@ function record(endpoints: string[]): NetworkRecord {
   };
 }
 
-test('saves of one network that come together share writes, and the last state is what is on disk', async (t) => {
+/** A store in a temporary directory holding one saved network with no endpoints. */
+async function savedStore(t: { after: (fn: () => Promise<void>) => void }): Promise<{ dir: string; store: NetworkStore; rec: NetworkRecord }> {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-netstore-'));
   t.after(() => fsp.rm(dir, { recursive: true, force: true }));
   const store = new NetworkStore(dir);
   await store.init();
   const rec = record([]);
   await store.saveNetwork(rec);
+  return { dir, store, rec };
+}
+
+test('saves of one network that come together share writes, and the last state is what is on disk', async (t) => {
+  const { dir, store, rec } = await savedStore(t);
   const file = path.join(dir, `${ID}.json`);
   // Each write goes through a temp file of its own name.
   const temps = new Set<string>();
@@ -41,12 +47,7 @@ test('saves of one network that come together share writes, and the last state i
 });
 
 test('a network deleted while a write is queued stays deleted', async (t) => {
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-netstore-'));
-  t.after(() => fsp.rm(dir, { recursive: true, force: true }));
-  const store = new NetworkStore(dir);
-  await store.init();
-  const rec = record([]);
-  await store.saveNetwork(rec);
+  const { dir, store, rec } = await savedStore(t);
   const a = store.saveNetwork(rec);
   const b = store.saveNetwork(rec);
   await store.deleteNetwork(ID);
